@@ -1,0 +1,40 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** True when something at `url` answers PING within a second. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * Starts a private redis-server for `url` (a loopback URL nothing answers at), with
+ * its files under `dir`: appendonly on, so queued postbacks survive a restart, and
+ * noeviction, so Redis refuses new jobs rather than dropping old ones. Null when the
+ * URL is not local or no redis-server binary is on the PATH.
+ */
+export function startLocalRedis(url: string, dir: string): ChildProcess | null {
+  const { hostname, port } = new URL(url);
+  if (!LOOPBACK.has(hostname)) return null;
+  if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const path = resolve(dir);
+  mkdirSync(path, { recursive: true });
+  return spawn(
+    'redis-server',
+    ['--port', port || '6379', '--bind', '127.0.0.1', '--dir', path, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}

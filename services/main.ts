@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../shared/config/config.js';
+import { redactUrl } from '../shared/queue/wait-for-redis.js';
+import { redisAnswers, startLocalRedis } from './local-redis.js';
+
+/**
+ * `npm start`: the receiver, the worker and the report service as three child
+ * processes on the embedded store, with Redis from REDIS_URL, or a private
+ * redis-server when nothing answers there. Any child ending ends them all.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const say = (line: string): void => void process.stderr.write(`convtrack: ${line}\n`);
+  let redis: ChildProcess | null = null;
+  if (!(await redisAnswers(config.redis.url))) {
+    redis = startLocalRedis(config.redis.url, join(config.dataDir, 'redis'));
+    if (!redis) {
+      say(`no Redis answers at ${redactUrl(config.redis.url)} and no local redis-server can be started.`);
+      say('Install Redis ≥ 6.2 (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL, or run `docker compose up`.');
+      process.exit(1);
+    }
+    say(`started a private redis-server for ${redactUrl(config.redis.url)} (files in ${join(config.dataDir, 'redis')})`);
+    await waitUntil(() => redisAnswers(config.redis.url), 10_000);
+  }
+
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const children = ['receiver', 'worker', 'report'].map((service) =>
+    spawn(process.execPath, [...process.execArgv, join(here, service, `main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)], { stdio: 'inherit' }),
+  );
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(children.map((child) => ended(child, 'SIGTERM')));
+    if (redis) await ended(redis, 'SIGTERM');
+    process.exit(code);
+  };
+  for (const child of children) child.once('exit', (code) => void stop(code === 0 ? 0 : 1));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(0));
+}
+
+function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`convtrack: ${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(1);
+});

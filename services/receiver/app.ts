@@ -1,0 +1,35 @@
+import express, { type Express } from 'express';
+import { AppError } from '../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { createHttpErrorHandler } from '../../shared/errors/http-error-handler.js';
+import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
+import { requestId } from '../../shared/http/request-id.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { ClickJob, PostbackJob } from '../../shared/queue/jobs.js';
+import type { CampaignDirectory } from './campaign-directory.js';
+import { clickRoute } from './click.route.js';
+import type { Enqueue } from './enqueue.js';
+import { postbackRoute } from './postback.route.js';
+
+export interface ReceiverDeps {
+  enqueuePostback: Enqueue<PostbackJob>;
+  enqueueClick: Enqueue<ClickJob>;
+  campaigns: CampaignDirectory;
+  readiness: ReadinessCheck[];
+  logger: Logger;
+}
+
+/** The receiver's HTTP app; it never listens by itself. */
+export function createReceiverApp(deps: ReceiverDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(healthRoutes(deps.readiness));
+  app.use(postbackRoute(deps));
+  app.use(clickRoute(deps));
+  app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
+  app.use(createHttpErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,89 @@
+import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import type { RawParams } from '../../shared/domain/entities.js';
+import { newId } from '../../shared/domain/ids.js';
+import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { errorBody } from '../../shared/errors/http-error-handler.js';
+import { summarize } from '../../shared/errors/joi-problems.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { queueUnavailable, type Enqueue } from './enqueue.js';
+import { parsePostback, redact } from './postback.schema.js';
+
+export interface PostbackRouteDeps {
+  enqueuePostback: Enqueue<PostbackJob>;
+  logger: Logger;
+}
+
+/**
+ * `GET|POST /postback` (SPEC §3). Every postback, well-formed or not, is queued so the
+ * worker logs it; the answer comes only after Redis has accepted the job.
+ */
+export function postbackRoute({ enqueuePostback, logger }: PostbackRouteDeps): Router {
+  const router = Router();
+  const bodyParsers = [express.urlencoded({ extended: false, limit: '32kb' }), express.json({ limit: '32kb' })];
+
+  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
+    try {
+      const { raw, problems: shapeProblems } = collectParams(req);
+      const parsed = shapeProblems.length ? { params: null, problems: shapeProblems } : parsePostback(raw);
+      const id = newId();
+      const job: PostbackJob = {
+        receivedAt: Date.now(),
+        requestId: req.id,
+        method: req.method,
+        ip: req.ip ?? null,
+        raw: redact(raw),
+        params: parsed.params,
+        invalid: parsed.problems,
+      };
+      try {
+        await enqueuePostback(id, job);
+      } catch (err) {
+        logger.warn('postback not queued', { requestId: req.id, err: err instanceof Error ? err.message : String(err) });
+        throw queueUnavailable(err);
+      }
+      if (parsed.problems) {
+        const error = new AppError(ErrorCodes.POSTBACK_INVALID, summarize(parsed.problems), { httpStatus: 400, details: parsed.problems });
+        logger.info('postback malformed', { requestId: req.id, postbackId: id, problems: parsed.problems.map((p) => p.field) });
+        res.status(400).json({ ...errorBody(error), id });
+        return;
+      }
+      res.json({ ok: true, id });
+    } catch (err) {
+      next(err);
+    }
+  }
+
+  router.get('/postback', handle);
+  router.post('/postback', ...bodyParsers, handle);
+  return router;
+}
+
+/** Query string and body together; a key given in both, or a nested value, is a problem. */
+function collectParams(req: Request): { raw: RawParams; problems: FieldProblem[] } {
+  const raw: RawParams = {};
+  const problems: FieldProblem[] = [];
+  const add = (key: string, value: unknown): void => {
+    const flat = flatten(value);
+    if (flat === null) {
+      raw[key] = JSON.stringify(value);
+      problems.push({ field: key, message: `${key} must be a single text or number value` });
+      return;
+    }
+    const before = raw[key];
+    raw[key] = before === undefined ? flat : ([] as string[]).concat(before, flat);
+  };
+  for (const [key, value] of Object.entries(req.query)) add(key, value);
+  if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+    for (const [key, value] of Object.entries(req.body as Record<string, unknown>)) add(key, value);
+  }
+  return { raw, problems };
+}
+
+function flatten(value: unknown): string | string[] | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return null;
+}

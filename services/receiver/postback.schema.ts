@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import Joi from 'joi';
+import { SUB_KEYS, type RawParams, type Subs } from '../../shared/domain/entities.js';
+import { CLICKID_PATTERN } from '../../shared/domain/ids.js';
+import { MONEY_PATTERN } from '../../shared/domain/money.js';
+import { STATUSES, type Status } from '../../shared/domain/statuses.js';
+import type { FieldProblem } from '../../shared/errors/app-error.js';
+import { joiProblems } from '../../shared/errors/joi-problems.js';
+import type { PostbackParams } from '../../shared/queue/jobs.js';
+
+const money = Joi.string().pattern(MONEY_PATTERN).messages({
+  'string.pattern.base': '{#label} must be a decimal number ≥ 0 with up to 6 decimals, e.g. 12.5',
+});
+const eventId = Joi.string().max(256);
+
+/** Syntax only (SPEC §3): no store access here. Unknown parameters are kept, not refused. */
+export const postbackSchema = Joi.object({
+  clickid: Joi.string().pattern(CLICKID_PATTERN).required().messages({
+    'string.pattern.base': 'clickid must be 1–128 characters of A-Z a-z 0-9 . _ -',
+  }),
+  sum: money,
+  payout: money,
+  status: Joi.string().valid(...STATUSES),
+  type: Joi.string().max(64),
+  rdtk_event_id: eventId,
+  event_id: eventId,
+  txid: eventId,
+  currency: Joi.string().pattern(/^[A-Za-z]{3}$/).messages({ 'string.pattern.base': 'currency must be a 3-letter ISO 4217 code, e.g. USD' }),
+  token: Joi.string().max(256),
+  ...Object.fromEntries(SUB_KEYS.map((key) => [key, Joi.string().max(500)])),
+})
+  .oxor('sum', 'payout')
+  .oxor('rdtk_event_id', 'event_id', 'txid')
+  .unknown(true)
+  .prefs({ abortEarly: false, convert: false });
+
+export type ParsedPostback = { params: PostbackParams; problems: null } | { params: null; problems: FieldProblem[] };
+
+/**
+ * Checks a postback's parameters. Empty values count as absent (networks send
+ * `sum=` for "no value"); a repeated key is refused, since we cannot tell which value
+ * the network meant.
+ */
+export function parsePostback(raw: RawParams): ParsedPostback {
+  const repeated = Object.keys(raw).filter((key) => Array.isArray(raw[key]));
+  if (repeated.length > 0) {
+    return { params: null, problems: repeated.map((field) => ({ field, message: `${field} is given more than once; give it once` })) };
+  }
+  const given: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) if (value !== '') given[key] = value as string;
+  const { error } = postbackSchema.validate(given);
+  if (error) return { params: null, problems: joiProblems(error) };
+  const subs: Subs = {};
+  for (const key of SUB_KEYS) if (given[key] !== undefined) subs[key] = given[key];
+  return {
+    problems: null,
+    params: {
+      clickid: given.clickid as string,
+      payout: given.sum ?? given.payout ?? null,
+      status: (given.status as Status | undefined) ?? null,
+      type: given.type ?? null,
+      event_id: given.rdtk_event_id ?? given.event_id ?? given.txid ?? null,
+      currency: given.currency?.toUpperCase() ?? null,
+      token_hash: given.token === undefined ? null : hashToken(given.token),
+      subs,
+    },
+  };
+}
+
+/** Tokens travel and are compared as SHA-256 hex, never in clear. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The raw parameters with any token replaced, as they may be queued and logged. */
+export function redact(raw: RawParams): RawParams {
+  return raw.token === undefined ? raw : { ...raw, token: '[redacted]' };
+}

@@ -1,0 +1,43 @@
+import express, { Router, type Express } from 'express';
+import { AppError } from '../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { createHttpErrorHandler } from '../../shared/errors/http-error-handler.js';
+import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
+import { requestId } from '../../shared/http/request-id.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { Store } from '../../shared/store/store.js';
+import { requireApiKey } from './auth.js';
+import { logsRoute } from './logs.route.js';
+import { reportRoute } from './report.route.js';
+import { settingsRoute } from './settings.route.js';
+
+export interface ReportDeps {
+  store: Store;
+  apiKey: string;
+  /** The receiver's public base URL, for `postback_url` and `click_url`. */
+  publicUrl: string;
+  journeyTypeLimit: number;
+  readiness: ReadinessCheck[];
+  logger: Logger;
+}
+
+/** The report service's HTTP app: settings, logs and reports under `/api`. */
+export function createReportApp(deps: ReportDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(healthRoutes(deps.readiness));
+
+  const api = Router();
+  api.use(requireApiKey(deps.apiKey));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(settingsRoute(deps));
+  api.use(logsRoute(deps.store));
+  api.use(reportRoute(deps.store));
+  app.use('/api', api);
+
+  app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
+  app.use(createHttpErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,145 @@
+import { Router } from 'express';
+import type { Campaign, ConversionType, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
+import type { DuplicateMode } from '../../shared/domain/duplicate-modes.js';
+import { parseMoney } from '../../shared/domain/money.js';
+import type { Status } from '../../shared/domain/statuses.js';
+import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import type { Store } from '../../shared/store/store.js';
+import { presentCampaign, presentConversionType, presentOffer, presentOfferSource, presentTrafficChannel } from './present.js';
+import { resourceRoute } from './resource.route.js';
+import { settingsSchemas } from './settings.schema.js';
+import { notFound, validate } from './validate.js';
+
+export interface SettingsRouteDeps {
+  store: Store;
+  publicUrl: string;
+  journeyTypeLimit: number;
+}
+
+type Input<T> = Partial<Omit<T, 'id' | 'created_at'>>;
+
+const missing = (field: string, noun: string, id: string): FieldProblem => ({ field, message: `${field}: no ${noun} with id ${id}` });
+
+/** The settings API (SPEC §2): offer sources, offers, traffic channels, campaigns, conversion types. */
+export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRouteDeps): Router {
+  const router = Router();
+  const usedBy = async <T>(list: Promise<T[]>, match: (item: T) => boolean, noun: string): Promise<string | null> => {
+    const count = (await list).filter(match).length;
+    return count ? `${count} ${noun}${count > 1 ? 's' : ''}` : null;
+  };
+
+  router.use(
+    resourceRoute<OfferSource, Input<OfferSource>>({
+      path: 'offer-sources',
+      noun: 'offer source',
+      repo: store.offerSources,
+      schemas: settingsSchemas.offerSource,
+      build: (input, base, existing) => ({
+        default_status: 'approved' as Status,
+        duplicate_mode: 'create_new' as DuplicateMode,
+        postback_token: null,
+        ip_allowlist: [],
+        ...existing,
+        ...input,
+        ...base,
+      }) as OfferSource,
+      usedBy: (id) => usedBy(store.offers.list(), (o) => o.offer_source_id === id, 'offer'),
+      present: (s) => presentOfferSource(s, publicUrl),
+    }),
+  );
+
+  router.use(
+    resourceRoute<Offer, Input<Offer> & { payout?: string }>({
+      path: 'offers',
+      noun: 'offer',
+      repo: store.offers,
+      schemas: settingsSchemas.offer,
+      build: ({ payout, ...input }, base, existing) => ({
+        payout_micros: 0,
+        ...existing,
+        ...input,
+        ...(payout === undefined ? {} : { payout_micros: parseMoney(payout) }),
+        ...base,
+      }) as Offer,
+      checkReferences: async (o) => ((await store.offerSources.get(o.offer_source_id)) ? [] : [missing('offer_source_id', 'offer source', o.offer_source_id)]),
+      usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.offer_id === id, 'campaign'),
+      present: presentOffer,
+    }),
+  );
+
+  router.use(
+    resourceRoute<TrafficChannel, Input<TrafficChannel>>({
+      path: 'traffic-channels',
+      noun: 'traffic channel',
+      repo: store.trafficChannels,
+      schemas: settingsSchemas.trafficChannel,
+      build: (input, base, existing) => ({ postback_url: null, ...existing, ...input, ...base }) as TrafficChannel,
+      usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.traffic_channel_id === id, 'campaign'),
+      present: presentTrafficChannel,
+    }),
+  );
+
+  router.use(
+    resourceRoute<Campaign, Input<Campaign>>({
+      path: 'campaigns',
+      noun: 'campaign',
+      repo: store.campaigns,
+      schemas: settingsSchemas.campaign,
+      build: (input, base, existing) => ({ ...existing, ...input, ...base }) as Campaign,
+      checkReferences: async (c) => {
+        const [channel, offer] = await Promise.all([store.trafficChannels.get(c.traffic_channel_id), store.offers.get(c.offer_id)]);
+        return [
+          ...(channel ? [] : [missing('traffic_channel_id', 'traffic channel', c.traffic_channel_id)]),
+          ...(offer ? [] : [missing('offer_id', 'offer', c.offer_id)]),
+        ];
+      },
+      present: (c) => presentCampaign(c, publicUrl),
+    }),
+  );
+
+  router.use(conversionTypesRoute(store, journeyTypeLimit));
+  return router;
+}
+
+/** `PUT /conversion-types/:name` creates or replaces; names are case-sensitive. */
+function conversionTypesRoute(store: Store, journeyTypeLimit: number): Router {
+  const router = Router();
+  router.get('/conversion-types', async (_req, res) => {
+    res.json({ items: (await store.conversionTypes.list()).map(presentConversionType) });
+  });
+  router.get('/conversion-types/:name', async (req, res) => {
+    const type = await store.conversionTypes.get(req.params.name);
+    if (!type) throw notFound('conversion type', req.params.name);
+    res.json(presentConversionType(type));
+  });
+  router.put('/conversion-types/:name', async (req, res) => {
+    const name = validate<string>(settingsSchemas.conversionTypeName, req.params.name);
+    const input = validate<Input<ConversionType>>(settingsSchemas.conversionType, req.body ?? {});
+    const existing = await store.conversionTypes.get(name);
+    const type: ConversionType = {
+      name,
+      duplicate_mode: input.duplicate_mode ?? null,
+      journey: input.journey ?? false,
+      send_to_channel: input.send_to_channel ?? false,
+      created_at: existing?.created_at ?? Date.now(),
+    };
+    if (type.journey && !existing?.journey) {
+      const journeyTypes = (await store.conversionTypes.list()).filter((t) => t.journey && t.name !== name);
+      if (journeyTypes.length >= journeyTypeLimit) {
+        throw new AppError(
+          ErrorCodes.JOURNEY_LIMIT,
+          `at most ${journeyTypeLimit} conversion types may count in the customer journey (now: ${journeyTypes.map((t) => t.name).join(', ')}); turn one off or raise JOURNEY_TYPE_LIMIT`,
+          { httpStatus: 409 },
+        );
+      }
+    }
+    await store.conversionTypes.put(name, type);
+    res.json(presentConversionType(type));
+  });
+  router.delete('/conversion-types/:name', async (req, res) => {
+    if (!(await store.conversionTypes.delete(req.params.name))) throw notFound('conversion type', req.params.name);
+    res.status(204).end();
+  });
+  return router;
+}

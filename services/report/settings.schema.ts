@@ -1,0 +1,75 @@
+import Joi from 'joi';
+import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
+import { MONEY_PATTERN } from '../../shared/domain/money.js';
+import { STATUSES } from '../../shared/domain/statuses.js';
+
+const name = Joi.string().trim().min(1).max(200);
+const id = Joi.string().max(64);
+/** An http(s) URL that may hold `{macro}` placeholders. */
+const httpUrl = Joi.string()
+  .max(2000)
+  .custom((text: string, helpers) => {
+    try {
+      const url = new URL(text.replace(/\{[a-z0-9_]+\}/g, 'x'));
+      if (url.protocol === 'http:' || url.protocol === 'https:') return text;
+    } catch {
+      // fall through
+    }
+    return helpers.error('any.invalid');
+  })
+  .messages({ 'any.invalid': '{#label} must be an http or https URL (macros like {clickid} are allowed)' });
+
+/** A decimal amount given as a JSON number or a string, ≥ 0, up to 6 decimals; kept as text. */
+export const moneyField = Joi.alternatives()
+  .try(Joi.number().min(0), Joi.string())
+  .custom((value: number | string, helpers) => {
+    const text = String(value);
+    return MONEY_PATTERN.test(text) ? text : helpers.error('any.invalid');
+  })
+  .messages({ 'any.invalid': '{#label} must be a decimal number ≥ 0 with up to 6 decimals', 'alternatives.types': '{#label} must be a decimal number ≥ 0 with up to 6 decimals' });
+
+/** The fields of each settings entity; `required` marks what a create must carry. */
+const offerSource = {
+  name: name.required(),
+  default_status: Joi.string().valid(...STATUSES),
+  duplicate_mode: Joi.string().valid(...DUPLICATE_MODES),
+  postback_token: Joi.string().min(8).max(256).allow(null),
+  ip_allowlist: Joi.array().items(Joi.string().ip({ cidr: 'optional' })).max(100),
+};
+const offer = {
+  name: name.required(),
+  url: httpUrl.required(),
+  offer_source_id: id.required(),
+  payout: moneyField,
+};
+const trafficChannel = {
+  name: name.required(),
+  postback_url: httpUrl.allow(null),
+};
+const campaign = {
+  name: name.required(),
+  traffic_channel_id: id.required(),
+  offer_id: id.required(),
+};
+
+/** Creates require what `required` says; PATCH takes any subset, at least one field. */
+function pair(fields: Record<string, Joi.Schema>) {
+  const create = Joi.object(fields);
+  const patch = Joi.object(Object.fromEntries(Object.entries(fields).map(([k, s]) => [k, s.optional()]))).min(1);
+  return { create, patch };
+}
+
+export const settingsSchemas = {
+  offerSource: pair(offerSource),
+  offer: pair(offer),
+  trafficChannel: pair(trafficChannel),
+  campaign: pair(campaign),
+  conversionType: Joi.object({
+    duplicate_mode: Joi.string()
+      .valid(...DUPLICATE_MODES)
+      .allow(null),
+    journey: Joi.boolean(),
+    send_to_channel: Joi.boolean(),
+  }),
+  conversionTypeName: Joi.string().min(1).max(64).pattern(/^[^\u0000-\u001f\u007f]+$/),
+};

@@ -1,0 +1,28 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { ClickJob } from '../../shared/queue/jobs.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import type { Store } from '../../shared/store/store.js';
+
+export interface ClickWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  store: Store;
+  logger: Logger;
+}
+
+/** Stores queued clicks; storing one twice changes nothing. */
+export function createClickWorker({ connection, prefix, concurrency, store, logger }: ClickWorkerDeps): Worker<ClickJob> {
+  const log = logger.child({ component: 'click-worker' });
+  return new Worker<ClickJob>(
+    QueueNames.CLICKS,
+    async (job) => {
+      const { requestId, ...click } = job.data;
+      await store.insertClick({ ...click, cost_micros: 0 });
+      log.debug('click stored', { clickid: click.clickid, requestId });
+    },
+    { connection, prefix, concurrency },
+  );
+}

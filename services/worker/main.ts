@@ -1,0 +1,25 @@
+import { onShutdown } from '../../shared/lifecycle/shutdown.js';
+import { runService } from '../../shared/lifecycle/run-service.js';
+import { createRedis } from '../../shared/queue/redis.js';
+import { createStore } from '../../shared/store/create-store.js';
+import { createClickWorker } from './click.worker.js';
+import { createPostbackWorker } from './postback.worker.js';
+
+runService('worker', async (config, logger) => {
+  const connection = createRedis(config.redis.url, 'worker');
+  const store = await createStore(config.store);
+  const common = { connection, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, store, logger };
+  const clicks = createClickWorker(common);
+  const postbacks = createPostbackWorker({ ...common, rules: config.rules });
+  for (const worker of [clicks, postbacks]) {
+    worker.on('failed', (job, err) => logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }));
+    worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
+  }
+  logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency });
+  onShutdown(logger, config.shutdownTimeoutMs, [
+    // Worker.close() waits for the jobs in flight to finish.
+    { name: 'workers', close: () => Promise.all([clicks.close(), postbacks.close()]) },
+    { name: 'redis', close: () => connection.quit() },
+    { name: 'store', close: () => store.close() },
+  ]);
+});

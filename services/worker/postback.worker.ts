@@ -1,0 +1,47 @@
+import { DelayedError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import { processPostback, type ProcessPostbackDeps } from './process-postback.js';
+
+export interface PostbackWorkerDeps extends ProcessPostbackDeps {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+}
+
+/**
+ * BullMQ wiring only. A postback whose click is not stored yet goes back to the
+ * delayed set without using an attempt; store or Redis errors are re-thrown so
+ * BullMQ's attempts and backoff apply.
+ */
+export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJob> {
+  const logger = deps.logger.child({ component: 'postback-worker' });
+  return new Worker<PostbackJob>(
+    QueueNames.POSTBACKS,
+    async (job, token) => {
+      const id = job.id as string;
+      const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+      const result = await processPostback(deps, id, job.data, waits);
+      if (result.kind === 'click_not_yet_stored') {
+        logger.info('postback waits for its click', { postbackId: id, requestId: job.data.requestId, retryInMs: result.retryInMs });
+        await job.moveToDelayed(Date.now() + result.retryInMs, token);
+        throw new DelayedError();
+      }
+      const { entry, applied } = result;
+      logger.info('postback processed', {
+        postbackId: id,
+        requestId: entry.request_id,
+        clickid: entry.clickid,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        conversionId: entry.conversion_id,
+        applied,
+      });
+      return { outcome: entry.outcome, reason: entry.reason };
+    },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, autorun: true },
+  );
+}

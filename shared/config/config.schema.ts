@@ -1,0 +1,51 @@
+import Joi from 'joi';
+
+const port = Joi.number().integer().min(0).max(65535);
+
+/** The environment as convtrack reads it (SPEC §9). One description per key. */
+export const configSchema = Joi.object({
+  NODE_ENV: Joi.string()
+    .valid('development', 'production', 'test')
+    .default('development')
+    .description('development, production or test; production requires API_KEY'),
+  LOG_LEVEL: Joi.string()
+    .valid('error', 'warn', 'info', 'debug')
+    .default('info')
+    .description('winston log level'),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379')
+    .description("the queue's Redis"),
+  QUEUE_PREFIX: Joi.string()
+    .pattern(/^[^:\s]+$/)
+    .default('{convtrack}')
+    .description('BullMQ key prefix; a {hash tag} keeps a queue on one Redis Cluster slot'),
+  MONGO_URL: Joi.string()
+    .uri({ scheme: ['mongodb', 'mongodb+srv'] })
+    .description('MongoDB; unset means the embedded SQLite store'),
+  SQLITE_PATH: Joi.string().default('./data/convtrack.db').description("the embedded store's file"),
+  DATA_DIR: Joi.string().default('./data').description('local state: generated API key, private Redis'),
+  RECEIVER_PORT: port.default(3000).description('postbacks and clicks'),
+  REPORT_PORT: port.default(3001).description('/api and /admin/queues'),
+  PUBLIC_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .description('the receiver as networks and visitors reach it; default http://localhost:RECEIVER_PORT'),
+  API_KEY: Joi.string()
+    .min(16)
+    .when('NODE_ENV', { is: 'production', then: Joi.required() })
+    .description('Bearer key for /api and the dashboard; generated outside production when unset'),
+  JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
+  ACCOUNT_CURRENCY: Joi.string()
+    .pattern(/^[A-Z]{3}$/)
+    .default('USD')
+    .description('ISO 4217 code of the account; a postback without currency is in it'),
+  UNKNOWN_CLICKID_WINDOW_SECONDS: Joi.number()
+    .integer()
+    .min(0)
+    .default(900)
+    .description('how long a postback for a click not yet stored is retried before it is rejected'),
+  WORKER_CONCURRENCY: Joi.number().integer().min(1).max(1000).default(16).description('jobs a worker process runs at once'),
+  SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000).description('graceful shutdown limit'),
+})
+  .unknown(true)
+  .prefs({ abortEarly: false, convert: true });

@@ -1,0 +1,78 @@
+import { configSchema } from './config.schema.js';
+
+/** convtrack's configuration, typed, nested and frozen. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  dataDir: string;
+  redis: { url: string; queuePrefix: string };
+  store: { mongoUrl: string | null; sqlitePath: string };
+  receiver: { port: number; publicUrl: string };
+  report: { port: number; apiKey: string | null };
+  rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
+  worker: { concurrency: number };
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown with every bad variable listed, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface RawConfig {
+  NODE_ENV: Config['env'];
+  LOG_LEVEL: Config['logLevel'];
+  REDIS_URL: string;
+  QUEUE_PREFIX: string;
+  MONGO_URL?: string;
+  SQLITE_PATH: string;
+  DATA_DIR: string;
+  RECEIVER_PORT: number;
+  REPORT_PORT: number;
+  PUBLIC_URL?: string;
+  API_KEY?: string;
+  JOURNEY_TYPE_LIMIT: number;
+  ACCOUNT_CURRENCY: string;
+  UNKNOWN_CLICKID_WINDOW_SECONDS: number;
+  WORKER_CONCURRENCY: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+/** Validates the environment; empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const { value, error } = configSchema.validate(present);
+  if (error) {
+    throw new ConfigError(error.details.map((d) => `${d.path.join('.')}: ${d.message.replace(/^"[^"]+" /, '')} (got ${JSON.stringify(d.context?.value)})`));
+  }
+  const raw = value as RawConfig;
+  return deepFreeze({
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    dataDir: raw.DATA_DIR,
+    redis: { url: raw.REDIS_URL, queuePrefix: raw.QUEUE_PREFIX },
+    store: { mongoUrl: raw.MONGO_URL ?? null, sqlitePath: raw.SQLITE_PATH },
+    receiver: {
+      port: raw.RECEIVER_PORT,
+      publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
+    },
+    report: { port: raw.REPORT_PORT, apiKey: raw.API_KEY ?? null },
+    rules: {
+      journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
+      accountCurrency: raw.ACCOUNT_CURRENCY,
+      unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
+    },
+    worker: { concurrency: raw.WORKER_CONCURRENCY },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

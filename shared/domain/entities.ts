@@ -1,0 +1,119 @@
+import type { DuplicateMode, DuplicateStatus } from './duplicate-modes.js';
+import type { Outcome, RejectReason } from './outcomes.js';
+import type { Status } from './statuses.js';
+
+/**
+ * The entities of SPEC §2. Field names are snake_case because these records are
+ * stored as they are and are what the API answers with.
+ */
+
+/** sub1..sub10 values; absent keys are unset. */
+export type Subs = Partial<Record<SubKey, string>>;
+export const SUB_KEYS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'sub6', 'sub7', 'sub8', 'sub9', 'sub10'] as const;
+export type SubKey = (typeof SUB_KEYS)[number];
+
+export interface OfferSource {
+  id: string;
+  name: string;
+  default_status: Status;
+  duplicate_mode: DuplicateMode;
+  /** Stored in clear in the store (it has to be compared); never logged or queued. */
+  postback_token: string | null;
+  ip_allowlist: string[];
+  created_at: number;
+}
+
+export interface Offer {
+  id: string;
+  name: string;
+  url: string;
+  offer_source_id: string;
+  /** Default payout in micros. */
+  payout_micros: number;
+  created_at: number;
+}
+
+export interface TrafficChannel {
+  id: string;
+  name: string;
+  postback_url: string | null;
+  created_at: number;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  traffic_channel_id: string;
+  offer_id: string;
+  created_at: number;
+}
+
+export interface ConversionType {
+  /** Case-sensitive, exactly as sent in `type=`. */
+  name: string;
+  duplicate_mode: DuplicateMode | null;
+  journey: boolean;
+  send_to_channel: boolean;
+  created_at: number;
+}
+
+/** The click's report dimensions, copied onto each of its conversions. */
+export interface ClickDimensions {
+  campaign_id: string;
+  offer_id: string;
+  offer_source_id: string;
+  traffic_channel_id: string;
+  subs: Subs;
+}
+
+export interface Click extends ClickDimensions {
+  clickid: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  external_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  cost_micros: number;
+}
+
+export interface Conversion {
+  id: string;
+  clickid: string;
+  /** null is the main conversion. */
+  type: string | null;
+  status: Status;
+  payout_micros: number;
+  currency: string;
+  event_id: string | null;
+  duplicate_status: DuplicateStatus;
+  created_at: number;
+  updated_at: number;
+  /** The click's dimensions (denormalised for reports), click subs included. */
+  click: ClickDimensions;
+  /** sub1..sub10 as the postback carried them. */
+  subs: Subs;
+  /** Every postback applied to this conversion, first one first. */
+  postback_ids: string[];
+}
+
+/** Request parameters as received; a repeated key keeps all its values. */
+export type RawParams = Record<string, string | string[]>;
+
+export interface PostbackLogEntry {
+  /** The postback id, which is also its BullMQ job id. */
+  id: string;
+  received_at: number;
+  processed_at: number;
+  request_id: string | null;
+  method: string;
+  ip: string | null;
+  /** The parameters as received (any token redacted). */
+  raw: RawParams;
+  clickid: string | null;
+  type: string | null;
+  outcome: Outcome;
+  reason: RejectReason | null;
+  /** A human-readable detail, e.g. which parameter was malformed. */
+  detail: string | null;
+  conversion_id: string | null;
+}

@@ -1,0 +1,20 @@
+/** Postback log outcomes (SPEC §5). Stored data: do not rename. */
+export const OUTCOMES = [
+  'recorded',
+  'updated',
+  'incremented',
+  'ignored_duplicate',
+  'ignored_event_id',
+  'rejected',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why a postback was rejected. Stored data: do not rename. */
+export const REJECT_REASONS = [
+  'invalid_params',
+  'unknown_clickid',
+  'unknown_type',
+  'token_mismatch',
+  'ip_not_allowed',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];

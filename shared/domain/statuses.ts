@@ -1,0 +1,7 @@
+/** The four fixed conversion statuses (SPEC §4). Stored data: do not rename. */
+export const STATUSES = ['approved', 'pending', 'declined', 'other'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export function isStatus(value: unknown): value is Status {
+  return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
+}

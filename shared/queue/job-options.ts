@@ -1,0 +1,21 @@
+import type { JobsOptions } from 'bullmq';
+
+const DAY_S = 24 * 3600;
+
+/**
+ * Defaults for every job. Transient failures (Redis or the store away) back off
+ * exponentially: 12 attempts from 1 s add up to over an hour. Failed jobs are kept
+ * by age, not count, so an operator can retry them from the dashboard.
+ */
+export const defaultJobOptions: JobsOptions = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: DAY_S },
+  removeOnFail: { age: 14 * DAY_S },
+};
+
+/** Job ids are our own ids, `-` separated: BullMQ forbids `:` and all-digit ids. */
+export function jobIdFor(id: string): string {
+  if (id.includes(':') || /^\d+$/.test(id)) throw new RangeError(`unusable job id: ${id}`);
+  return id;
+}

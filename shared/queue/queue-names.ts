@@ -1,0 +1,9 @@
+/**
+ * Every queue of the system. The values are stored data (Redis keys and jobs in
+ * flight): do not rename.
+ */
+export const QueueNames = {
+  CLICKS: 'clicks',
+  POSTBACKS: 'postbacks',
+} as const;
+export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];

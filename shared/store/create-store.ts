@@ -1,0 +1,9 @@
+import type { Config } from '../config/config.js';
+import { createMongoStore } from './mongo/mongo-store.js';
+import { createSqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/** MongoDB when `MONGO_URL` is set, else the embedded SQLite file. */
+export async function createStore(config: Config['store']): Promise<Store> {
+  return config.mongoUrl ? createMongoStore(config.mongoUrl) : createSqliteStore(config.sqlitePath);
+}

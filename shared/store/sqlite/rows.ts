@@ -1,0 +1,149 @@
+import { SUB_KEYS, type RawParams, type Click, type Conversion, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
+import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
+import type { Outcome, RejectReason } from '../../domain/outcomes.js';
+import type { Status } from '../../domain/statuses.js';
+
+type SubColumns = Record<(typeof SUB_KEYS)[number], string | null>;
+
+export interface ClickRow extends SubColumns {
+  clickid: string;
+  ts: number;
+  campaign_id: string;
+  offer_id: string;
+  offer_source_id: string;
+  traffic_channel_id: string;
+  external_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  cost_micros: number;
+}
+
+export interface ConversionRow extends SubColumns {
+  id: string;
+  clickid: string;
+  type: string | null;
+  status: string;
+  payout_micros: number;
+  currency: string;
+  event_id: string | null;
+  duplicate_status: string;
+  created_at: number;
+  updated_at: number;
+  campaign_id: string;
+  offer_id: string;
+  offer_source_id: string;
+  traffic_channel_id: string;
+  subs: string;
+  postback_ids: string;
+  origin_postback_id: string;
+}
+
+export interface PostbackRow {
+  id: string;
+  received_at: number;
+  processed_at: number;
+  request_id: string | null;
+  method: string;
+  ip: string | null;
+  raw: string;
+  clickid: string | null;
+  type: string | null;
+  outcome: string;
+  reason: string | null;
+  detail: string | null;
+  conversion_id: string | null;
+}
+
+function subColumns(subs: Subs): SubColumns {
+  return Object.fromEntries(SUB_KEYS.map((k) => [k, subs[k] ?? null])) as SubColumns;
+}
+
+function subsOf(row: SubColumns): Subs {
+  const subs: Subs = {};
+  for (const key of SUB_KEYS) {
+    const value = row[key];
+    if (value !== null) subs[key] = value;
+  }
+  return subs;
+}
+
+export function clickToRow(click: Click): ClickRow {
+  const { subs, ...rest } = click;
+  return { ...rest, ...subColumns(subs) };
+}
+
+export function rowToClick(row: ClickRow): Click {
+  return {
+    clickid: row.clickid,
+    ts: row.ts,
+    campaign_id: row.campaign_id,
+    offer_id: row.offer_id,
+    offer_source_id: row.offer_source_id,
+    traffic_channel_id: row.traffic_channel_id,
+    external_id: row.external_id,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    cost_micros: row.cost_micros,
+    subs: subsOf(row),
+  };
+}
+
+export function conversionToRow(c: Conversion): ConversionRow {
+  return {
+    id: c.id,
+    clickid: c.clickid,
+    type: c.type,
+    status: c.status,
+    payout_micros: c.payout_micros,
+    currency: c.currency,
+    event_id: c.event_id,
+    duplicate_status: c.duplicate_status,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    campaign_id: c.click.campaign_id,
+    offer_id: c.click.offer_id,
+    offer_source_id: c.click.offer_source_id,
+    traffic_channel_id: c.click.traffic_channel_id,
+    ...subColumns(c.click.subs),
+    subs: JSON.stringify(c.subs),
+    postback_ids: JSON.stringify(c.postback_ids),
+    origin_postback_id: c.postback_ids[0] ?? c.id,
+  };
+}
+
+export function rowToConversion(row: ConversionRow): Conversion {
+  return {
+    id: row.id,
+    clickid: row.clickid,
+    type: row.type,
+    status: row.status as Status,
+    payout_micros: row.payout_micros,
+    currency: row.currency,
+    event_id: row.event_id,
+    duplicate_status: row.duplicate_status as DuplicateStatus,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    click: {
+      campaign_id: row.campaign_id,
+      offer_id: row.offer_id,
+      offer_source_id: row.offer_source_id,
+      traffic_channel_id: row.traffic_channel_id,
+      subs: subsOf(row),
+    },
+    subs: JSON.parse(row.subs) as Subs,
+    postback_ids: JSON.parse(row.postback_ids) as string[],
+  };
+}
+
+export function postbackToRow(entry: PostbackLogEntry): PostbackRow {
+  return { ...entry, raw: JSON.stringify(entry.raw) };
+}
+
+export function rowToPostback(row: PostbackRow): PostbackLogEntry {
+  return {
+    ...row,
+    raw: JSON.parse(row.raw) as RawParams,
+    outcome: row.outcome as Outcome,
+    reason: row.reason as RejectReason | null,
+  };
+}

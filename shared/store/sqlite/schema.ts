@@ -1,0 +1,73 @@
+const subColumns = (prefix: string): string =>
+  Array.from({ length: 10 }, (_, i) => `${prefix}sub${i + 1} TEXT`).join(', ');
+
+/**
+ * The embedded store's tables. Money columns are INTEGER micros. Settings are small
+ * and kept as JSON documents; clicks, conversions and postbacks have real columns
+ * because reports group and filter on them.
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS clicks (
+  clickid TEXT PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  campaign_id TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  offer_source_id TEXT NOT NULL,
+  traffic_channel_id TEXT NOT NULL,
+  external_id TEXT,
+  ip TEXT,
+  user_agent TEXT,
+  cost_micros INTEGER NOT NULL DEFAULT 0,
+  ${subColumns('')}
+);
+CREATE INDEX IF NOT EXISTS clicks_ts ON clicks (ts);
+
+CREATE TABLE IF NOT EXISTS conversions (
+  id TEXT PRIMARY KEY,
+  clickid TEXT NOT NULL,
+  type TEXT,
+  status TEXT NOT NULL,
+  payout_micros INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  event_id TEXT,
+  duplicate_status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  campaign_id TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  offer_source_id TEXT NOT NULL,
+  traffic_channel_id TEXT NOT NULL,
+  ${subColumns('')},
+  subs TEXT NOT NULL,
+  postback_ids TEXT NOT NULL,
+  origin_postback_id TEXT NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS conversions_click_type ON conversions (clickid, type);
+CREATE INDEX IF NOT EXISTS conversions_created ON conversions (created_at, id);
+
+CREATE TABLE IF NOT EXISTS postbacks (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  processed_at INTEGER NOT NULL,
+  request_id TEXT,
+  method TEXT NOT NULL,
+  ip TEXT,
+  raw TEXT NOT NULL,
+  clickid TEXT,
+  type TEXT,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  detail TEXT,
+  conversion_id TEXT
+);
+CREATE INDEX IF NOT EXISTS postbacks_received ON postbacks (received_at, id);
+CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at);
+CREATE INDEX IF NOT EXISTS postbacks_clickid ON postbacks (clickid);
+`;

@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { PostbackLogEntry } from '../../domain/entities.js';
+import type { ConversionFilter, Cursor, Page, PageQuery, PostbackFilter, Store } from '../store.js';
+import { aggregate } from './aggregate.js';
+import {
+  clickToRow,
+  conversionToRow,
+  postbackToRow,
+  rowToClick,
+  rowToConversion,
+  rowToPostback,
+  type ClickRow,
+  type ConversionRow,
+  type PostbackRow,
+} from './rows.js';
+import { SCHEMA } from './schema.js';
+import { createSqliteSettingsRepo } from './settings-repo.js';
+
+const insertSql = (table: string, columns: string[]): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
+
+/**
+ * The embedded store: one SQLite file in WAL mode, shared by the processes of one
+ * machine (the worker writes; the receiver and report service mostly read).
+ */
+export function createSqliteStore(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+
+  const clickColumns = Object.keys(clickToRow({ clickid: '', ts: 0, campaign_id: '', offer_id: '', offer_source_id: '', traffic_channel_id: '', external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} }));
+  const insertClick = db.prepare(insertSql('clicks', clickColumns).replace('INSERT', 'INSERT OR IGNORE'));
+  const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');
+  const getPostback = db.prepare<[string], PostbackRow>('SELECT * FROM postbacks WHERE id = ?');
+  let insertConversion: BetterSqlite3.Statement | undefined;
+  let insertPostback: BetterSqlite3.Statement | undefined;
+
+  // One transaction: the postback id is the primary key of the log, so a second
+  // application of the same postback finds its entry and writes nothing.
+  const apply = db.transaction((entry: PostbackLogEntry, conversion: ConversionRow | null) => {
+    const existing = getPostback.get(entry.id);
+    if (existing) return { applied: false, entry: rowToPostback(existing) };
+    if (conversion) {
+      insertConversion ??= db.prepare(insertSql('conversions', Object.keys(conversion)));
+      insertConversion.run(conversion);
+    }
+    const row = postbackToRow(entry);
+    insertPostback ??= db.prepare(insertSql('postbacks', Object.keys(row)));
+    insertPostback.run(row);
+    return { applied: true, entry };
+  });
+
+  /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip. */
+  function page<R, T extends { id: string }>(
+    table: string,
+    timeColumn: string,
+    filters: Array<[string, unknown]>,
+    query: PageQuery,
+    map: (row: R) => T,
+  ): Page<T> {
+    const where = filters.map(([column]) => `${column} = ?`);
+    const params = filters.map(([, value]) => value);
+    if (query.cursor) {
+      where.push(`(${timeColumn} < ? OR (${timeColumn} = ? AND id < ?))`);
+      params.push(query.cursor.t, query.cursor.t, query.cursor.id);
+    }
+    const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${timeColumn} DESC, id DESC LIMIT ?`;
+    const rows = db.prepare(sql).all(...params, query.limit + 1) as R[];
+    const items = rows.slice(0, query.limit).map(map);
+    const lastRow = rows[query.limit - 1] as Record<string, unknown> | undefined;
+    const next: Cursor | null = rows.length > query.limit && lastRow ? { t: Number(lastRow[timeColumn]), id: String(lastRow.id) } : null;
+    return { items, next };
+  }
+
+  const present = (pairs: Array<[string, unknown]>): Array<[string, unknown]> => pairs.filter(([, v]) => v !== undefined);
+
+  return {
+    kind: 'sqlite',
+    offerSources: createSqliteSettingsRepo(db, 'offer_source'),
+    offers: createSqliteSettingsRepo(db, 'offer'),
+    trafficChannels: createSqliteSettingsRepo(db, 'traffic_channel'),
+    campaigns: createSqliteSettingsRepo(db, 'campaign'),
+    conversionTypes: createSqliteSettingsRepo(db, 'conversion_type'),
+
+    insertClick: async (click) => {
+      insertClick.run(clickToRow(click));
+    },
+    getClick: async (clickid) => {
+      const row = getClick.get(clickid);
+      return row ? rowToClick(row) : null;
+    },
+    getPostback: async (id) => {
+      const row = getPostback.get(id);
+      return row ? rowToPostback(row) : null;
+    },
+    applyPostback: async (entry, effect) => {
+      const conversion = effect.kind === 'insert' ? conversionToRow(effect.conversion) : null;
+      return apply.immediate(entry, conversion);
+    },
+
+    listConversions: async (filter: ConversionFilter, query) =>
+      page('conversions', 'created_at', present([['clickid', filter.clickid], ['type', filter.type], ['status', filter.status]]), query, rowToConversion),
+    listPostbacks: async (filter: PostbackFilter, query) =>
+      page('postbacks', 'received_at', present([['outcome', filter.outcome], ['clickid', filter.clickid]]), query, rowToPostback),
+
+    aggregateClicks: async (groupBy, range) => aggregate(db, 'clicks', groupBy, range),
+    aggregateConversions: async (groupBy, range) => aggregate(db, 'conversions', groupBy, range),
+
+    ping: async () => {
+      db.prepare('SELECT 1').get();
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type {
+  Campaign,
+  Click,
+  Conversion,
+  ConversionType,
+  Offer,
+  OfferSource,
+  PostbackLogEntry,
+  TrafficChannel,
+} from '../domain/entities.js';
+import type { Outcome } from '../domain/outcomes.js';
+import type { Status } from '../domain/statuses.js';
+
+/** A small settings collection, keyed by id (by name for conversion types). */
+export interface SettingsRepo<T> {
+  list(): Promise<T[]>;
+  get(key: string): Promise<T | null>;
+  /** Inserts or replaces the record under `key`. */
+  put(key: string, record: T): Promise<void>;
+  /** False when there was nothing under `key`. */
+  delete(key: string): Promise<boolean>;
+}
+
+/** What applying one postback does to the conversions, decided by the worker. */
+export type PostbackEffect = { kind: 'none' } | { kind: 'insert'; conversion: Conversion };
+
+export interface ApplyResult {
+  /** False when this postback id had been applied before; nothing changed then. */
+  applied: boolean;
+  /** The log entry as stored (the earlier one when `applied` is false). */
+  entry: PostbackLogEntry;
+}
+
+/** Keyset position: the sort time and id of the last item of the previous page. */
+export interface Cursor {
+  t: number;
+  id: string;
+}
+
+export interface PageQuery {
+  limit: number;
+  cursor: Cursor | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next: Cursor | null;
+}
+
+export interface ConversionFilter {
+  clickid?: string;
+  type?: string;
+  status?: Status;
+}
+
+export interface PostbackFilter {
+  outcome?: Outcome;
+  clickid?: string;
+}
+
+/** Report dimensions a store can group by (SPEC §7). */
+export const CLICK_DIMENSIONS = [
+  'date',
+  'campaign',
+  'offer',
+  'offer_source',
+  'traffic_channel',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+  'sub6',
+  'sub7',
+  'sub8',
+  'sub9',
+  'sub10',
+] as const;
+export const DIMENSIONS = [...CLICK_DIMENSIONS, 'type', 'status'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Half-open UTC range in epoch ms; either end may be open. */
+export interface TimeRange {
+  from: number | null;
+  to: number | null;
+}
+
+/** One group of an aggregate; `key` has one value per grouped dimension. */
+export interface AggregateRow {
+  key: Partial<Record<Dimension, string | null>>;
+  count: number;
+  /** Sum of payouts in micros (bigint: sums may pass 2^53). */
+  revenueMicros: bigint;
+  /** Distinct clicks among the counted conversions. */
+  distinctClicks: number;
+}
+
+/**
+ * The store port. Both adapters (SQLite, MongoDB) implement it and pass one
+ * contract suite; business decisions stay out of it.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongo';
+  offerSources: SettingsRepo<OfferSource>;
+  offers: SettingsRepo<Offer>;
+  trafficChannels: SettingsRepo<TrafficChannel>;
+  campaigns: SettingsRepo<Campaign>;
+  conversionTypes: SettingsRepo<ConversionType>;
+
+  /** Idempotent: storing the same clickid again changes nothing. */
+  insertClick(click: Click): Promise<void>;
+  getClick(clickid: string): Promise<Click | null>;
+
+  getPostback(id: string): Promise<PostbackLogEntry | null>;
+  /**
+   * Writes the log entry and the effect as one step, at most once per postback id:
+   * a retried or replayed job that was applied before changes nothing.
+   */
+  applyPostback(entry: PostbackLogEntry, effect: PostbackEffect): Promise<ApplyResult>;
+
+  listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
+  listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;
+
+  /** Clicks per group; only click dimensions apply. `count` is the click count. */
+  aggregateClicks(groupBy: readonly Dimension[], range: TimeRange): Promise<AggregateRow[]>;
+  /** Conversions per group, by conversion time. */
+  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange): Promise<AggregateRow[]>;
+
+  /** Resolves when the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
