@@ -1,0 +1,79 @@
+import type { Click, Conversion, PostbackLogEntry } from '../../shared/domain/entities.js';
+import { newId } from '../../shared/domain/ids.js';
+import type { PostbackJob } from '../../shared/queue/jobs.js';
+
+/** Test data builders: sensible defaults, override what the test is about. */
+export function buildClick(overrides: Partial<Click> = {}): Click {
+  return {
+    clickid: newId(),
+    ts: Date.UTC(2026, 10, 20, 12),
+    campaign_id: 'cmp-1',
+    offer_id: 'off-1',
+    offer_source_id: 'src-1',
+    traffic_channel_id: 'tc-1',
+    external_id: null,
+    ip: '203.0.113.9',
+    user_agent: 'test',
+    cost_micros: 0,
+    subs: {},
+    ...overrides,
+  };
+}
+
+export function buildConversion(click: Click, overrides: Partial<Conversion> = {}): Conversion {
+  const id = newId();
+  return {
+    id,
+    clickid: click.clickid,
+    type: null,
+    status: 'approved',
+    payout_micros: 1_000_000,
+    currency: 'USD',
+    event_id: null,
+    duplicate_status: 'unknown',
+    created_at: click.ts + 60_000,
+    updated_at: click.ts + 60_000,
+    click: {
+      campaign_id: click.campaign_id,
+      offer_id: click.offer_id,
+      offer_source_id: click.offer_source_id,
+      traffic_channel_id: click.traffic_channel_id,
+      subs: click.subs,
+    },
+    subs: {},
+    postback_ids: [newId()],
+    ...overrides,
+  };
+}
+
+export function buildLogEntry(overrides: Partial<PostbackLogEntry> = {}): PostbackLogEntry {
+  return {
+    id: newId(),
+    received_at: Date.UTC(2026, 10, 20, 13),
+    processed_at: Date.UTC(2026, 10, 20, 13),
+    request_id: 'req-1',
+    method: 'GET',
+    ip: '198.51.100.1',
+    raw: { clickid: 'c1' },
+    clickid: 'c1',
+    type: null,
+    outcome: 'recorded',
+    reason: null,
+    detail: null,
+    conversion_id: null,
+    ...overrides,
+  };
+}
+
+export function buildPostbackJob(params: Partial<NonNullable<PostbackJob['params']>> & { clickid: string }, overrides: Partial<PostbackJob> = {}): PostbackJob {
+  return {
+    receivedAt: Date.now(),
+    requestId: 'req-test',
+    method: 'GET',
+    ip: '198.51.100.1',
+    raw: { clickid: params.clickid },
+    params: { payout: null, status: null, type: null, event_id: null, currency: null, token_hash: null, subs: {}, ...params },
+    invalid: null,
+    ...overrides,
+  };
+}
