@@ -32,9 +32,22 @@ export async function buildReport(store: Store, groupBy: readonly Dimension[], r
   const totalRevenue = conversionGroups.reduce((sum, g) => sum + g.revenueMicros, 0n);
   const totalConversions = conversionGroups.reduce((sum, g) => sum + g.count, 0);
   return {
-    rows: [...rows.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, r]) => ({ ...r.key, clicks: r.clicks, conversions: r.conversions, revenue: moneyToNumber(r.revenueMicros) })),
+    rows: [...rows.values()]
+      .sort((a, b) => compareKeys(a.key, b.key, groupBy))
+      .map((r) => ({ ...r.key, clicks: r.clicks, conversions: r.conversions, revenue: moneyToNumber(r.revenueMicros) })),
     totals: { clicks: clickTotal?.count ?? 0, conversions: totalConversions, revenue: moneyToNumber(totalRevenue) },
   };
+}
+
+/** Dimension by dimension; null (the main conversion, an unset sub) first. */
+function compareKeys(a: AggregateRow['key'], b: AggregateRow['key'], dims: readonly Dimension[]): number {
+  for (const dim of dims) {
+    const x = a[dim] ?? null;
+    const y = b[dim] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
 }

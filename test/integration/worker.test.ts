@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { enqueue } from '../../shared/queue/queues.js';
+import { buildPostbackJob } from '../helpers/builders.js';
+import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
+import { testRedisUrl } from '../helpers/root-hooks.js';
+import { seedCampaign, type Seeded } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp.js';
+import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
+
+describe('worker: from queued postback to stored conversion', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  let receiver: ReceiverHarness;
+  let workers: WorkerHarness;
+  let seeded: Seeded;
+
+  const click = async (query = ''): Promise<string> => {
+    const res = await request(receiver.app).get(`/click/${seeded.campaign.id}${query}`).expect(302);
+    const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
+    const until = Date.now() + 5000;
+    while (!(await store.getClick(clickid))) {
+      if (Date.now() > until) throw new Error('click not stored');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return clickid;
+  };
+  const postback = async (query: string, status = 200): Promise<string> => {
+    const res = await request(receiver.app).get(`/postback?${query}`).expect(status);
+    await workers.completed(res.body.id);
+    return res.body.id as string;
+  };
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = createSqliteStore(join(dir.path, 'store.db'));
+    seeded = await seedCampaign(store, { source: { default_status: 'pending' } });
+    receiver = await startReceiver(testRedisUrl(), store);
+    workers = startWorkers(testRedisUrl(), receiver.prefix, store, { unknownClickidWindowMs: 1500 });
+  });
+  afterEach(async () => {
+    await workers.close();
+    await receiver.close();
+    await store.close();
+    dir.remove();
+  });
+
+  it('when a postback names a stored click, then a conversion carries the click dimensions and the defaults', async () => {
+    const clickid = await click('?sub2=kw');
+    const id = await postback(`clickid=${clickid}&sub5=p5`);
+    const { items } = await store.listConversions({ clickid }, { limit: 10, cursor: null });
+    expect(items).to.have.length(1);
+    expect(items[0]).to.deep.include({ type: null, status: 'pending', payout_micros: 2_500_000, currency: 'USD', duplicate_status: 'unknown', postback_ids: [id], subs: { sub5: 'p5' } });
+    expect(items[0]?.click).to.deep.equal({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+      subs: { sub2: 'kw' },
+    });
+    expect(await store.getPostback(id)).to.deep.include({ outcome: 'recorded', conversion_id: items[0]?.id });
+  });
+
+  it('when every postback for one click is accepted, then each records a new conversion', async () => {
+    const clickid = await click();
+    await postback(`clickid=${clickid}&sum=1.1&status=approved`);
+    await postback(`clickid=${clickid}&sum=2.2&status=approved`);
+    const { items } = await store.listConversions({ clickid }, { limit: 10, cursor: null });
+    expect(items.map((c) => c.payout_micros).sort()).to.deep.equal([1_100_000, 2_200_000]);
+  });
+
+  it('when the type is not configured, then the postback is rejected as unknown_type and nothing is recorded', async () => {
+    const clickid = await click();
+    await store.conversionTypes.put('Upsell', { name: 'Upsell', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+    const id = await postback(`clickid=${clickid}&type=upsell`);
+    expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'unknown_type', type: 'upsell' });
+    expect((await store.listConversions({ clickid }, { limit: 10, cursor: null })).items).to.deep.equal([]);
+  });
+
+  it('when the click never arrives, then the postback is retried for the window and then rejected as unknown_clickid', async () => {
+    const started = Date.now();
+    const id = await postback('clickid=never-clicked');
+    expect(Date.now() - started).to.be.at.least(1400);
+    expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'unknown_clickid', clickid: 'never-clicked' });
+    expect(workers.logLines().some((l) => l.message === 'postback waits for its click' && l.postbackId === id)).to.equal(true);
+  });
+
+  it('when the click is stored while the postback waits, then the postback is recorded', async () => {
+    const res = await request(receiver.app).get('/postback?clickid=late-click&sum=3').expect(200);
+    await new Promise((r) => setTimeout(r, 300));
+    await store.insertClick({ clickid: 'late-click', ts: Date.now(), campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} });
+    await workers.completed(res.body.id);
+    expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
+  });
+
+  it('when a postback was malformed, then the log keeps its raw parameters as rejected invalid_params', async () => {
+    const id = await postback('clickid=c1&sum=abc', 400);
+    expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'invalid_params', raw: { clickid: 'c1', sum: 'abc' } });
+  });
+
+  it('when the same postback job runs again after it completed, then nothing changes', async () => {
+    const clickid = await click();
+    const id = await postback(`clickid=${clickid}&sum=1`);
+    const job = await receiver.postbacks.getJob(id);
+    await job?.remove();
+    await enqueue(receiver.postbacks, id, buildPostbackJob({ clickid, payout: '1' }));
+    await new Promise((r) => setTimeout(r, 50));
+    const until = Date.now() + 5000;
+    while ((await receiver.postbacks.getJobState(id)) !== 'completed' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect((await store.listConversions({ clickid }, { limit: 10, cursor: null })).items).to.have.length(1);
+    expect(workers.logLines().filter((l) => l.message === 'postback processed' && l.postbackId === id).map((l) => l.applied)).to.deep.equal([true, false]);
+  });
+});
