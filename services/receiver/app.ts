@@ -26,9 +26,10 @@ export function createReceiverApp(deps: ReceiverDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(requestId());
-  app.use(healthRoutes(deps.readiness));
+  // Postbacks first: the hot path should match before any other route is tried.
   app.use(postbackRoute(deps));
   app.use(clickRoute(deps));
+  app.use(healthRoutes(deps.readiness));
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));
   return app;

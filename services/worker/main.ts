@@ -1,7 +1,9 @@
+import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { createStore } from '../../shared/store/create-store.js';
+import { createWorkerApp } from './app.js';
 import { createClickWorker } from './click.worker.js';
 import { createPostbackWorker } from './postback.worker.js';
 
@@ -15,8 +17,16 @@ runService('worker', async (config, logger) => {
     worker.on('failed', (job, err) => logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }));
     worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
   }
-  logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency });
+  const server = await listen(
+    createWorkerApp([
+      { name: 'redis', check: () => connection.ping() },
+      { name: 'store', check: () => store.ping() },
+    ]),
+    config.worker.port,
+  );
+  logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency, port: config.worker.port });
   onShutdown(logger, config.shutdownTimeoutMs, [
+    { name: 'http', close: () => closeServer(server) },
     // Worker.close() waits for the jobs in flight to finish.
     { name: 'workers', close: () => Promise.all([clicks.close(), postbacks.close()]) },
     { name: 'redis', close: () => connection.quit() },

@@ -27,6 +27,7 @@ export const configSchema = Joi.object({
   DATA_DIR: Joi.string().default('./data').description('local state: generated API key, private Redis'),
   RECEIVER_PORT: port.default(3000).description('postbacks and clicks'),
   REPORT_PORT: port.default(3001).description('/api and /admin/queues'),
+  WORKER_PORT: port.default(3002).description("the worker's /healthz and /readyz"),
   PUBLIC_URL: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .description('the receiver as networks and visitors reach it; default http://localhost:RECEIVER_PORT'),

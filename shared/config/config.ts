@@ -10,7 +10,7 @@ export interface Config {
   receiver: { port: number; publicUrl: string };
   report: { port: number; apiKey: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
-  worker: { concurrency: number };
+  worker: { port: number; concurrency: number };
   shutdownTimeoutMs: number;
 }
 
@@ -32,6 +32,7 @@ interface RawConfig {
   DATA_DIR: string;
   RECEIVER_PORT: number;
   REPORT_PORT: number;
+  WORKER_PORT: number;
   PUBLIC_URL?: string;
   API_KEY?: string;
   JOURNEY_TYPE_LIMIT: number;
@@ -65,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       accountCurrency: raw.ACCOUNT_CURRENCY,
       unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
     },
-    worker: { concurrency: raw.WORKER_CONCURRENCY },
+    worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -1,0 +1,10 @@
+import express, { type Express } from 'express';
+import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
+
+/** The worker has no API; it answers /healthz and /readyz for orchestrators. */
+export function createWorkerApp(readiness: ReadinessCheck[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(readiness));
+  return app;
+}
