@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import Joi from 'joi';
 import { SUB_KEYS, type RawParams, type Subs } from '../../shared/domain/entities.js';
 import { CLICKID_PATTERN } from '../../shared/domain/ids.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { STATUSES, type Status } from '../../shared/domain/statuses.js';
+import { hashToken } from '../../shared/domain/token.js';
 import type { FieldProblem } from '../../shared/errors/app-error.js';
 import { joiProblems } from '../../shared/errors/joi-problems.js';
-import type { PostbackParams } from '../../shared/queue/jobs.js';
+import type { PostbackParams } from '../../shared/domain/entities.js';
 
 const money = Joi.string().pattern(MONEY_PATTERN).messages({
   'string.pattern.base': '{#label} must be a decimal number ≥ 0 with up to 6 decimals, e.g. 12.5',
@@ -65,11 +65,6 @@ export function parsePostback(raw: RawParams): ParsedPostback {
       subs,
     },
   };
-}
-
-/** Tokens travel and are compared as SHA-256 hex, never in clear. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 /** The raw parameters with any token replaced, as they may be queued and logged. */

@@ -1,18 +1,23 @@
 import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
+import { createRedisLock } from '../../shared/locking/redis-lock.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { createWorkerApp } from './app.js';
 import { createClickWorker } from './click.worker.js';
 import { createPostbackWorker } from './postback.worker.js';
 
+/** A postback's read-decide-write takes milliseconds; the TTL only matters if a worker dies holding it. */
+const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
+
 runService('worker', async (config, logger) => {
   const connection = createRedis(config.redis.url, 'worker');
   const store = await createStore(config.store);
   const common = { connection, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, store, logger };
   const clicks = createClickWorker(common);
-  const postbacks = createPostbackWorker({ ...common, rules: config.rules });
+  const withLock = createRedisLock(connection, config.redis.queuePrefix, LOCK_OPTIONS);
+  const postbacks = createPostbackWorker({ ...common, rules: config.rules, withLock });
   for (const worker of [clicks, postbacks]) {
     worker.on('failed', (job, err) => logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }));
     worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));

@@ -22,7 +22,8 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
   return new Worker<PostbackJob>(
     QueueNames.POSTBACKS,
     async (job, token) => {
-      const id = job.id as string;
+      // A replay runs the logged postback again under its own id.
+      const id = job.data.replayOf ?? (job.id as string);
       const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
       const result = await processPostback(deps, id, job.data, waits);
       if (result.kind === 'click_not_yet_stored') {

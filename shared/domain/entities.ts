@@ -116,4 +116,21 @@ export interface PostbackLogEntry {
   /** A human-readable detail, e.g. which parameter was malformed. */
   detail: string | null;
   conversion_id: string | null;
+  /** The checked parameters (null when malformed), kept so the postback can be replayed. */
+  params: PostbackParams | null;
 }
+
+/** A postback's parameters once their syntax is checked (SPEC §3). */
+export interface PostbackParams {
+  clickid: string;
+  /** Exact decimal text, e.g. `12.5`; parsed to micros by the worker. */
+  payout: string | null;
+  status: Status | null;
+  type: string | null;
+  event_id: string | null;
+  currency: string | null;
+  /** SHA-256 of the token, never the token itself. */
+  token_hash: string | null;
+  subs: Subs;
+}
+

@@ -8,6 +8,8 @@ export const ErrorCodes = {
   JOURNEY_LIMIT: 'CONVERSION_TYPE.JOURNEY_LIMIT',
   QUEUE_UNAVAILABLE: 'QUEUE.UNAVAILABLE',
   STORE_UNAVAILABLE: 'STORE.UNAVAILABLE',
+  LOCK_BUSY: 'LOCK.BUSY',
+  UNKNOWN_TOKEN: 'POSTBACK.UNKNOWN_TOKEN',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

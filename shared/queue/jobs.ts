@@ -1,5 +1,5 @@
-import type { RawParams, Subs } from '../domain/entities.js';
-import type { Status } from '../domain/statuses.js';
+export type { PostbackParams } from '../domain/entities.js';
+import type { PostbackParams, RawParams, Subs } from '../domain/entities.js';
 import type { FieldProblem } from '../errors/app-error.js';
 import { QueueNames } from './queue-names.js';
 
@@ -18,20 +18,6 @@ export interface ClickJob {
   requestId: string;
 }
 
-/** A postback's parameters once their syntax is checked (SPEC §3). */
-export interface PostbackParams {
-  clickid: string;
-  /** Exact decimal text, e.g. `12.5`; parsed to micros by the worker. */
-  payout: string | null;
-  status: Status | null;
-  type: string | null;
-  event_id: string | null;
-  currency: string | null;
-  /** SHA-256 of the token, never the token itself. */
-  token_hash: string | null;
-  subs: Subs;
-}
-
 /** A postback as the receiver queues it. Malformed ones are queued too, to be logged. */
 export interface PostbackJob {
   receivedAt: number;
@@ -44,6 +30,8 @@ export interface PostbackJob {
   params: PostbackParams | null;
   /** Set when it was not: what the 400 said. */
   invalid: FieldProblem[] | null;
+  /** Set on a replay from the API: the id of the logged postback to run again. */
+  replayOf?: string;
 }
 
 /** Job payloads by queue name; BullMQ jobs are typed through it. */

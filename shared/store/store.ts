@@ -8,6 +8,7 @@ import type {
   PostbackLogEntry,
   TrafficChannel,
 } from '../domain/entities.js';
+import type { LedgerEntry } from '../domain/duplicate-policy.js';
 import type { Outcome } from '../domain/outcomes.js';
 import type { Status } from '../domain/statuses.js';
 
@@ -21,13 +22,31 @@ export interface SettingsRepo<T> {
   delete(key: string): Promise<boolean>;
 }
 
-/** What applying one postback does to the conversions, decided by the worker. */
-export type PostbackEffect = { kind: 'none' } | { kind: 'insert'; conversion: Conversion };
+/**
+ * The accepted postbacks of one duplicate key (see `ledgerKey`), with a version for
+ * compare-and-set. Conversions and log outcomes of the key are derived from it.
+ */
+export interface Ledger {
+  key: string;
+  /** 0 when the key has no ledger yet. */
+  version: number;
+  entries: LedgerEntry[];
+}
 
-export interface ApplyResult {
-  /** False when this postback id had been applied before; nothing changed then. */
-  applied: boolean;
-  /** The log entry as stored (the earlier one when `applied` is false). */
+/** A changed outcome of a postback already in the log. */
+export interface LogUpdate {
+  id: string;
+  outcome: Outcome;
+  conversion_id: string | null;
+  detail: string | null;
+}
+
+/** What a ledger change writes: the key's conversions, removals, outcomes and the new entry. */
+export interface Projection {
+  conversions: Conversion[];
+  removedConversionIds: string[];
+  logUpdates: LogUpdate[];
+  /** The postback's own log entry, written whole (it replaces a `rejected` one on replay). */
   entry: PostbackLogEntry;
 }
 
@@ -114,10 +133,21 @@ export interface Store {
 
   getPostback(id: string): Promise<PostbackLogEntry | null>;
   /**
-   * Writes the log entry and the effect as one step, at most once per postback id:
-   * a retried or replayed job that was applied before changes nothing.
+   * Logs a rejected postback. An entry with another outcome under the same id is kept
+   * (the postback was applied before); an earlier rejection is replaced (a replay).
+   * Resolves with the entry as stored.
    */
-  applyPostback(entry: PostbackLogEntry, effect: PostbackEffect): Promise<ApplyResult>;
+  logRejected(entry: PostbackLogEntry): Promise<PostbackLogEntry>;
+
+  loadLedger(key: string): Promise<Ledger>;
+  /**
+   * Sets the key's entries if its version is still `expectedVersion`, and writes the
+   * projection (in one transaction where the store has them). False, writing nothing,
+   * when another writer got there first.
+   */
+  commitLedger(key: string, expectedVersion: number, entries: LedgerEntry[], projection: Projection): Promise<boolean>;
+  /** Writes a projection again, to repair one a crash cut short. Idempotent. */
+  writeProjection(projection: Projection): Promise<void>;
 
   listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
   listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;

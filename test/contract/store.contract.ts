@@ -1,11 +1,19 @@
 import { expect } from 'chai';
-import type { OfferSource } from '../../shared/domain/entities.js';
+import type { Conversion, OfferSource } from '../../shared/domain/entities.js';
 import { parseMoney } from '../../shared/domain/money.js';
-import type { Store } from '../../shared/store/store.js';
-import { buildClick, buildConversion, buildLogEntry } from '../helpers/builders.js';
+import type { LedgerEntry } from '../../shared/domain/duplicate-policy.js';
+import type { Projection, Store } from '../../shared/store/store.js';
+import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 
 /** A fresh, empty store per test, and how to dispose of it. */
 export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
+
+const projectionFor = (conversion: Conversion): Projection => ({
+  conversions: [conversion],
+  removedConversionIds: [],
+  logUpdates: [],
+  entry: buildLogEntry({ id: conversion.id, clickid: conversion.clickid, conversion_id: conversion.id }),
+});
 
 /** The one behaviour every store adapter must have. */
 export function storeContract(makeStore: StoreFactory): void {
@@ -46,27 +54,83 @@ export function storeContract(makeStore: StoreFactory): void {
     });
   });
 
-  describe('applying postbacks', () => {
-    it('when a postback is applied twice, then one conversion and one log entry exist', async () => {
-      const click = buildClick();
-      const entry = buildLogEntry({ clickid: click.clickid });
-      const conversion = buildConversion(click, { postback_ids: [entry.id], subs: { sub2: 'p' } });
-      const first = await store.applyPostback({ ...entry, conversion_id: conversion.id }, { kind: 'insert', conversion });
-      const again = await store.applyPostback({ ...entry, processed_at: entry.processed_at + 5 }, { kind: 'insert', conversion: { ...conversion, id: 'other-id' } });
-      expect(first.applied).to.equal(true);
-      expect(again.applied).to.equal(false);
-      expect(again.entry).to.deep.equal({ ...entry, conversion_id: conversion.id });
-      const page = await store.listConversions({ clickid: click.clickid }, { limit: 10, cursor: null });
-      expect(page.items).to.deep.equal([conversion]);
-      expect(await store.getPostback(entry.id)).to.deep.equal({ ...entry, conversion_id: conversion.id });
+  describe('ledgers', () => {
+    const ledgerEntry = (id: string, clickid: string): LedgerEntry => ({
+      id,
+      received_at: 1000,
+      mode: 'create_new',
+      clickid,
+      type: null,
+      click: { campaign_id: 'c', offer_id: 'o', offer_source_id: 's', traffic_channel_id: 't', subs: {} },
+      carried: { status: null, payout_micros: null, currency: null, event_id: null, subs: {} },
+      defaults: { status: 'approved', payout_micros: 1, currency: 'USD' },
     });
 
+    it('when two writers commit on the same version, then only the first lands', async () => {
+      const click = buildClick();
+      const first = buildConversion(click);
+      const second = buildConversion(click);
+      expect(await store.loadLedger('k')).to.deep.equal({ key: 'k', version: 0, entries: [] });
+      expect(await store.commitLedger('k', 0, [ledgerEntry(first.id, click.clickid)], projectionFor(first))).to.equal(true);
+      expect(await store.commitLedger('k', 0, [ledgerEntry(second.id, click.clickid)], projectionFor(second))).to.equal(false);
+      const ledger = await store.loadLedger('k');
+      expect(ledger.version).to.equal(1);
+      expect(ledger.entries.map((e) => e.id)).to.deep.equal([first.id]);
+      const { items } = await store.listConversions({ clickid: click.clickid }, { limit: 10, cursor: null });
+      expect(items).to.deep.equal([first]);
+      expect(await store.getPostback(second.id)).to.equal(null);
+      expect(await store.commitLedger('k', 1, [ledgerEntry(first.id, click.clickid), ledgerEntry(second.id, click.clickid)], projectionFor(second))).to.equal(true);
+      expect((await store.loadLedger('k')).version).to.equal(2);
+    });
+
+    it('when a projection is written twice, then the second changes nothing', async () => {
+      const click = buildClick();
+      const conversion = buildConversion(click, { subs: { sub2: 'p' } });
+      const projection = projectionFor(conversion);
+      await store.writeProjection(projection);
+      await store.writeProjection(projection);
+      expect((await store.listConversions({}, { limit: 10, cursor: null })).items).to.deep.equal([conversion]);
+      expect((await store.listPostbacks({}, { limit: 10, cursor: null })).items).to.deep.equal([projection.entry]);
+    });
+
+    it('when a projection removes a conversion and updates an outcome, then both show', async () => {
+      const click = buildClick();
+      const gone = buildConversion(click);
+      await store.writeProjection(projectionFor(gone));
+      const kept = buildConversion(click);
+      await store.writeProjection({
+        conversions: [kept],
+        removedConversionIds: [gone.id],
+        logUpdates: [{ id: gone.id, outcome: 'ignored_duplicate', conversion_id: kept.id, detail: null }],
+        entry: buildLogEntry({ id: kept.id, conversion_id: kept.id }),
+      });
+      expect((await store.listConversions({}, { limit: 10, cursor: null })).items).to.deep.equal([kept]);
+      expect(await store.getPostback(gone.id)).to.deep.include({ outcome: 'ignored_duplicate', conversion_id: kept.id });
+    });
+  });
+
+  describe('rejected postbacks', () => {
     it('when a rejected postback is logged, then it is listed by outcome with its reason', async () => {
       const entry = buildLogEntry({ outcome: 'rejected', reason: 'unknown_type', detail: 'no type X', raw: { clickid: 'c1', status: ['a', 'b'] } });
-      await store.applyPostback(entry, { kind: 'none' });
-      await store.applyPostback(buildLogEntry(), { kind: 'none' });
-      const page = await store.listPostbacks({ outcome: 'rejected' }, { limit: 10, cursor: null });
-      expect(page.items).to.deep.equal([entry]);
+      expect(await store.logRejected(entry)).to.deep.equal(entry);
+      await store.logRejected(buildLogEntry({ outcome: 'rejected', reason: 'unknown_clickid' }));
+      const page = await store.listPostbacks({ outcome: 'rejected' }, { limit: 1, cursor: null });
+      expect(page.items).to.have.length(1);
+      const all = await store.listPostbacks({ outcome: 'rejected' }, { limit: 10, cursor: null });
+      expect(all.items.map((p) => p.reason).sort()).to.deep.equal(['unknown_clickid', 'unknown_type']);
+    });
+
+    it('when a postback was applied, then a later rejection of the same id does not replace it; an earlier rejection is replaced', async () => {
+      const click = buildClick();
+      const conversion = buildConversion(click);
+      await store.writeProjection(projectionFor(conversion));
+      const stored = await store.logRejected(buildLogEntry({ id: conversion.id, outcome: 'rejected', reason: 'unknown_type' }));
+      expect(stored.outcome).to.equal('recorded');
+      const rejected = buildLogEntry({ outcome: 'rejected', reason: 'unknown_type' });
+      await store.logRejected(rejected);
+      const replayed = { ...rejected, reason: 'token_mismatch' as const };
+      expect(await store.logRejected(replayed)).to.deep.equal(replayed);
+      expect(await store.getPostback(rejected.id)).to.deep.equal(replayed);
     });
   });
 
@@ -75,10 +139,9 @@ export function storeContract(makeStore: StoreFactory): void {
       const click = buildClick();
       const ids: string[] = [];
       for (let i = 0; i < 7; i++) {
-        const entry = buildLogEntry({ received_at: 1000 });
-        ids.push(entry.id);
-        const conversion = buildConversion(click, { created_at: 5000, postback_ids: [entry.id] });
-        await store.applyPostback({ ...entry, conversion_id: conversion.id }, { kind: 'insert', conversion });
+        const conversion = buildConversion(click, { created_at: 5000 });
+        ids.push(conversion.id);
+        await putConversion(store, conversion, { received_at: 1000 });
       }
       const seen: string[] = [];
       let cursor = null;
@@ -96,8 +159,7 @@ export function storeContract(makeStore: StoreFactory): void {
     it('when conversions are filtered by type and status, then only matching ones come back', async () => {
       const click = buildClick();
       for (const [type, status] of [[null, 'approved'], ['Upsell', 'pending'], ['Upsell', 'approved']] as const) {
-        const entry = buildLogEntry();
-        await store.applyPostback(entry, { kind: 'insert', conversion: buildConversion(click, { type, status, postback_ids: [entry.id] }) });
+        await putConversion(store, buildConversion(click, { type, status }));
       }
       const page = await store.listConversions({ type: 'Upsell', status: 'approved' }, { limit: 10, cursor: null });
       expect(page.items.map((c) => [c.type, c.status])).to.deep.equal([['Upsell', 'approved']]);
@@ -113,8 +175,7 @@ export function storeContract(makeStore: StoreFactory): void {
         ['Upsell', 'pending', '5.000001'],
       ];
       for (const [type, status, payout] of rows) {
-        const entry = buildLogEntry();
-        await store.applyPostback(entry, { kind: 'insert', conversion: buildConversion(click, { type, status, payout_micros: parseMoney(payout), postback_ids: [entry.id] }) });
+        await putConversion(store, buildConversion(click, { type, status, payout_micros: parseMoney(payout) }));
       }
       const groups = await store.aggregateConversions(['type', 'status'], { from: null, to: null });
       const byKey = Object.fromEntries(groups.map((g) => [`${g.key.type}/${g.key.status}`, [g.count, g.revenueMicros, g.distinctClicks]]));

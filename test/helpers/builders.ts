@@ -1,6 +1,7 @@
 import type { Click, Conversion, PostbackLogEntry } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
+import type { Store } from '../../shared/store/store.js';
 
 /** Test data builders: sensible defaults, override what the test is about. */
 export function buildClick(overrides: Partial<Click> = {}): Click {
@@ -20,6 +21,7 @@ export function buildClick(overrides: Partial<Click> = {}): Click {
   };
 }
 
+/** A conversion whose id is its (only) postback's id, as the worker makes them. */
 export function buildConversion(click: Click, overrides: Partial<Conversion> = {}): Conversion {
   const id = newId();
   return {
@@ -41,7 +43,7 @@ export function buildConversion(click: Click, overrides: Partial<Conversion> = {
       subs: click.subs,
     },
     subs: {},
-    postback_ids: [newId()],
+    postback_ids: [id],
     ...overrides,
   };
 }
@@ -61,6 +63,7 @@ export function buildLogEntry(overrides: Partial<PostbackLogEntry> = {}): Postba
     reason: null,
     detail: null,
     conversion_id: null,
+    params: null,
     ...overrides,
   };
 }
@@ -76,4 +79,10 @@ export function buildPostbackJob(params: Partial<NonNullable<PostbackJob['params
     invalid: null,
     ...overrides,
   };
+}
+
+/** Writes a conversion and its log entry straight through the store port. */
+export async function putConversion(store: Store, conversion: Conversion, log: Partial<PostbackLogEntry> = {}): Promise<void> {
+  const entry = buildLogEntry({ id: conversion.postback_ids[0] ?? conversion.id, clickid: conversion.clickid, type: conversion.type, conversion_id: conversion.id, ...log });
+  await store.writeProjection({ conversions: [conversion], removedConversionIds: [], logUpdates: [], entry });
 }

@@ -4,6 +4,7 @@ import { createClickWorker } from '../../services/worker/click.worker.js';
 import { createPostbackWorker } from '../../services/worker/postback.worker.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { createRedisLock } from '../../shared/locking/redis-lock.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
@@ -24,7 +25,8 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
   const common = { connection, prefix, concurrency: 4, store, logger };
   const clickWorker = createClickWorker(common);
-  const postbackWorker = createPostbackWorker({ ...common, rules: { ...loadConfig({}).rules, ...rules } });
+  const withLock = createRedisLock(connection, prefix, { ttlMs: 30_000, waitMs: 20_000 });
+  const postbackWorker = createPostbackWorker({ ...common, withLock, rules: { ...loadConfig({}).rules, ...rules } });
   const done = new Map<string, Job>();
   const waiters = new Map<string, (job: Job) => void>();
   postbackWorker.on('completed', (job) => {

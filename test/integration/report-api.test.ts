@@ -6,7 +6,7 @@ import { createReportApp } from '../../services/report/app.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildClick, buildConversion, buildLogEntry } from '../helpers/builders.js';
+import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 import { memoryLog } from '../helpers/receiver-harness.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -119,11 +119,9 @@ describe('report service API', () => {
         [second, null, 'pending', 5_000_000],
       ] as const;
       for (const [click, type, status, payout] of rows) {
-        const entry = buildLogEntry({ clickid: click.clickid });
-        const conversion = buildConversion(click, { type, status, payout_micros: payout, postback_ids: [entry.id] });
-        await store.applyPostback({ ...entry, conversion_id: conversion.id }, { kind: 'insert', conversion });
+        await putConversion(store, buildConversion(click, { type, status, payout_micros: payout }));
       }
-      await store.applyPostback(buildLogEntry({ outcome: 'rejected', reason: 'unknown_type' }), { kind: 'none' });
+      await store.logRejected(buildLogEntry({ outcome: 'rejected', reason: 'unknown_type' }));
     });
 
     it('when the conversion log is paged, then every conversion appears once with its money as a number', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { hashToken, parsePostback, redact } from '../../services/receiver/postback.schema.js';
+import { parsePostback, redact } from '../../services/receiver/postback.schema.js';
+import { hashToken } from '../../shared/domain/token.js';
 
 describe('postback syntax', () => {
   it('when every parameter is well formed, then they are normalised', () => {

@@ -14,8 +14,7 @@ export function registerModels(connection: Connection) {
   click.index({ ts: 1 });
   click.index({ campaign_id: 1, ts: 1 });
 
-  const conversion = new Schema({ _id: String, clickid: String, type: String, created_at: Number, origin_postback_id: String }, options);
-  conversion.index({ origin_postback_id: 1 }, { unique: true });
+  const conversion = new Schema({ _id: String, clickid: String, type: String, created_at: Number }, options);
   conversion.index({ clickid: 1, type: 1 });
   conversion.index({ created_at: -1, _id: -1 });
 
@@ -24,7 +23,11 @@ export function registerModels(connection: Connection) {
   postback.index({ outcome: 1, received_at: -1 });
   postback.index({ clickid: 1 });
 
+  // One document per duplicate key; `version` is the compare-and-set guard.
+  const ledger = new Schema({ _id: String, version: Number, entries: [Schema.Types.Mixed] }, options);
+
   return {
+    Ledger: connection.model('Ledger', ledger, 'ledgers'),
     Setting: connection.model('Setting', setting, 'settings'),
     Click: connection.model('Click', click, 'clicks'),
     Conversion: connection.model('Conversion', conversion, 'conversions'),

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
+import type { LedgerEntry } from '../../domain/duplicate-policy.js';
 import type { Click, Conversion, PostbackLogEntry } from '../../domain/entities.js';
-import type { Cursor, Page, PageQuery, SettingsRepo, Store } from '../store.js';
+import type { Cursor, Page, PageQuery, Projection, SettingsRepo, Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { registerModels, type Doc, type Models } from './models.js';
 
@@ -9,15 +10,23 @@ const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).cod
 
 /**
  * The production store. Kept thin on purpose: the same contract suite as SQLite
- * covers it. No multi-document transaction is needed: the conversion's unique
- * `origin_postback_id` and the log's `_id` (the postback id) make a retried write
- * find what it wrote before.
+ * covers it, and the duplicate logic lives above the port.
  */
 export async function createMongoStore(url: string): Promise<Store> {
   const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
-  const { Click: clicks, Conversion: conversions, Postback: postbacks } = collections(models);
+  const { Click: clicks, Conversion: conversions, Postback: postbacks, Ledger: ledgers } = collections(models);
+
+  async function writeProjection({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection): Promise<void> {
+    if (desired.length) {
+      await conversions.bulkWrite(desired.map(({ id, ...c }) => ({ replaceOne: { filter: { _id: id }, replacement: c, upsert: true } })));
+    }
+    if (removedConversionIds.length) await conversions.deleteMany({ _id: { $in: removedConversionIds } });
+    for (const { id, ...update } of logUpdates) await postbacks.updateOne({ _id: id }, { $set: update });
+    const { id, ...log } = entry;
+    await postbacks.replaceOne({ _id: id }, log, { upsert: true });
+  }
 
   async function page<T>(collection: mongoose.mongo.Collection<Doc>, time: string, filter: Record<string, unknown>, query: PageQuery, idField: string): Promise<Page<T>> {
     const clauses: Record<string, unknown>[] = [filter];
@@ -47,19 +56,29 @@ export async function createMongoStore(url: string): Promise<Store> {
       const doc = await postbacks.findOne({ _id: id });
       return doc ? fromDoc<PostbackLogEntry>(doc, 'id') : null;
     },
-    applyPostback: async (entry, effect) => {
-      const earlier = await postbacks.findOne({ _id: entry.id });
-      if (earlier) return { applied: false, entry: fromDoc<PostbackLogEntry>(earlier, 'id') };
-      if (effect.kind === 'insert') {
-        const { id, ...conversion }: Conversion = effect.conversion;
-        await ignoreDuplicate(conversions.insertOne({ _id: id, ...conversion, origin_postback_id: entry.id }));
-      }
+    logRejected: async (entry) => {
       const { id, ...log } = entry;
-      const inserted = await ignoreDuplicate(postbacks.insertOne({ _id: id, ...log }));
-      if (inserted) return { applied: true, entry };
-      const stored = await postbacks.findOne({ _id: entry.id });
-      return { applied: false, entry: stored ? fromDoc<PostbackLogEntry>(stored, 'id') : entry };
+      // Replaces an earlier rejection (a replay) but never an applied outcome.
+      const written = await ignoreDuplicate(postbacks.replaceOne({ _id: id, outcome: 'rejected' }, log, { upsert: true }));
+      if (written) return entry;
+      const stored = await postbacks.findOne({ _id: id });
+      return stored ? fromDoc<PostbackLogEntry>(stored, 'id') : entry;
     },
+    loadLedger: async (key) => {
+      const doc = await ledgers.findOne({ _id: key });
+      return doc ? { key, version: doc.version as number, entries: doc.entries as LedgerEntry[] } : { key, version: 0, entries: [] };
+    },
+    commitLedger: async (key, expectedVersion, entries, projection) => {
+      // No multi-document transaction: the compare-and-set on the ledger decides, and
+      // the projection after it is idempotent, repaired by the job's retry if cut short.
+      const won =
+        expectedVersion === 0
+          ? await ignoreDuplicate(ledgers.insertOne({ _id: key, version: 1, entries }))
+          : (await ledgers.updateOne({ _id: key, version: expectedVersion }, { $set: { entries, version: expectedVersion + 1 } })).modifiedCount === 1;
+      if (won) await writeProjection(projection);
+      return won;
+    },
+    writeProjection,
 
     listConversions: async (filter, query) => page<Conversion>(conversions, 'created_at', definedOnly({ ...filter }), query, 'id'),
     listPostbacks: async (filter, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...filter }), query, 'id'),
@@ -81,6 +100,7 @@ function collections(models: Models) {
     Click: models.Click.collection as unknown as mongoose.mongo.Collection<Doc>,
     Conversion: models.Conversion.collection as unknown as mongoose.mongo.Collection<Doc>,
     Postback: models.Postback.collection as unknown as mongoose.mongo.Collection<Doc>,
+    Ledger: models.Ledger.collection as unknown as mongoose.mongo.Collection<Doc>,
   };
 }
 

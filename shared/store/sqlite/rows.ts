@@ -1,4 +1,4 @@
-import { SUB_KEYS, type RawParams, type Click, type Conversion, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
+import { SUB_KEYS, type PostbackParams, type RawParams, type Click, type Conversion, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
 import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
 import type { Status } from '../../domain/statuses.js';
@@ -35,7 +35,6 @@ export interface ConversionRow extends SubColumns {
   traffic_channel_id: string;
   subs: string;
   postback_ids: string;
-  origin_postback_id: string;
 }
 
 export interface PostbackRow {
@@ -52,6 +51,7 @@ export interface PostbackRow {
   reason: string | null;
   detail: string | null;
   conversion_id: string | null;
+  params: string | null;
 }
 
 function subColumns(subs: Subs): SubColumns {
@@ -107,7 +107,6 @@ export function conversionToRow(c: Conversion): ConversionRow {
     ...subColumns(c.click.subs),
     subs: JSON.stringify(c.subs),
     postback_ids: JSON.stringify(c.postback_ids),
-    origin_postback_id: c.postback_ids[0] ?? c.id,
   };
 }
 
@@ -136,13 +135,14 @@ export function rowToConversion(row: ConversionRow): Conversion {
 }
 
 export function postbackToRow(entry: PostbackLogEntry): PostbackRow {
-  return { ...entry, raw: JSON.stringify(entry.raw) };
+  return { ...entry, raw: JSON.stringify(entry.raw), params: entry.params ? JSON.stringify(entry.params) : null };
 }
 
 export function rowToPostback(row: PostbackRow): PostbackLogEntry {
   return {
     ...row,
     raw: JSON.parse(row.raw) as RawParams,
+    params: row.params ? (JSON.parse(row.params) as PostbackParams) : null,
     outcome: row.outcome as Outcome,
     reason: row.reason as RejectReason | null,
   };

@@ -46,11 +46,19 @@ CREATE TABLE IF NOT EXISTS conversions (
   traffic_channel_id TEXT NOT NULL,
   ${subColumns('')},
   subs TEXT NOT NULL,
-  postback_ids TEXT NOT NULL,
-  origin_postback_id TEXT NOT NULL UNIQUE
+  postback_ids TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversions_click_type ON conversions (clickid, type);
 CREATE INDEX IF NOT EXISTS conversions_created ON conversions (created_at, id);
+
+CREATE INDEX IF NOT EXISTS conversions_type_event ON conversions (type, event_id);
+
+-- One row per duplicate key: the accepted postbacks that decide its conversions.
+CREATE TABLE IF NOT EXISTS ledgers (
+  key TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  entries TEXT NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS postbacks (
   id TEXT PRIMARY KEY,
@@ -65,7 +73,8 @@ CREATE TABLE IF NOT EXISTS postbacks (
   outcome TEXT NOT NULL,
   reason TEXT,
   detail TEXT,
-  conversion_id TEXT
+  conversion_id TEXT,
+  params TEXT
 );
 CREATE INDEX IF NOT EXISTS postbacks_received ON postbacks (received_at, id);
 CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at);

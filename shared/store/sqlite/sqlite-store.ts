@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { LedgerEntry } from '../../domain/duplicate-policy.js';
 import type { PostbackLogEntry } from '../../domain/entities.js';
-import type { ConversionFilter, Cursor, Page, PageQuery, PostbackFilter, Store } from '../store.js';
+import type { ConversionFilter, Cursor, Page, PageQuery, PostbackFilter, Projection, Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import {
   clickToRow,
@@ -30,29 +31,52 @@ export function createSqliteStore(path: string): Store {
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
+  // FULL: a write the worker has acknowledged to BullMQ survives an OS crash too.
+  db.pragma('synchronous = FULL');
   db.exec(SCHEMA);
 
   const clickColumns = Object.keys(clickToRow({ clickid: '', ts: 0, campaign_id: '', offer_id: '', offer_source_id: '', traffic_channel_id: '', external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} }));
   const insertClick = db.prepare(insertSql('clicks', clickColumns).replace('INSERT', 'INSERT OR IGNORE'));
   const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');
   const getPostback = db.prepare<[string], PostbackRow>('SELECT * FROM postbacks WHERE id = ?');
-  let insertConversion: BetterSqlite3.Statement | undefined;
-  let insertPostback: BetterSqlite3.Statement | undefined;
-
-  // One transaction: the postback id is the primary key of the log, so a second
-  // application of the same postback finds its entry and writes nothing.
-  const apply = db.transaction((entry: PostbackLogEntry, conversion: ConversionRow | null) => {
-    const existing = getPostback.get(entry.id);
-    if (existing) return { applied: false, entry: rowToPostback(existing) };
-    if (conversion) {
-      insertConversion ??= db.prepare(insertSql('conversions', Object.keys(conversion)));
-      insertConversion.run(conversion);
+  const getLedger = db.prepare<[string], { version: number; entries: string }>('SELECT version, entries FROM ledgers WHERE key = ?');
+  const insertLedger = db.prepare('INSERT OR IGNORE INTO ledgers (key, version, entries) VALUES (?, 1, ?)');
+  const updateLedger = db.prepare('UPDATE ledgers SET version = version + 1, entries = ? WHERE key = ? AND version = ?');
+  const deleteConversion = db.prepare('DELETE FROM conversions WHERE id = ?');
+  const updateOutcome = db.prepare('UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id');
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const upsert = (table: string, row: Record<string, unknown>): void => {
+    let statement = statements.get(table);
+    if (!statement) {
+      const columns = Object.keys(row);
+      statement = db.prepare(`${insertSql(table, columns)} ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`);
+      statements.set(table, statement);
     }
-    const row = postbackToRow(entry);
-    insertPostback ??= db.prepare(insertSql('postbacks', Object.keys(row)));
-    insertPostback.run(row);
-    return { applied: true, entry };
+    statement.run(row);
+  };
+
+  const project = (projection: Projection): void => {
+    for (const conversion of projection.conversions) upsert('conversions', { ...conversionToRow(conversion) });
+    for (const id of projection.removedConversionIds) deleteConversion.run(id);
+    for (const update of projection.logUpdates) updateOutcome.run(update);
+    upsert('postbacks', { ...postbackToRow(projection.entry) });
+  };
+  const writeProjection = db.transaction(project);
+
+  // Compare-and-set plus projection in one IMMEDIATE transaction: SQLite serialises
+  // writers across processes, so a commit either lands whole or not at all.
+  const commit = db.transaction((key: string, expected: number, entries: string, projection: Projection): boolean => {
+    const changed = expected === 0 ? insertLedger.run(key, entries).changes : updateLedger.run(entries, key, expected).changes;
+    if (changed === 0) return false;
+    project(projection);
+    return true;
+  });
+
+  const logRejected = db.transaction((entry: PostbackLogEntry): PostbackLogEntry => {
+    const existing = getPostback.get(entry.id);
+    if (existing && existing.outcome !== 'rejected') return rowToPostback(existing);
+    upsert('postbacks', { ...postbackToRow(entry) });
+    return entry;
   });
 
   /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip. */
@@ -98,9 +122,14 @@ export function createSqliteStore(path: string): Store {
       const row = getPostback.get(id);
       return row ? rowToPostback(row) : null;
     },
-    applyPostback: async (entry, effect) => {
-      const conversion = effect.kind === 'insert' ? conversionToRow(effect.conversion) : null;
-      return apply.immediate(entry, conversion);
+    logRejected: async (entry) => logRejected.immediate(entry),
+    loadLedger: async (key) => {
+      const row = getLedger.get(key);
+      return row ? { key, version: row.version, entries: JSON.parse(row.entries) as LedgerEntry[] } : { key, version: 0, entries: [] };
+    },
+    commitLedger: async (key, expectedVersion, entries, projection) => commit.immediate(key, expectedVersion, JSON.stringify(entries), projection),
+    writeProjection: async (projection) => {
+      writeProjection.immediate(projection);
     },
 
     listConversions: async (filter: ConversionFilter, query) =>

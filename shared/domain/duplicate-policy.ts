@@ -1,0 +1,132 @@
+import type { ClickDimensions, Conversion, Subs } from './entities.js';
+import type { DuplicateMode } from './duplicate-modes.js';
+import type { Outcome } from './outcomes.js';
+import type { Status } from './statuses.js';
+
+/**
+ * One accepted postback as the duplicate rules see it: what it carried, the defaults
+ * that fill in what it did not, and the mode in force when it arrived.
+ */
+export interface LedgerEntry {
+  /** The postback id: a ULID, so sorting ids sorts by arrival. */
+  id: string;
+  received_at: number;
+  mode: DuplicateMode;
+  clickid: string;
+  type: string | null;
+  click: ClickDimensions;
+  carried: { status: Status | null; payout_micros: number | null; currency: string | null; event_id: string | null; subs: Subs };
+  defaults: { status: Status; payout_micros: number; currency: string };
+}
+
+export interface EntryOutcome {
+  outcome: Outcome;
+  conversion_id: string | null;
+  detail: string | null;
+}
+
+export interface Fold {
+  /** The conversions the entries add up to; each one's id is the postback that created it. */
+  conversions: Conversion[];
+  outcomes: Map<string, EntryOutcome>;
+}
+
+/**
+ * Which entries decide each other. A duplicate is a later postback for the same click
+ * and type (SPEC §5); under `ignore_by_event_id` it is one for the same type and event
+ * id on any click, and a postback without an event id stands alone.
+ */
+export function ledgerKey(mode: DuplicateMode, postbackId: string, clickid: string, type: string | null, eventId: string | null): string {
+  if (mode !== 'ignore_by_event_id') return JSON.stringify(['click', clickid, type]);
+  return eventId === null ? JSON.stringify(['postback', postbackId]) : JSON.stringify(['event', type, eventId]);
+}
+
+/** The mode of a type, else of the offer source, else `create_new`. */
+export function resolveMode(typeMode: DuplicateMode | null | undefined, sourceMode: DuplicateMode | null | undefined): DuplicateMode {
+  return typeMode ?? sourceMode ?? 'create_new';
+}
+
+/**
+ * Applies a key's entries one after another in arrival order. Because the result
+ * depends only on the set of entries, two workers that apply the same postbacks in
+ * different orders end with the same conversions as one worker applying them in
+ * arrival order.
+ */
+export function foldLedger(entries: readonly LedgerEntry[]): Fold {
+  const conversions: Conversion[] = [];
+  const outcomes = new Map<string, EntryOutcome>();
+  for (const entry of [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const original = conversions[0];
+    const record = (duplicateStatus: Conversion['duplicate_status'], detail: string | null = null): void => {
+      conversions.push(newConversion(entry, duplicateStatus));
+      outcomes.set(entry.id, { outcome: 'recorded', conversion_id: entry.id, detail });
+    };
+    switch (entry.mode) {
+      case 'create_new':
+        record('unknown');
+        break;
+      case 'new_or_repeated':
+        record(original ? 'repeated' : 'new');
+        break;
+      case 'ignore':
+      case 'ignore_by_event_id':
+        if (!original) record('unknown', entry.carried.event_id === null && entry.mode === 'ignore_by_event_id' ? 'event id missing: recorded without dedupe' : null);
+        else outcomes.set(entry.id, { outcome: entry.mode === 'ignore' ? 'ignored_duplicate' : 'ignored_event_id', conversion_id: original.id, detail: null });
+        break;
+      case 'edit':
+        if (!original) record('unknown');
+        else {
+          conversions[0] = edit(original, entry);
+          outcomes.set(entry.id, { outcome: 'updated', conversion_id: original.id, detail: null });
+        }
+        break;
+      case 'increment_payout':
+        if (!original) record('unknown');
+        else {
+          conversions[0] = {
+            ...original,
+            payout_micros: original.payout_micros + (entry.carried.payout_micros ?? entry.defaults.payout_micros),
+            updated_at: Math.max(original.updated_at, entry.received_at),
+            postback_ids: [...original.postback_ids, entry.id],
+          };
+          outcomes.set(entry.id, { outcome: 'incremented', conversion_id: original.id, detail: null });
+        }
+        break;
+    }
+  }
+  return { conversions, outcomes };
+}
+
+function newConversion(entry: LedgerEntry, duplicateStatus: Conversion['duplicate_status']): Conversion {
+  const { carried, defaults } = entry;
+  return {
+    id: entry.id,
+    clickid: entry.clickid,
+    type: entry.type,
+    status: carried.status ?? defaults.status,
+    payout_micros: carried.payout_micros ?? defaults.payout_micros,
+    currency: carried.currency ?? defaults.currency,
+    event_id: carried.event_id,
+    duplicate_status: duplicateStatus,
+    created_at: entry.received_at,
+    updated_at: entry.received_at,
+    click: entry.click,
+    subs: carried.subs,
+    postback_ids: [entry.id],
+  };
+}
+
+/** `edit`: only what the postback carries changes; everything else is kept. */
+function edit(original: Conversion, entry: LedgerEntry): Conversion {
+  const { carried } = entry;
+  return {
+    ...original,
+    status: carried.status ?? original.status,
+    payout_micros: carried.payout_micros ?? original.payout_micros,
+    currency: carried.currency ?? original.currency,
+    event_id: carried.event_id ?? original.event_id,
+    subs: { ...original.subs, ...carried.subs },
+    updated_at: Math.max(original.updated_at, entry.received_at),
+    postback_ids: [...original.postback_ids, entry.id],
+  };
+}

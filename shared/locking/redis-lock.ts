@@ -1,0 +1,41 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors/app-error.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+
+export interface LockOptions {
+  /** How long the lock lives if its holder dies; well above the time the work takes. */
+  ttlMs: number;
+  /** How long to wait for it before giving up (the job is then retried). */
+  waitMs: number;
+}
+
+/** Runs `work` while holding the lock for `name`. */
+export type WithLock = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+// Deletes the key only if it still holds our token, so an expired lock that someone
+// else took since is not released by us.
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A Redis lock per name (SET NX PX, released in `finally`). It spares workers from
+ * racing on one key; correctness does not rest on it: the store's compare-and-set does.
+ */
+export function createRedisLock(redis: Redis, prefix: string, options: LockOptions): WithLock {
+  return async (name, work) => {
+    const key = `${prefix}:lock:${createHash('sha1').update(name).digest('hex')}`;
+    const token = randomUUID();
+    const until = Date.now() + options.waitMs;
+    let pause = 5;
+    while ((await redis.set(key, token, 'PX', options.ttlMs, 'NX')) !== 'OK') {
+      if (Date.now() > until) throw new AppError(ErrorCodes.LOCK_BUSY, `lock ${name} still held after ${options.waitMs} ms`, { retryable: true });
+      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 100);
+    }
+    try {
+      return await work();
+    } finally {
+      await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    }
+  };
+}
