@@ -3,10 +3,9 @@ import type { Conversion, OfferSource } from '../../shared/domain/entities.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import type { LedgerEntry } from '../../shared/domain/duplicate-policy.js';
 import type { Projection, Store } from '../../shared/store/store.js';
+import type { StoreFactory } from '../helpers/store-factories.js';
 import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 
-/** A fresh, empty store per test, and how to dispose of it. */
-export type StoreFactory = () => Promise<{ store: Store; dispose: () => Promise<void> }>;
 
 const projectionFor = (conversion: Conversion): Projection => ({
   conversions: [conversion],
@@ -16,7 +15,7 @@ const projectionFor = (conversion: Conversion): Projection => ({
 });
 
 /** The one behaviour every store adapter must have. */
-export function storeContract(makeStore: StoreFactory): void {
+export function storeContract(makeStore: StoreFactory['make']): void {
   let store: Store;
   let dispose: () => Promise<void>;
   beforeEach(async () => {
