@@ -10,11 +10,16 @@ import type { CampaignDirectory } from './campaign-directory.js';
 import { clickRoute } from './click.route.js';
 import type { Enqueue } from './enqueue.js';
 import { postbackRoute } from './postback.route.js';
+import type { TokenDirectory } from './token-directory.js';
+import type { TrustProxy } from '../../shared/config/config.js';
 
 export interface ReceiverDeps {
   enqueuePostback: Enqueue<PostbackJob>;
   enqueueClick: Enqueue<ClickJob>;
   campaigns: CampaignDirectory;
+  tokens: TokenDirectory;
+  /** Express's `trust proxy`: which hops may set X-Forwarded-For (the client IP for allowlists). */
+  trustProxy: TrustProxy;
   readiness: ReadinessCheck[];
   logger: Logger;
 }
@@ -25,6 +30,7 @@ export function createReceiverApp(deps: ReceiverDeps): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy);
   app.use(requestId());
   // Postbacks first: the hot path should match before any other route is tried.
   app.use(postbackRoute(deps));

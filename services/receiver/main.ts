@@ -8,6 +8,7 @@ import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { createReceiverApp } from './app.js';
 import { createCampaignDirectory } from './campaign-directory.js';
+import { createTokenDirectory } from './token-directory.js';
 
 runService('receiver', async (config, logger) => {
   const redis = createRedis(config.redis.url, 'producer');
@@ -15,10 +16,13 @@ runService('receiver', async (config, logger) => {
   const store = await createStore(config.store);
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, config.redis.queuePrefix);
+  const tokens = await createTokenDirectory(store, logger);
   const app = createReceiverApp({
     enqueuePostback: (id, data) => enqueue(postbacks, id, data),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
+    tokens,
+    trustProxy: config.receiver.trustProxy,
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },
@@ -29,6 +33,7 @@ runService('receiver', async (config, logger) => {
   logger.info('receiver listening', { port: config.receiver.port, store: store.kind });
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
+    { name: 'tokens', close: async () => tokens.close() },
     { name: 'queues', close: () => Promise.all([postbacks.close(), clicks.close()]) },
     { name: 'redis', close: () => redis.quit() },
     { name: 'store', close: () => store.close() },

@@ -9,9 +9,11 @@ import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
 import { parsePostback, redact } from './postback.schema.js';
+import type { TokenDirectory } from './token-directory.js';
 
 export interface PostbackRouteDeps {
   enqueuePostback: Enqueue<PostbackJob>;
+  tokens: TokenDirectory;
   logger: Logger;
 }
 
@@ -19,7 +21,7 @@ export interface PostbackRouteDeps {
  * `GET|POST /postback` (SPEC §3). Every postback, well-formed or not, is queued so the
  * worker logs it; the answer comes only after Redis has accepted the job.
  */
-export function postbackRoute({ enqueuePostback, logger }: PostbackRouteDeps): Router {
+export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRouteDeps): Router {
   const router = Router();
   const bodyParsers = [express.urlencoded({ extended: false, limit: '32kb' }), express.json({ limit: '32kb' })];
 
@@ -27,6 +29,11 @@ export function postbackRoute({ enqueuePostback, logger }: PostbackRouteDeps): R
     try {
       const { raw, problems: shapeProblems } = collectParams(req);
       const parsed = shapeProblems.length ? { params: null, problems: shapeProblems } : parsePostback(raw);
+      const tokenHash = parsed.params?.token_hash;
+      if (tokenHash && !(await tokens.knows(tokenHash))) {
+        logger.warn('postback with an unknown token refused', { requestId: req.id, ip: req.ip });
+        throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
+      }
       const id = newId();
       const job: PostbackJob = {
         receivedAt: Date.now(),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import Joi from 'joi';
 
 const port = Joi.number().integer().min(0).max(65535);
@@ -35,6 +36,19 @@ export const configSchema = Joi.object({
     .min(16)
     .when('NODE_ENV', { is: 'production', then: Joi.required() })
     .description('Bearer key for /api and the dashboard; generated outside production when unset'),
+  TRUST_PROXY: Joi.alternatives()
+    .try(
+      Joi.string().valid('true', 'false'),
+      Joi.string().pattern(/^\d+$/),
+      Joi.string().custom((text: string, helpers) =>
+        text.split(',').every((part) => ['loopback', 'linklocal', 'uniquelocal'].includes(part.trim()) || isIP(part.trim().split('/')[0] ?? '') !== 0)
+          ? text
+          : helpers.error('any.invalid'),
+      ),
+    )
+    .default('false')
+    .messages({ 'alternatives.match': 'must be false, true, a hop count, or comma-separated CIDRs / loopback' })
+    .description('which proxies may set X-Forwarded-For (the client IP for IP allowlists): false, true, a hop count, or CIDRs/loopback'),
   JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
   ACCOUNT_CURRENCY: Joi.string()
     .pattern(/^[A-Z]{3}$/)

@@ -7,12 +7,15 @@ export interface Config {
   dataDir: string;
   redis: { url: string; queuePrefix: string };
   store: { mongoUrl: string | null; sqlitePath: string };
-  receiver: { port: number; publicUrl: string };
+  receiver: { port: number; publicUrl: string; trustProxy: TrustProxy };
   report: { port: number; apiKey: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   worker: { port: number; concurrency: number };
   shutdownTimeoutMs: number;
 }
+
+/** Express's `trust proxy` value. */
+export type TrustProxy = boolean | number | string[];
 
 /** Thrown with every bad variable listed, one per line. */
 export class ConfigError extends Error {
@@ -34,6 +37,7 @@ interface RawConfig {
   REPORT_PORT: number;
   WORKER_PORT: number;
   PUBLIC_URL?: string;
+  TRUST_PROXY: string;
   API_KEY?: string;
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
@@ -59,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     receiver: {
       port: raw.RECEIVER_PORT,
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
+      trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     },
     report: { port: raw.REPORT_PORT, apiKey: raw.API_KEY ?? null },
     rules: {
@@ -69,6 +74,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });
+}
+
+function parseTrustProxy(text: string): TrustProxy {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((part) => part.trim());
 }
 
 function deepFreeze<T extends object>(value: T): T {

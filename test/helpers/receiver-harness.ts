@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { createReceiverApp } from '../../services/receiver/app.js';
 import { createCampaignDirectory } from '../../services/receiver/campaign-directory.js';
+import { createTokenDirectory } from '../../services/receiver/token-directory.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
@@ -40,12 +41,16 @@ export async function startReceiver(redisUrl: string, store: Store): Promise<Rec
   const prefix = uniquePrefix();
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, prefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, prefix);
+  const logger = createLogger({ level: 'error', service: 'receiver-test', stream: memoryLog().stream });
+  const tokens = await createTokenDirectory(store, logger, 60_000);
   const app = createReceiverApp({
     enqueuePostback: (id, data) => enqueue(postbacks, id, data),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
+    tokens,
+    trustProxy: ['loopback'],
     readiness: [{ name: 'redis', check: () => redis.ping() }],
-    logger: createLogger({ level: 'error', service: 'receiver-test', stream: memoryLog().stream }),
+    logger,
   });
   return {
     app,
@@ -54,6 +59,7 @@ export async function startReceiver(redisUrl: string, store: Store): Promise<Rec
     postbacks,
     clicks,
     close: async () => {
+      tokens.close();
       await Promise.all([postbacks.close(), clicks.close()]);
       redis.disconnect();
     },

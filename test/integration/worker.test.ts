@@ -113,4 +113,42 @@ describe('worker: from queued postback to stored conversion', () => {
     expect((await store.listConversions({ clickid }, { limit: 10, cursor: null })).items).to.have.length(1);
     expect(workers.logLines().filter((l) => l.message === 'postback processed' && l.postbackId === id).map((l) => l.applied)).to.deep.equal([true, false]);
   });
+
+  describe('postback security', () => {
+    const sourceWith = async (patch: Partial<Seeded['source']>) => {
+      await store.offerSources.put(seeded.source.id, { ...seeded.source, ...patch });
+      await new Promise((r) => setTimeout(r, 300));
+    };
+
+    it('when the token belongs to no offer source, then the receiver answers 403 and queues nothing', async () => {
+      await sourceWith({ postback_token: 'token-of-source-A' });
+      const res = await request(receiver.app).get('/postback?clickid=x&token=made-up-token').expect(403);
+      expect(res.body.error.code).to.equal('POSTBACK.UNKNOWN_TOKEN');
+      expect(await receiver.postbacks.count()).to.equal(0);
+    });
+
+    it("when the click's source has a token, then a postback without it, or with another source's, is rejected as token_mismatch", async () => {
+      await store.offerSources.put('other', { ...seeded.source, id: 'other', postback_token: 'token-of-source-B' });
+      await sourceWith({ postback_token: 'token-of-source-A' });
+      const clickid = await click();
+      const missing = await postback(`clickid=${clickid}`);
+      const other = await postback(`clickid=${clickid}&token=token-of-source-B`);
+      const right = await postback(`clickid=${clickid}&token=token-of-source-A`);
+      expect((await store.getPostback(missing))?.reason).to.equal('token_mismatch');
+      expect((await store.getPostback(other))?.reason).to.equal('token_mismatch');
+      expect((await store.getPostback(right))?.outcome).to.equal('recorded');
+      const logged = JSON.stringify([await store.getPostback(right), workers.logLines()]);
+      expect(logged).not.to.contain('token-of-source-A');
+    });
+
+    it('when the source has an IP allowlist, then only senders inside it are recorded (behind a trusted proxy, the forwarded address counts)', async () => {
+      await sourceWith({ ip_allowlist: ['203.0.113.0/24'] });
+      const clickid = await click();
+      const direct = await postback(`clickid=${clickid}`);
+      const res = await request(receiver.app).get(`/postback?clickid=${clickid}`).set('X-Forwarded-For', '203.0.113.7').expect(200);
+      await workers.completed(res.body.id);
+      expect(await store.getPostback(direct)).to.deep.include({ outcome: 'rejected', reason: 'ip_not_allowed' });
+      expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded', ip: '203.0.113.7' });
+    });
+  });
 });

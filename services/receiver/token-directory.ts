@@ -1,0 +1,47 @@
+import { hashToken } from '../../shared/domain/token.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { Store } from '../../shared/store/store.js';
+
+export interface TokenDirectory {
+  /** True when the token hash belongs to some offer source. */
+  knows(tokenHash: string): Promise<boolean>;
+  close(): void;
+}
+
+/**
+ * The hashes of every offer source's postback token, kept in memory and refreshed
+ * every `refreshMs`, so a postback costs no store access. An unknown hash triggers
+ * at most four extra refreshes a second (shared by all requests), so a source created
+ * a moment ago is found and a flood of bad tokens cannot hammer the store.
+ */
+export async function createTokenDirectory(store: Store, logger: Logger, refreshMs = 5000): Promise<TokenDirectory> {
+  let hashes = new Set<string>();
+  let loadedAt = 0;
+  let loading: Promise<void> | null = null;
+  const refresh = (): Promise<void> => {
+    loading ??= (async () => {
+      try {
+        const sources = await store.offerSources.list();
+        hashes = new Set(sources.flatMap((s) => (s.postback_token ? [hashToken(s.postback_token)] : [])));
+        loadedAt = Date.now();
+      } catch (err) {
+        // Keep the last known set: a store hiccup must not turn every postback into a 403.
+        logger.warn('token refresh failed', { err: err instanceof Error ? err.message : String(err) });
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  };
+  await refresh();
+  const timer = setInterval(() => void refresh(), refreshMs);
+  timer.unref();
+  return {
+    async knows(tokenHash) {
+      if (hashes.has(tokenHash)) return true;
+      if (Date.now() - loadedAt > 250) await refresh();
+      return hashes.has(tokenHash);
+    },
+    close: () => clearInterval(timer),
+  };
+}
