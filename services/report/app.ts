@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logging/logger.js';
 import type { Store } from '../../shared/store/store.js';
 import { requireApiKey } from './auth.js';
 import { logsRoute } from './logs.route.js';
+import { replayRoute, type EnqueueReplay } from './replay.route.js';
 import { reportRoute } from './report.route.js';
 import { settingsRoute } from './settings.route.js';
 
@@ -17,6 +18,8 @@ export interface ReportDeps {
   /** The receiver's public base URL, for `postback_url` and `click_url`. */
   publicUrl: string;
   journeyTypeLimit: number;
+  /** Puts a replay job on the postbacks queue. */
+  enqueueReplay: EnqueueReplay;
   readiness: ReadinessCheck[];
   logger: Logger;
 }
@@ -33,6 +36,7 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(requireApiKey(deps.apiKey));
   api.use(express.json({ limit: '1mb' }));
   api.use(settingsRoute(deps));
+  api.use(replayRoute(deps.store, deps.enqueueReplay));
   api.use(logsRoute(deps.store));
   api.use(reportRoute(deps.store));
   app.use('/api', api);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import Joi from 'joi';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
-import { OUTCOMES } from '../../shared/domain/outcomes.js';
+import { OUTCOMES, REJECT_REASONS } from '../../shared/domain/outcomes.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import type { ConversionFilter, Cursor, PostbackFilter, Store } from '../../shared/store/store.js';
 import { cursorField, encodeCursor, limitField } from './cursor.js';
@@ -19,6 +19,7 @@ const conversionQuery = Joi.object({
 
 const postbackQuery = Joi.object({
   outcome: Joi.string().valid(...OUTCOMES),
+  reason: Joi.string().valid(...REJECT_REASONS),
   clickid: Joi.string().max(128),
   cursor: cursorField,
   limit: limitField,

@@ -1,24 +1,30 @@
 import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
+import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { resolveApiKey } from './api-key.js';
 import { createReportApp } from './app.js';
 
 runService('report', async (config, logger) => {
   const redis = createRedis(config.redis.url, 'producer');
+  await waitForRedis(redis, config.redis.url);
   const store = await createStore(config.store);
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {
     logger.info('API key generated for local use', { file: apiKey.file });
     process.stdout.write(`\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`);
   }
+  const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
   const app = createReportApp({
     store,
     apiKey: apiKey.key,
     publicUrl: config.receiver.publicUrl,
     journeyTypeLimit: config.rules.journeyTypeLimit,
+    enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },
@@ -29,6 +35,7 @@ runService('report', async (config, logger) => {
   logger.info('report service listening', { port: config.report.port, store: store.kind });
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
+    { name: 'queues', close: () => postbacks.close() },
     { name: 'redis', close: () => redis.quit() },
     { name: 'store', close: () => store.close() },
   ]);

@@ -29,4 +29,8 @@ export const presentConversion = ({ payout_micros, click, ...c }: Conversion) =>
   click_subs: click.subs,
 });
 
-export const presentPostback = (p: PostbackLogEntry) => ({ ...p, received_at: iso(p.received_at), processed_at: iso(p.processed_at) });
+export const presentPostback = ({ params, ...p }: PostbackLogEntry) => {
+  // The token's hash stays inside: it is not the caller's business.
+  const shown = params ? (({ token_hash: _hash, ...rest }) => rest)(params) : null;
+  return { ...p, params: shown, received_at: iso(p.received_at), processed_at: iso(p.processed_at) };
+};

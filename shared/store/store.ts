@@ -9,7 +9,7 @@ import type {
   TrafficChannel,
 } from '../domain/entities.js';
 import type { LedgerEntry } from '../domain/duplicate-policy.js';
-import type { Outcome } from '../domain/outcomes.js';
+import type { Outcome, RejectReason } from '../domain/outcomes.js';
 import type { Status } from '../domain/statuses.js';
 
 /** A small settings collection, keyed by id (by name for conversion types). */
@@ -75,6 +75,7 @@ export interface ConversionFilter {
 
 export interface PostbackFilter {
   outcome?: Outcome;
+  reason?: RejectReason;
   clickid?: string;
 }
 

@@ -2,15 +2,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createReportApp } from '../../services/report/app.js';
-import { createLogger } from '../../shared/logging/logger.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
-import { memoryLog } from '../helpers/receiver-harness.js';
-import { tempDir } from '../helpers/temp.js';
+import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
+import { testRedisUrl } from '../helpers/root-hooks.js';
+import { tempDir, uniquePrefix } from '../helpers/temp.js';
 
-const KEY = 'test-api-key-0123456789';
+const KEY = TEST_API_KEY;
 const auth = { Authorization: `Bearer ${KEY}` };
 
 describe('report service API', () => {
@@ -25,19 +24,15 @@ describe('report service API', () => {
     del: (path: string) => request(app).delete(`/api${path}`).set(auth),
   });
 
-  beforeEach(() => {
+  let close: () => Promise<void>;
+
+  beforeEach(async () => {
     dir = tempDir();
     store = createSqliteStore(join(dir.path, 'store.db'));
-    app = createReportApp({
-      store,
-      apiKey: KEY,
-      publicUrl: 'https://track.example',
-      journeyTypeLimit: 2,
-      readiness: [],
-      logger: createLogger({ level: 'error', service: 'report-test', stream: memoryLog().stream }),
-    });
+    ({ app, close } = await startReport(testRedisUrl(), uniquePrefix(), store));
   });
   afterEach(async () => {
+    await close();
     await store.close();
     dir.remove();
   });

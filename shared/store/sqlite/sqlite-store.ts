@@ -135,7 +135,7 @@ export function createSqliteStore(path: string): Store {
     listConversions: async (filter: ConversionFilter, query) =>
       page('conversions', 'created_at', present([['clickid', filter.clickid], ['type', filter.type], ['status', filter.status]]), query, rowToConversion),
     listPostbacks: async (filter: PostbackFilter, query) =>
-      page('postbacks', 'received_at', present([['outcome', filter.outcome], ['clickid', filter.clickid]]), query, rowToPostback),
+      page('postbacks', 'received_at', present([['outcome', filter.outcome], ['reason', filter.reason], ['clickid', filter.clickid]]), query, rowToPostback),
 
     aggregateClicks: async (groupBy, range) => aggregate(db, 'clicks', groupBy, range),
     aggregateConversions: async (groupBy, range) => aggregate(db, 'conversions', groupBy, range),

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
+import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
+import { testRedisUrl } from '../helpers/root-hooks.js';
+import { seedCampaign, type Seeded } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp.js';
+import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
+
+describe('replaying rejected postbacks', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  let receiver: ReceiverHarness;
+  let workers: WorkerHarness;
+  let report: { app: Express; close: () => Promise<void> };
+  let seeded: Seeded;
+  const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
+
+  const storeClick = async (clickid: string) =>
+    store.insertClick({ clickid, ts: Date.now(), campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} });
+  const postback = async (query: string): Promise<string> => {
+    const res = await request(receiver.app).get(`/postback?${query}`).expect(200);
+    await workers.completed(res.body.id);
+    return res.body.id as string;
+  };
+  const settled = async (id: string, outcome: string) => {
+    const until = Date.now() + 10_000;
+    while ((await store.getPostback(id))?.outcome !== outcome) {
+      if (Date.now() > until) throw new Error(`postback ${id} never became ${outcome}: ${JSON.stringify(await store.getPostback(id))}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const conversionsOf = async (clickid: string) => (await store.listConversions({ clickid }, { limit: 100, cursor: null })).items;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = createSqliteStore(join(dir.path, 'store.db'));
+    seeded = await seedCampaign(store);
+    receiver = await startReceiver(testRedisUrl(), store);
+    workers = startWorkers(testRedisUrl(), receiver.prefix, store, { unknownClickidWindowMs: 300 });
+    report = await startReport(testRedisUrl(), receiver.prefix, store);
+  });
+  afterEach(async () => {
+    await report.close();
+    await workers.close();
+    await receiver.close();
+    await store.close();
+    dir.remove();
+  });
+
+  it('when a postback was rejected for an unknown type and the type is then added, then its replay records it', async () => {
+    await storeClick('c-type');
+    const id = await postback('clickid=c-type&type=Deposit&sum=5');
+    expect((await store.getPostback(id))?.reason).to.equal('unknown_type');
+    const listed = await request(report.app).get('/api/postbacks?outcome=rejected&reason=unknown_type').set(auth).expect(200);
+    expect(listed.body.items.map((p: { id: string }) => p.id)).to.deep.equal([id]);
+
+    await store.conversionTypes.put('Deposit', { name: 'Deposit', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+    await request(report.app).post(`/api/postbacks/${id}/replay`).set(auth).expect(202);
+    await settled(id, 'recorded');
+    const [conversion] = await conversionsOf('c-type');
+    expect(conversion).to.deep.include({ id, type: 'Deposit', payout_micros: 5_000_000 });
+  });
+
+  it('when a postback was applied, then replaying it is refused and changes nothing', async () => {
+    await storeClick('c-applied');
+    const id = await postback('clickid=c-applied&sum=1');
+    const res = await request(report.app).post(`/api/postbacks/${id}/replay`).set(auth).expect(409);
+    expect(res.body.error.message).to.contain('would change nothing');
+    expect(await conversionsOf('c-applied')).to.have.length(1);
+  });
+
+  it('when postbacks were rejected for clicks that came later, then a bulk replay by reason records each once, even if sent twice', async () => {
+    const ids = [await postback('clickid=c-late-1&sum=1'), await postback('clickid=c-late-2&sum=2')];
+    for (const id of ids) expect((await store.getPostback(id))?.reason).to.equal('unknown_clickid');
+    await storeClick('c-late-1');
+    await storeClick('c-late-2');
+    const [first, second] = await Promise.all([
+      request(report.app).post('/api/postbacks/replay').set(auth).send({ reason: 'unknown_clickid' }),
+      request(report.app).post('/api/postbacks/replay').set(auth).send({ reason: 'unknown_clickid' }),
+    ]);
+    expect([first.status, second.status]).to.deep.equal([202, 202]);
+    expect(first.body.queued + second.body.queued).to.be.at.least(2);
+    for (const id of ids) await settled(id, 'recorded');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await conversionsOf('c-late-1')).to.have.length(1);
+    expect(await conversionsOf('c-late-2')).to.have.length(1);
+  });
+
+  it('when a malformed postback or an unknown id is replayed, then the answer says why not', async () => {
+    const res = await request(receiver.app).get('/postback?clickid=x&sum=abc').expect(400);
+    await workers.completed(res.body.id);
+    await request(report.app).post(`/api/postbacks/${res.body.id}/replay`).set(auth).expect(409);
+    await request(report.app).post('/api/postbacks/nope/replay').set(auth).expect(404);
+    const bad = await request(report.app).post('/api/postbacks/replay').set(auth).send({ reason: 'invalid_params' }).expect(400);
+    expect(bad.body.error.details[0].field).to.equal('reason');
+  });
+});
