@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { ClickJob } from '../../shared/queue/jobs.js';
+import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import type { Store } from '../../shared/store/store.js';
 
@@ -9,12 +10,13 @@ export interface ClickWorkerDeps {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  jobLockMs: number;
   store: Store;
   logger: Logger;
 }
 
 /** Stores queued clicks; storing one twice changes nothing. */
-export function createClickWorker({ connection, prefix, concurrency, store, logger }: ClickWorkerDeps): Worker<ClickJob> {
+export function createClickWorker({ connection, prefix, concurrency, jobLockMs, store, logger }: ClickWorkerDeps): Worker<ClickJob> {
   const log = logger.child({ component: 'click-worker' });
   return new Worker<ClickJob>(
     QueueNames.CLICKS,
@@ -23,6 +25,6 @@ export function createClickWorker({ connection, prefix, concurrency, store, logg
       await store.insertClick({ ...click, cost_micros: 0 });
       log.debug('click stored', { clickid: click.clickid, requestId });
     },
-    { connection, prefix, concurrency },
+    { connection, prefix, concurrency, ...workerOptions(jobLockMs) },
   );
 }

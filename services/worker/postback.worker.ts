@@ -2,6 +2,7 @@ import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { processPostback, type ProcessPostbackDeps } from './process-postback.js';
 
@@ -9,6 +10,7 @@ export interface PostbackWorkerDeps extends ProcessPostbackDeps {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  jobLockMs: number;
   logger: Logger;
 }
 
@@ -43,6 +45,6 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
       });
       return { outcome: entry.outcome, reason: entry.reason };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, autorun: true },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, ...workerOptions(deps.jobLockMs) },
   );
 }

@@ -60,6 +60,11 @@ export const configSchema = Joi.object({
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(1000).default(16).description('jobs a worker process runs at once'),
+  JOB_LOCK_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .default(30000)
+    .description('how long a job stays locked to its worker; a crashed worker’s jobs run again after about this long'),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000).description('graceful shutdown limit'),
 })
   .unknown(true)

@@ -10,7 +10,7 @@ export interface Config {
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy };
   report: { port: number; apiKey: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
-  worker: { port: number; concurrency: number };
+  worker: { port: number; concurrency: number; jobLockMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -43,6 +43,7 @@ interface RawConfig {
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
   WORKER_CONCURRENCY: number;
+  JOB_LOCK_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
@@ -71,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       accountCurrency: raw.ACCOUNT_CURRENCY,
       unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
     },
-    worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY },
+    worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY, jobLockMs: raw.JOB_LOCK_MS },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -19,3 +19,13 @@ export function jobIdFor(id: string): string {
   if (id.includes(':') || /^\d+$/.test(id)) throw new RangeError(`unusable job id: ${id}`);
   return id;
 }
+
+/**
+ * Worker options from the job lock time. A worker that dies mid-job leaves it
+ * "stalled"; another worker takes it back after about `jobLockMs`. Several stalls are
+ * allowed before the job fails, since a crash says nothing about the job itself, and
+ * the store makes a re-run harmless.
+ */
+export function workerOptions(jobLockMs: number): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 10 };
+}

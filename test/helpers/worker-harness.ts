@@ -23,7 +23,7 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
   const connection: Redis = createRedis(redisUrl, 'worker');
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
-  const common = { connection, prefix, concurrency: 4, store, logger };
+  const common = { connection, prefix, concurrency: 4, jobLockMs: 30_000, store, logger };
   const clickWorker = createClickWorker(common);
   const withLock = createRedisLock(connection, prefix, { ttlMs: 30_000, waitMs: 20_000 });
   const postbackWorker = createPostbackWorker({ ...common, withLock, rules: { ...loadConfig({}).rules, ...rules } });

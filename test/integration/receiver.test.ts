@@ -27,11 +27,14 @@ describe('receiver', () => {
 
   describe('postbacks', () => {
     it('when a well-formed GET postback arrives, then the answer carries the id of a job already in the queue', async () => {
-      const res = await request(receiver.app).get('/postback?clickid=abc&sum=1.5&status=pending&type=Upsell&token=secret-1').expect(200);
+      await seedCampaign(store, { source: { postback_token: 'secret-1-of-a-source' } });
+      await new Promise((r) => setTimeout(r, 300)); // past the token directory's refresh spacing
+      const res = await request(receiver.app).get('/postback?clickid=abc&sum=1.5&status=pending&type=Upsell&token=secret-1-of-a-source').expect(200);
       expect(res.body).to.have.keys('ok', 'id');
       const job = await receiver.postbacks.getJob(res.body.id);
       expect(job?.data.params).to.include({ clickid: 'abc', payout: '1.5', status: 'pending', type: 'Upsell' });
       expect(JSON.stringify(job?.data)).not.to.contain('secret-1');
+      expect(job?.data.params?.token_hash).to.match(/^[0-9a-f]{64}$/);
       expect(job?.data.requestId).to.equal(res.headers['x-request-id']);
     });
 

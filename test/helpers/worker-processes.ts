@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './free-port.js';
+
+export interface WorkerProcesses {
+  /** Starts worker `i` (again) and resolves once it answers /readyz. */
+  start(i: number): Promise<void>;
+  /** SIGKILLs worker `i`: no shutdown, jobs in flight are left mid-way. */
+  kill(i: number): Promise<void>;
+  stopAll(): Promise<void>;
+  output(): string;
+}
+
+/** `count` real worker processes (services/worker/main.ts) on the given environment. */
+export function workerProcesses(count: number, env: Record<string, string>): WorkerProcesses {
+  const children: Array<ChildProcess | null> = Array.from({ length: count }, () => null);
+  let output = '';
+  const start = async (i: number): Promise<void> => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env, WORKER_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    children[i] = child;
+    const until = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+      } catch {
+        // not up yet
+      }
+      if (child.exitCode !== null || Date.now() > until) throw new Error(`worker ${i} did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const stop = async (i: number, signal: NodeJS.Signals): Promise<void> => {
+    const child = children[i];
+    children[i] = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  };
+  return {
+    start,
+    kill: (i) => stop(i, 'SIGKILL'),
+    stopAll: async () => {
+      await Promise.all(children.map((_, i) => stop(i, 'SIGTERM')));
+    },
+    output: () => output,
+  };
+}
