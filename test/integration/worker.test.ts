@@ -1,10 +1,9 @@
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { enqueue } from '../../shared/queue/queues.js';
-import { buildPostbackJob } from '../helpers/builders.js';
 import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
@@ -101,17 +100,33 @@ describe('worker: from queued postback to stored conversion', () => {
     expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'invalid_params', raw: { clickid: 'c1', sum: 'abc' } });
   });
 
-  it('when the same postback job runs again after it completed, then nothing changes', async () => {
+  it('when a completed postback job is retried (as the dashboard can), then the store is unchanged', async () => {
     const clickid = await click();
     const id = await postback(`clickid=${clickid}&sum=1`);
+    const before = await store.listConversions({ clickid }, { limit: 10, cursor: null });
     const job = await receiver.postbacks.getJob(id);
-    await job?.remove();
-    await enqueue(receiver.postbacks, id, buildPostbackJob({ clickid, payout: '1' }));
-    await new Promise((r) => setTimeout(r, 50));
+    const runs = () => workers.logLines().filter((l) => l.message === 'postback processed' && l.postbackId === id).map((l) => l.applied);
+    await job?.retry('completed');
     const until = Date.now() + 5000;
-    while ((await receiver.postbacks.getJobState(id)) !== 'completed' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    expect((await store.listConversions({ clickid }, { limit: 10, cursor: null })).items).to.have.length(1);
-    expect(workers.logLines().filter((l) => l.message === 'postback processed' && l.postbackId === id).map((l) => l.applied)).to.deep.equal([true, false]);
+    while (runs().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(runs()).to.deep.equal([true, false]);
+    expect(await store.listConversions({ clickid }, { limit: 10, cursor: null })).to.deep.equal(before);
+    expect((await store.getPostback(id))?.outcome).to.equal('recorded');
+  });
+
+  it('when the store is locked longer than it waits, then the job fails transiently and is retried until it lands', async function () {
+    this.timeout(30_000);
+    const clickid = await click();
+    const blocker = new BetterSqlite3(join(dir.path, 'store.db'));
+    blocker.exec('BEGIN EXCLUSIVE');
+    const res = await request(receiver.app).get(`/postback?clickid=${clickid}&sum=4`).expect(200);
+    const failed = new Promise((resolve) => workers.postbackWorker.once('failed', resolve));
+    await failed; // the store's 5 s busy timeout ran out: a transient error, not a rejection
+    blocker.exec('COMMIT');
+    blocker.close();
+    const job = await workers.completed(res.body.id, 20_000);
+    expect(job.attemptsMade).to.be.at.least(1);
+    expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
   });
 
   describe('postback security', () => {
