@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config/config.js';
 import { ledgerKey, resolveMode, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
-import type { PostbackLogEntry } from '../../shared/domain/entities.js';
+import { dimensionsOf, type PostbackLogEntry } from '../../shared/domain/entities.js';
 import { ipAllowed } from '../../shared/domain/ip-allowlist.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import type { RejectReason } from '../../shared/domain/outcomes.js';
@@ -80,13 +80,7 @@ export async function processPostback(deps: ProcessPostbackDeps, id: string, job
     mode,
     clickid: click.clickid,
     type: params.type,
-    click: {
-      campaign_id: click.campaign_id,
-      offer_id: click.offer_id,
-      offer_source_id: click.offer_source_id,
-      traffic_channel_id: click.traffic_channel_id,
-      subs: click.subs,
-    },
+    click: dimensionsOf(click),
     carried: {
       status: params.status,
       payout_micros: params.payout === null ? null : parseMoney(params.payout),

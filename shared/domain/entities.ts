@@ -134,3 +134,14 @@ export interface PostbackParams {
   subs: Subs;
 }
 
+
+/** The click's report dimensions, as copied onto each of its conversions. */
+export function dimensionsOf(click: Click): ClickDimensions {
+  return {
+    campaign_id: click.campaign_id,
+    offer_id: click.offer_id,
+    offer_source_id: click.offer_source_id,
+    traffic_channel_id: click.traffic_channel_id,
+    subs: click.subs,
+  };
+}

@@ -1,4 +1,4 @@
-import type { Click, Conversion, PostbackLogEntry } from '../../shared/domain/entities.js';
+import { dimensionsOf, type Click, type Conversion, type PostbackLogEntry } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
@@ -35,13 +35,7 @@ export function buildConversion(click: Click, overrides: Partial<Conversion> = {
     duplicate_status: 'unknown',
     created_at: click.ts + 60_000,
     updated_at: click.ts + 60_000,
-    click: {
-      campaign_id: click.campaign_id,
-      offer_id: click.offer_id,
-      offer_source_id: click.offer_source_id,
-      traffic_channel_id: click.traffic_channel_id,
-      subs: click.subs,
-    },
+    click: dimensionsOf(click),
     subs: {},
     postback_ids: [id],
     ...overrides,
