@@ -1,53 +1,172 @@
+import { STATUSES, type Status } from '../../shared/domain/statuses.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
-import { CLICK_DIMENSIONS, type AggregateRow, type Dimension, type Store, type TimeRange } from '../../shared/store/store.js';
+import { BUCKET_MS, CLICK_DIMENSIONS, type AggregateRow, type Dimension, type Filters, type Store, type TimeRange } from '../../shared/store/store.js';
+import { derivedMetrics } from './metrics-math.js';
+import type { ReportDimension } from './report.schema.js';
+import { localParts } from './time-zone.js';
 
-export type ReportRow = Partial<Record<Dimension, string | null>> & { clicks: number; conversions: number; revenue: number };
-
-const keyOf = (row: AggregateRow, dims: readonly Dimension[]): string => JSON.stringify(dims.map((d) => row.key[d] ?? null));
-const isClickDimension = (d: Dimension): boolean => (CLICK_DIMENSIONS as readonly string[]).includes(d);
-
-/**
- * One row per group. Where every dimension belongs to the click, `clicks` counts the
- * clicks of the group; where a conversion dimension (type, status) is grouped on,
- * clicks cannot be split that way and `clicks` is the number of distinct clicks that
- * converted in the group. Totals always count all clicks in the range.
- */
-export async function buildReport(store: Store, groupBy: readonly Dimension[], range: TimeRange): Promise<{ rows: ReportRow[]; totals: ReportRow }> {
-  const byClick = groupBy.every(isClickDimension);
-  const [conversionGroups, clickGroups, [clickTotal]] = await Promise.all([
-    store.aggregateConversions(groupBy, range),
-    byClick ? store.aggregateClicks(groupBy, range) : Promise.resolve([]),
-    store.aggregateClicks([], range),
-  ]);
-  const rows = new Map<string, { key: AggregateRow['key']; clicks: number; conversions: number; revenueMicros: bigint }>();
-  for (const group of clickGroups) {
-    rows.set(keyOf(group, groupBy), { key: group.key, clicks: group.count, conversions: 0, revenueMicros: 0n });
-  }
-  for (const group of conversionGroups) {
-    const row = rows.get(keyOf(group, groupBy)) ?? { key: group.key, clicks: byClick ? 0 : group.distinctClicks, conversions: 0, revenueMicros: 0n };
-    row.conversions = group.count;
-    row.revenueMicros = group.revenueMicros;
-    rows.set(keyOf(group, groupBy), row);
-  }
-  const totalRevenue = conversionGroups.reduce((sum, g) => sum + g.revenueMicros, 0n);
-  const totalConversions = conversionGroups.reduce((sum, g) => sum + g.count, 0);
-  return {
-    rows: [...rows.values()]
-      .sort((a, b) => compareKeys(a.key, b.key, groupBy))
-      .map((r) => ({ ...r.key, clicks: r.clicks, conversions: r.conversions, revenue: moneyToNumber(r.revenueMicros) })),
-    totals: { clicks: clickTotal?.count ?? 0, conversions: totalConversions, revenue: moneyToNumber(totalRevenue) },
-  };
+export interface ReportInput {
+  groupBy: ReportDimension[];
+  range: TimeRange;
+  tz: string;
+  filters: Filters;
+  sort?: string;
+  limit: number;
 }
 
-/** Dimension by dimension; null (the main conversion, an unset sub) first. */
-function compareKeys(a: AggregateRow['key'], b: AggregateRow['key'], dims: readonly Dimension[]): number {
-  for (const dim of dims) {
-    const x = a[dim] ?? null;
-    const y = b[dim] ?? null;
-    if (x === y) continue;
-    if (x === null) return -1;
-    if (y === null) return 1;
-    return x < y ? -1 : 1;
+type Cell = string | number | null;
+/** One report row: dimension values, metrics, per-status columns, per-type columns. */
+export type ReportRow = Record<string, Cell | Record<string, { conversions: number; revenue: number }>>;
+
+export interface Report {
+  rows: ReportRow[];
+  totals: ReportRow;
+  /** The configured conversion types, each with its own pair of columns. */
+  types: string[];
+}
+
+interface Acc {
+  dims: Record<string, string | null>;
+  clicks: number;
+  costMicros: bigint;
+  conversions: number;
+  revenueMicros: bigint;
+  statuses: Map<Status, [number, bigint]>;
+  types: Map<string, [number, bigint]>;
+}
+
+const NAMED = { campaign: 'campaigns', offer: 'offers', offer_source: 'offerSources', traffic_channel: 'trafficChannels' } as const;
+const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly string[]).includes(d) || d === 'date' || d === 'hour';
+
+/**
+ * Builds a report from store aggregates. Time is grouped by 15-minute UTC buckets in
+ * the store and turned into local dates and hours here, so any IANA zone cuts days at
+ * its own midnight. Where only click dimensions are grouped and filtered, `clicks` and
+ * `cost` are the group's; with `type` or `status` (which a click does not have) `clicks`
+ * is the number of distinct clicks that converted in the group and cost is 0.
+ */
+export async function buildReport(store: Store, input: ReportInput): Promise<Report> {
+  const { groupBy, range, tz, filters } = input;
+  const storeDims = [...new Set(groupBy.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d)))];
+  const byClick = groupBy.every(isClickDimension) && Object.keys(filters).every(isClickDimension);
+  const extra = (['status', 'type'] as const).filter((d) => !storeDims.includes(d));
+  const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
+    store.aggregateConversions([...storeDims, ...extra], range, filters),
+    byClick ? store.aggregateClicks(storeDims, range, filters) : store.aggregateConversions(storeDims, range, filters),
+    store.aggregateClicks([], range, Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)))),
+    store.conversionTypes.list(),
+    loadNames(store, groupBy),
+  ]);
+  const types = typeList.map((t) => t.name).sort();
+  const accs = new Map<string, Acc>();
+  const accFor = (row: AggregateRow): Acc => {
+    const dims = dimensionValues(row, groupBy, tz);
+    const key = JSON.stringify(groupBy.map((d) => dims[d] ?? null));
+    let acc = accs.get(key);
+    if (!acc) {
+      acc = { dims, clicks: 0, costMicros: 0n, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
+      accs.set(key, acc);
+    }
+    return acc;
+  };
+  for (const group of clickGroups) {
+    const acc = accFor(group);
+    acc.clicks += byClick ? group.count : group.distinctClicks;
+    acc.costMicros += group.costMicros;
   }
-  return 0;
+  for (const group of conversionGroups) {
+    const acc = accFor(group);
+    acc.conversions += group.count;
+    acc.revenueMicros += group.revenueMicros;
+    add(acc.statuses, group.key.status as Status, group);
+    if (group.key.type != null) add(acc.types, group.key.type, group);
+  }
+
+  const total: Acc = { dims: {}, clicks: allClicks[0]?.count ?? 0, costMicros: allClicks[0]?.costMicros ?? 0n, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
+  if (!byClick) total.costMicros = 0n;
+  for (const acc of accs.values()) {
+    total.conversions += acc.conversions;
+    total.revenueMicros += acc.revenueMicros;
+    for (const [s, v] of acc.statuses) merge(total.statuses, s, v);
+    for (const [t, v] of acc.types) merge(total.types, t, v);
+  }
+  const rows = [...accs.values()].map((acc) => toRow(acc, groupBy, names, types));
+  return { rows: sortRows(rows, groupBy, input.sort).slice(0, input.limit), totals: toRow(total, [], names, types), types };
+}
+
+function dimensionValues(row: AggregateRow, groupBy: ReportDimension[], tz: string): Record<string, string | null> {
+  const values: Record<string, string | null> = {};
+  for (const d of groupBy) {
+    if (d === 'date' || d === 'hour') {
+      const local = localParts(Number(row.key.bucket) * BUCKET_MS, tz);
+      values[d] = d === 'date' ? local.date : `${local.date} ${local.hour}:00`;
+    } else values[d] = row.key[d] ?? null;
+  }
+  return values;
+}
+
+function add<K>(map: Map<K, [number, bigint]>, key: K, group: AggregateRow): void {
+  merge(map, key, [group.count, group.revenueMicros]);
+}
+
+function merge<K>(map: Map<K, [number, bigint]>, key: K, [n, micros]: [number, bigint]): void {
+  const [count, sum] = map.get(key) ?? [0, 0n];
+  map.set(key, [count + n, sum + micros]);
+}
+
+function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<string, string>>, types: string[]): ReportRow {
+  const row: ReportRow = {};
+  for (const d of groupBy) {
+    row[d] = acc.dims[d] ?? null;
+    const named = names.get(d);
+    if (named) row[`${d}_name`] = named.get(String(acc.dims[d])) ?? null;
+  }
+  Object.assign(row, {
+    clicks: acc.clicks,
+    conversions: acc.conversions,
+    revenue: moneyToNumber(acc.revenueMicros),
+    cost: moneyToNumber(acc.costMicros),
+    ...derivedMetrics(acc.clicks, acc.conversions, acc.revenueMicros, acc.costMicros),
+  });
+  for (const status of STATUSES) {
+    const [n, micros] = acc.statuses.get(status) ?? [0, 0n];
+    row[`${status}_conversions`] = n;
+    row[`${status}_revenue`] = moneyToNumber(micros);
+  }
+  row.types = Object.fromEntries(
+    types.map((t) => {
+      const [n, micros] = acc.types.get(t) ?? [0, 0n];
+      return [t, { conversions: n, revenue: moneyToNumber(micros) }];
+    }),
+  );
+  return row;
+}
+
+async function loadNames(store: Store, groupBy: ReportDimension[]): Promise<Map<string, Map<string, string>>> {
+  const names = new Map<string, Map<string, string>>();
+  for (const d of groupBy) {
+    if (!(d in NAMED)) continue;
+    const records = await store[NAMED[d as keyof typeof NAMED]].list();
+    names.set(d, new Map(records.map((r) => [r.id, r.name])));
+  }
+  return names;
+}
+
+/** By `sort` (`-` first for descending), then by the group values; null (the main conversion, an unset sub) first. */
+function sortRows(rows: ReportRow[], groupBy: ReportDimension[], sort?: string): ReportRow[] {
+  const compare = (x: unknown, y: unknown): number => {
+    if (x === y) return 0;
+    if (x === null || x === undefined) return -1;
+    if (y === null || y === undefined) return 1;
+    return x < y ? -1 : 1;
+  };
+  const keys: Array<{ key: string; dir: number }> = groupBy.map((d) => ({ key: d, dir: 1 }));
+  if (sort) keys.unshift({ key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? -1 : 1 });
+  return rows.sort((a, b) => {
+    for (const { key, dir } of keys) {
+      const c = compare(a[key], b[key]) * dir;
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
 }

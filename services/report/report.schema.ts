@@ -1,41 +1,60 @@
 import Joi from 'joi';
-import { DIMENSIONS, type Dimension } from '../../shared/store/store.js';
+import { SUB_KEYS } from '../../shared/domain/entities.js';
+import { STATUSES } from '../../shared/domain/statuses.js';
+import { isTimeZone } from './time-zone.js';
+
+/** Dimensions a report groups by (SPEC §7); `date` and `hour` are local to `tz`. */
+export const REPORT_DIMENSIONS = ['date', 'hour', 'campaign', 'offer', 'offer_source', 'traffic_channel', 'type', 'status', ...SUB_KEYS] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+export const FILTER_DIMENSIONS = REPORT_DIMENSIONS.filter((d) => d !== 'date' && d !== 'hour');
+export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
+
+/** The metric columns of a row, in CSV order; each can be sorted on. */
+export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpa'] as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const bound = Joi.string()
+  .custom((text: string, helpers) => (DAY.test(text) || !Number.isNaN(Date.parse(text)) ? text : helpers.error('any.invalid')))
+  .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD, local to tz) or an ISO 8601 timestamp' });
 
-/**
- * A date (`2026-11-24`, a whole UTC day: as `to` it includes that day) or an ISO
- * timestamp (as `to` it is exclusive). Becomes epoch ms.
- */
-const bound = (end: 'from' | 'to') =>
+const list = (allowed: readonly string[], label: string) =>
   Joi.string()
+    .allow('')
     .custom((text: string, helpers) => {
-      const ms = Date.parse(DAY.test(text) ? `${text}T00:00:00Z` : text);
-      if (Number.isNaN(ms)) return helpers.error('any.invalid');
-      return end === 'to' && DAY.test(text) ? ms + 86_400_000 : ms;
+      const items = text.split(',').map((d) => d.trim()).filter(Boolean);
+      const bad = items.find((d) => !allowed.includes(d));
+      if (bad) return helpers.error('any.only', { value: bad });
+      if (new Set(items).size !== items.length) return helpers.error('any.invalid');
+      return items;
     })
-    .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD) or an ISO 8601 timestamp' });
+    .messages({ 'any.only': `${label} has {#value}; allowed: ${allowed.join(', ')}`, 'any.invalid': `${label} names something twice` });
+
+const filterValue = Joi.string().allow('').max(500);
 
 export const reportQuery = Joi.object({
-  group_by: Joi.string()
-    .default('')
-    .custom((text: string, helpers) => {
-      const dims = text.split(',').map((d) => d.trim()).filter(Boolean);
-      const bad = dims.find((d) => !(DIMENSIONS as readonly string[]).includes(d));
-      if (bad) return helpers.error('any.only', { valids: DIMENSIONS, value: bad });
-      if (new Set(dims).size !== dims.length) return helpers.error('any.invalid');
-      return dims as Dimension[];
-    })
-    .messages({
-      'any.only': 'group_by has {#value}; allowed: ' + DIMENSIONS.join(', '),
-      'any.invalid': 'group_by names a dimension twice',
-    }),
-  from: bound('from'),
-  to: bound('to'),
+  group_by: list(REPORT_DIMENSIONS, 'group_by').default([]),
+  from: bound,
+  to: bound,
+  tz: Joi.string()
+    .default('UTC')
+    .custom((tz: string, helpers) => (isTimeZone(tz) ? tz : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': 'tz must be an IANA time zone, e.g. Europe/Berlin' }),
+  sort: Joi.string()
+    .pattern(new RegExp(`^-?(${[...REPORT_DIMENSIONS, ...METRICS].join('|')})$`))
+    .messages({ 'string.pattern.base': `sort must be a dimension or metric, - first for descending, e.g. -revenue` }),
+  limit: Joi.number().integer().min(1).max(10_000).default(1000),
+  format: Joi.string().valid('json', 'csv').default('json'),
+  ...Object.fromEntries(FILTER_DIMENSIONS.map((d) => [d, filterValue])),
+  status: Joi.string().valid(...STATUSES),
 });
 
 export interface ReportQuery {
-  group_by: Dimension[];
-  from?: number;
-  to?: number;
+  group_by: ReportDimension[];
+  from?: string;
+  to?: string;
+  tz: string;
+  sort?: string;
+  limit: number;
+  format: 'json' | 'csv';
+  [filter: string]: unknown;
 }

@@ -79,9 +79,15 @@ export interface PostbackFilter {
   clickid?: string;
 }
 
-/** Report dimensions a store can group by (SPEC §7). */
+/** Length of a time bucket: every real UTC offset is a multiple of it, so any time zone's days and hours are whole buckets. */
+export const BUCKET_MS = 15 * 60 * 1000;
+
+/**
+ * What a store can group and filter by. `bucket` is the 15-minute UTC slot
+ * (`floor(ms / BUCKET_MS)`); the report service turns slots into local dates and hours.
+ */
 export const CLICK_DIMENSIONS = [
-  'date',
+  'bucket',
   'campaign',
   'offer',
   'offer_source',
@@ -106,13 +112,18 @@ export interface TimeRange {
   to: number | null;
 }
 
+/** Exact-match filters, one value per dimension (`null` matches unset, e.g. the main conversion's type). */
+export type Filters = Partial<Record<Exclude<Dimension, 'bucket'>, string | null>>;
+
 /** One group of an aggregate; `key` has one value per grouped dimension. */
 export interface AggregateRow {
   key: Partial<Record<Dimension, string | null>>;
   count: number;
-  /** Sum of payouts in micros (bigint: sums may pass 2^53). */
+  /** Sum of payouts (conversions) in micros; bigint, since sums may pass 2^53. */
   revenueMicros: bigint;
-  /** Distinct clicks among the counted conversions. */
+  /** Sum of click costs (clicks) in micros. */
+  costMicros: bigint;
+  /** Distinct clicks among the counted conversions (the count itself for clicks). */
   distinctClicks: number;
 }
 
@@ -153,10 +164,10 @@ export interface Store {
   listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
   listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;
 
-  /** Clicks per group; only click dimensions apply. `count` is the click count. */
-  aggregateClicks(groupBy: readonly Dimension[], range: TimeRange): Promise<AggregateRow[]>;
+  /** Clicks per group, by click time; only click dimensions apply. `count` is the click count. */
+  aggregateClicks(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
   /** Conversions per group, by conversion time. */
-  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange): Promise<AggregateRow[]>;
+  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
 
   /** Resolves when the store answers. */
   ping(): Promise<void>;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Conversion, OfferSource } from '../../shared/domain/entities.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import type { LedgerEntry } from '../../shared/domain/duplicate-policy.js';
-import type { Projection, Store } from '../../shared/store/store.js';
+import { BUCKET_MS, type Projection, type Store } from '../../shared/store/store.js';
 import type { StoreFactory } from '../helpers/store-factories.js';
 import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 
@@ -176,20 +176,26 @@ export function storeContract(makeStore: StoreFactory['make']): void {
       for (const [type, status, payout] of rows) {
         await putConversion(store, buildConversion(click, { type, status, payout_micros: parseMoney(payout) }));
       }
-      const groups = await store.aggregateConversions(['type', 'status'], { from: null, to: null });
+      const groups = await store.aggregateConversions(['type', 'status'], { from: null, to: null }, {});
       const byKey = Object.fromEntries(groups.map((g) => [`${g.key.type}/${g.key.status}`, [g.count, g.revenueMicros, g.distinctClicks]]));
       expect(byKey).to.deep.equal({ 'null/approved': [2, 300_000n, 1], 'Upsell/pending': [1, 5_000_001n, 1] });
+      const main = await store.aggregateConversions([], { from: null, to: null }, { type: null, status: 'approved' });
+      expect(main.map((g) => [g.count, g.revenueMicros])).to.deep.equal([[2, 300_000n]]);
     });
 
-    it('when clicks are grouped by campaign, date and sub within a range, then only clicks in range count', async () => {
+    it('when clicks are grouped by campaign, 15-minute bucket and sub within a range, then only clicks in range count, with their cost', async () => {
       const day = Date.UTC(2026, 10, 20);
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 1000, subs: { sub1: 'x' } }));
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 2000, subs: { sub1: 'x' } }));
+      const bucket = String(day / BUCKET_MS);
+      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 1000, subs: { sub1: 'x' }, cost_micros: 10 }));
+      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 2000, subs: { sub1: 'x' }, cost_micros: 5 }));
       await store.insertClick(buildClick({ campaign_id: 'b', ts: day + 3000 }));
+      await store.insertClick(buildClick({ campaign_id: 'b', ts: day + BUCKET_MS }));
       await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 86_400_000 }));
-      const groups = await store.aggregateClicks(['campaign', 'date', 'sub1'], { from: day, to: day + 86_400_000 });
-      const byKey = Object.fromEntries(groups.map((g) => [`${g.key.campaign}/${g.key.date}/${g.key.sub1}`, g.count]));
-      expect(byKey).to.deep.equal({ 'a/2026-11-20/x': 2, 'b/2026-11-20/null': 1 });
+      const groups = await store.aggregateClicks(['campaign', 'bucket', 'sub1'], { from: day, to: day + 86_400_000 }, {});
+      const byKey = Object.fromEntries(groups.map((g) => [`${g.key.campaign}/${g.key.bucket}/${g.key.sub1}`, [g.count, g.costMicros]]));
+      expect(byKey).to.deep.equal({ [`a/${bucket}/x`]: [2, 15n], [`b/${bucket}/null`]: [1, 0n], [`b/${Number(bucket) + 1}/null`]: [1, 0n] });
+      const filtered = await store.aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
+      expect(filtered.map((g) => g.count)).to.deep.equal([2]);
     });
   });
 }

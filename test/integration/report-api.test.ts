@@ -138,19 +138,19 @@ describe('report service API', () => {
 
     it('when the report is grouped by type and status, then each row has exact conversions and revenue', async () => {
       const res = (await api().get('/reports?group_by=type,status').expect(200)).body;
-      expect(res.rows).to.deep.equal([
-        { type: null, status: 'approved', clicks: 1, conversions: 1, revenue: 0.1 },
-        { type: null, status: 'pending', clicks: 1, conversions: 1, revenue: 5 },
-        { type: 'Upsell', status: 'approved', clicks: 1, conversions: 1, revenue: 0.2 },
+      expect(res.rows.map((r: Record<string, unknown>) => [r.type, r.status, r.clicks, r.conversions, r.revenue])).to.deep.equal([
+        [null, 'approved', 1, 1, 0.1],
+        [null, 'pending', 1, 1, 5],
+        ['Upsell', 'approved', 1, 1, 0.2],
       ]);
-      expect(res.totals).to.deep.equal({ clicks: 3, conversions: 3, revenue: 5.3 });
+      expect(res.totals).to.deep.include({ clicks: 3, conversions: 3, revenue: 5.3 });
     });
 
     it('when the report is grouped by campaign, then clicks without conversions count too', async () => {
       const res = (await api().get('/reports?group_by=campaign').expect(200)).body;
-      expect(res.rows).to.deep.equal([
-        { campaign: 'A', clicks: 2, conversions: 3, revenue: 5.3 },
-        { campaign: 'B', clicks: 1, conversions: 0, revenue: 0 },
+      expect(res.rows.map((r: Record<string, unknown>) => [r.campaign, r.clicks, r.conversions, r.revenue])).to.deep.equal([
+        ['A', 2, 3, 5.3],
+        ['B', 1, 0, 0],
       ]);
     });
 

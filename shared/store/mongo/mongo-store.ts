@@ -83,8 +83,8 @@ export async function createMongoStore(url: string): Promise<Store> {
     listConversions: async (filter, query) => page<Conversion>(conversions, 'created_at', definedOnly({ ...filter }), query, 'id'),
     listPostbacks: async (filter, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...filter }), query, 'id'),
 
-    aggregateClicks: async (groupBy, range) => aggregate(clicks, 'clicks', groupBy, range),
-    aggregateConversions: async (groupBy, range) => aggregate(conversions, 'conversions', groupBy, range),
+    aggregateClicks: async (groupBy, range, filters) => aggregate(clicks, 'clicks', groupBy, range, filters),
+    aggregateConversions: async (groupBy, range, filters) => aggregate(conversions, 'conversions', groupBy, range, filters),
 
     ping: async () => {
       await connection.db?.admin().ping();

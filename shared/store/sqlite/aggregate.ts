@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { AggregateRow, Dimension, TimeRange } from '../store.js';
+import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
-const COLUMNS: Record<Exclude<Dimension, 'date'>, string> = {
+const COLUMNS: Record<Exclude<Dimension, 'bucket'>, string> = {
   campaign: 'campaign_id',
   offer: 'offer_id',
   offer_source: 'offer_source_id',
@@ -26,21 +26,29 @@ interface Source {
   measures: string;
 }
 
-const CLICKS: Source = { table: 'clicks', time: 'ts', measures: 'COUNT(*) AS n, 0 AS revenue, COUNT(*) AS distinct_clicks' };
+const CLICKS: Source = { table: 'clicks', time: 'ts', measures: 'COUNT(*) AS n, 0 AS revenue, COALESCE(SUM(cost_micros), 0) AS cost, COUNT(*) AS distinct_clicks' };
 const CONVERSIONS: Source = {
   table: 'conversions',
   time: 'created_at',
-  measures: 'COUNT(*) AS n, COALESCE(SUM(payout_micros), 0) AS revenue, COUNT(DISTINCT clickid) AS distinct_clicks',
+  measures: 'COUNT(*) AS n, COALESCE(SUM(payout_micros), 0) AS revenue, 0 AS cost, COUNT(DISTINCT clickid) AS distinct_clicks',
 };
 
 type Row = Record<string, string | bigint | null>;
 
 /** GROUP BY over clicks or conversions; dimension names map to fixed columns only. */
-export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange): AggregateRow[] {
+export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange, filters: Filters): AggregateRow[] {
   const source = of === 'clicks' ? CLICKS : CONVERSIONS;
   const selects = groupBy.map((dim, i) => `${expression(dim, source)} AS d${i}`);
   const where: string[] = [];
-  const params: number[] = [];
+  const params: Array<number | string> = [];
+  for (const [dim, value] of Object.entries(filters) as Array<[Exclude<Dimension, 'bucket'>, string | null | undefined]>) {
+    if (value === undefined) continue;
+    if (value === null) where.push(`${COLUMNS[dim]} IS NULL`);
+    else {
+      where.push(`${COLUMNS[dim]} = ?`);
+      params.push(value);
+    }
+  }
   if (range.from !== null) {
     where.push(`${source.time} >= ?`);
     params.push(range.from);
@@ -59,12 +67,13 @@ export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: r
     key: Object.fromEntries(groupBy.map((dim, i) => [dim, stringOrNull(row[`d${i}`])])),
     count: Number(row.n),
     revenueMicros: BigInt(row.revenue ?? 0),
+    costMicros: BigInt(row.cost ?? 0),
     distinctClicks: Number(row.distinct_clicks),
   }));
 }
 
 function expression(dim: Dimension, source: Source): string {
-  if (dim === 'date') return `strftime('%Y-%m-%d', ${source.time} / 1000, 'unixepoch')`;
+  if (dim === 'bucket') return `${source.time} / ${BUCKET_MS}`;
   return COLUMNS[dim];
 }
 

@@ -137,8 +137,8 @@ export function createSqliteStore(path: string): Store {
     listPostbacks: async (filter: PostbackFilter, query) =>
       page('postbacks', 'received_at', present([['outcome', filter.outcome], ['reason', filter.reason], ['clickid', filter.clickid]]), query, rowToPostback),
 
-    aggregateClicks: async (groupBy, range) => aggregate(db, 'clicks', groupBy, range),
-    aggregateConversions: async (groupBy, range) => aggregate(db, 'conversions', groupBy, range),
+    aggregateClicks: async (groupBy, range, filters) => aggregate(db, 'clicks', groupBy, range, filters),
+    aggregateConversions: async (groupBy, range, filters) => aggregate(db, 'conversions', groupBy, range, filters),
 
     ping: async () => {
       db.prepare('SELECT 1').get();
