@@ -6,7 +6,9 @@ import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
 import { requestId } from '../../shared/http/request-id.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Store } from '../../shared/store/store.js';
+import type { Queue } from 'bullmq';
 import { requireApiKey } from './auth.js';
+import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
 import { logsRoute } from './logs.route.js';
 import { replayRoute, type EnqueueReplay } from './replay.route.js';
 import { reportRoute } from './report.route.js';
@@ -20,6 +22,9 @@ export interface ReportDeps {
   journeyTypeLimit: number;
   /** Puts a replay job on the postbacks queue. */
   enqueueReplay: EnqueueReplay;
+  /** Every queue of the system, for the dashboard. */
+  queues: Queue[];
+  dashboard: { user: string; password: string };
   readiness: ReadinessCheck[];
   logger: Logger;
 }
@@ -40,6 +45,7 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(logsRoute(deps.store));
   api.use(reportRoute(deps.store));
   app.use('/api', api);
+  app.use(DASHBOARD_PATH, requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }), dashboardRouter(deps.queues));
 
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));

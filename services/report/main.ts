@@ -19,12 +19,15 @@ runService('report', async (config, logger) => {
     process.stdout.write(`\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`);
   }
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
+  const clicks = createQueue(QueueNames.CLICKS, redis, config.redis.queuePrefix);
   const app = createReportApp({
     store,
     apiKey: apiKey.key,
     publicUrl: config.receiver.publicUrl,
     journeyTypeLimit: config.rules.journeyTypeLimit,
     enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
+    queues: [postbacks, clicks],
+    dashboard: { user: config.report.dashboardUser, password: config.report.dashboardPassword ?? apiKey.key },
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },
@@ -35,7 +38,7 @@ runService('report', async (config, logger) => {
   logger.info('report service listening', { port: config.report.port, store: store.kind });
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
-    { name: 'queues', close: () => postbacks.close() },
+    { name: 'queues', close: () => Promise.all([postbacks.close(), clicks.close()]) },
     { name: 'redis', close: () => redis.quit() },
     { name: 'store', close: () => store.close() },
   ]);

@@ -49,6 +49,8 @@ export const configSchema = Joi.object({
     .default('false')
     .messages({ 'alternatives.match': 'must be false, true, a hop count, or comma-separated CIDRs / loopback' })
     .description('which proxies may set X-Forwarded-For (the client IP for IP allowlists): false, true, a hop count, or CIDRs/loopback'),
+  DASHBOARD_USER: Joi.string().default('admin').description('Basic auth user for /admin/queues'),
+  DASHBOARD_PASSWORD: Joi.string().min(12).description('Basic auth password for /admin/queues; the API key when unset'),
   JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
   ACCOUNT_CURRENCY: Joi.string()
     .pattern(/^[A-Z]{3}$/)

@@ -8,7 +8,7 @@ export interface Config {
   redis: { url: string; queuePrefix: string };
   store: { mongoUrl: string | null; sqlitePath: string };
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy };
-  report: { port: number; apiKey: string | null };
+  report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   worker: { port: number; concurrency: number; jobLockMs: number };
   shutdownTimeoutMs: number;
@@ -39,6 +39,8 @@ interface RawConfig {
   PUBLIC_URL?: string;
   TRUST_PROXY: string;
   API_KEY?: string;
+  DASHBOARD_USER: string;
+  DASHBOARD_PASSWORD?: string;
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
@@ -66,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     },
-    report: { port: raw.REPORT_PORT, apiKey: raw.API_KEY ?? null },
+    report: { port: raw.REPORT_PORT, apiKey: raw.API_KEY ?? null, dashboardUser: raw.DASHBOARD_USER, dashboardPassword: raw.DASHBOARD_PASSWORD ?? null },
     rules: {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
       accountCurrency: raw.ACCOUNT_CURRENCY,

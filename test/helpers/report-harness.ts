@@ -16,19 +16,22 @@ export async function startReport(redisUrl: string, prefix: string, store: Store
   const redis: Redis = createRedis(redisUrl, 'producer');
   await waitForRedis(redis, redisUrl, 5000);
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, prefix);
+  const clicks = createQueue(QueueNames.CLICKS, redis, prefix);
   const app = createReportApp({
     store,
     apiKey: TEST_API_KEY,
     publicUrl: 'https://track.example',
     journeyTypeLimit: 2,
     enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
+    queues: [postbacks, clicks],
+    dashboard: { user: 'ops', password: 'dashboard-password' },
     readiness: [],
     logger: createLogger({ level: 'error', service: 'report-test', stream: memoryLog().stream }),
   });
   return {
     app,
     close: async () => {
-      await postbacks.close();
+      await Promise.all([postbacks.close(), clicks.close()]);
       redis.disconnect();
     },
   };
