@@ -5,6 +5,7 @@ import { createHttpErrorHandler } from '../../shared/errors/http-error-handler.j
 import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
 import { requestId } from '../../shared/http/request-id.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import { httpMetrics, metricsRoute, type Metrics } from '../../shared/metrics/metrics.js';
 import type { ClickJob, PostbackJob } from '../../shared/queue/jobs.js';
 import type { CampaignDirectory } from './campaign-directory.js';
 import { clickRoute } from './click.route.js';
@@ -21,6 +22,7 @@ export interface ReceiverDeps {
   /** Express's `trust proxy`: which hops may set X-Forwarded-For (the client IP for allowlists). */
   trustProxy: TrustProxy;
   readiness: ReadinessCheck[];
+  metrics: Metrics;
   logger: Logger;
 }
 
@@ -31,11 +33,13 @@ export function createReceiverApp(deps: ReceiverDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.trustProxy);
+  app.use(httpMetrics(deps.metrics));
   app.use(requestId());
   // Postbacks first: the hot path should match before any other route is tried.
   app.use(postbackRoute(deps));
   app.use(clickRoute(deps));
   app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoute(deps.metrics));
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));
   return app;

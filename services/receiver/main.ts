@@ -1,6 +1,7 @@
 import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
+import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
@@ -17,12 +18,15 @@ runService('receiver', async (config, logger) => {
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, config.redis.queuePrefix);
   const tokens = await createTokenDirectory(store, logger);
+  const metrics = createMetrics('receiver');
+  watchQueues(metrics, [postbacks, clicks]);
   const app = createReceiverApp({
     enqueuePostback: (id, data) => enqueue(postbacks, id, data),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
     tokens,
     trustProxy: config.receiver.trustProxy,
+    metrics,
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },

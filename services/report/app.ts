@@ -5,6 +5,7 @@ import { createHttpErrorHandler } from '../../shared/errors/http-error-handler.j
 import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
 import { requestId } from '../../shared/http/request-id.js';
 import type { Logger } from '../../shared/logging/logger.js';
+import { httpMetrics, metricsRoute, type Metrics } from '../../shared/metrics/metrics.js';
 import type { Store } from '../../shared/store/store.js';
 import type { Queue } from 'bullmq';
 import { requireApiKey } from './auth.js';
@@ -26,6 +27,7 @@ export interface ReportDeps {
   queues: Queue[];
   dashboard: { user: string; password: string };
   readiness: ReadinessCheck[];
+  metrics: Metrics;
   logger: Logger;
 }
 
@@ -34,8 +36,10 @@ export function createReportApp(deps: ReportDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(httpMetrics(deps.metrics));
   app.use(requestId());
   app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoute(deps.metrics));
 
   const api = Router();
   api.use(requireApiKey(deps.apiKey));

@@ -1,6 +1,7 @@
 import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
+import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
@@ -20,6 +21,8 @@ runService('report', async (config, logger) => {
   }
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, config.redis.queuePrefix);
+  const metrics = createMetrics('report');
+  watchQueues(metrics, [postbacks, clicks]);
   const app = createReportApp({
     store,
     apiKey: apiKey.key,
@@ -27,6 +30,7 @@ runService('report', async (config, logger) => {
     journeyTypeLimit: config.rules.journeyTypeLimit,
     enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
     queues: [postbacks, clicks],
+    metrics,
     dashboard: { user: config.report.dashboardUser, password: config.report.dashboardPassword ?? apiKey.key },
     readiness: [
       { name: 'redis', check: () => redis.ping() },

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { Metrics } from '../../shared/metrics/metrics.js';
 import type { ClickJob } from '../../shared/queue/jobs.js';
 import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
@@ -13,16 +14,19 @@ export interface ClickWorkerDeps {
   jobLockMs: number;
   store: Store;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** Stores queued clicks; storing one twice changes nothing. */
-export function createClickWorker({ connection, prefix, concurrency, jobLockMs, store, logger }: ClickWorkerDeps): Worker<ClickJob> {
+export function createClickWorker({ connection, prefix, concurrency, jobLockMs, store, logger, metrics }: ClickWorkerDeps): Worker<ClickJob> {
   const log = logger.child({ component: 'click-worker' });
   return new Worker<ClickJob>(
     QueueNames.CLICKS,
     async (job) => {
+      const timer = metrics.jobDuration.startTimer({ queue: QueueNames.CLICKS });
       const { requestId, ...click } = job.data;
       await store.insertClick({ ...click, cost_micros: 0 });
+      timer();
       log.debug('click stored', { clickid: click.clickid, requestId });
     },
     { connection, prefix, concurrency, ...workerOptions(jobLockMs) },

@@ -2,6 +2,7 @@ import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createRedisLock } from '../../shared/locking/redis-lock.js';
+import { createMetrics } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { createWorkerApp } from './app.js';
@@ -14,7 +15,8 @@ const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
 runService('worker', async (config, logger) => {
   const connection = createRedis(config.redis.url, 'worker');
   const store = await createStore(config.store);
-  const common = { connection, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, store, logger };
+  const metrics = createMetrics('worker');
+  const common = { metrics, connection, prefix: config.redis.queuePrefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, store, logger };
   const clicks = createClickWorker(common);
   const withLock = createRedisLock(connection, config.redis.queuePrefix, LOCK_OPTIONS);
   const postbacks = createPostbackWorker({ ...common, rules: config.rules, withLock });
@@ -26,7 +28,7 @@ runService('worker', async (config, logger) => {
     createWorkerApp([
       { name: 'redis', check: () => connection.ping() },
       { name: 'store', check: () => store.ping() },
-    ]),
+    ], metrics),
     config.worker.port,
   );
   logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency, port: config.worker.port });

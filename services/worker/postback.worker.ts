@@ -1,6 +1,7 @@
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logging/logger.js';
+import type { Metrics } from '../../shared/metrics/metrics.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
@@ -12,6 +13,7 @@ export interface PostbackWorkerDeps extends ProcessPostbackDeps {
   concurrency: number;
   jobLockMs: number;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /**
@@ -24,6 +26,7 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
   return new Worker<PostbackJob>(
     QueueNames.POSTBACKS,
     async (job, token) => {
+      const timer = deps.metrics.jobDuration.startTimer({ queue: QueueNames.POSTBACKS });
       // A replay runs the logged postback again under its own id.
       const id = job.data.replayOf ?? (job.id as string);
       const waits = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
@@ -34,6 +37,8 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
         throw new DelayedError();
       }
       const { entry, applied } = result;
+      timer();
+      if (applied) deps.metrics.postbacksProcessed.inc({ outcome: entry.outcome, reason: entry.reason ?? '' });
       logger.info('postback processed', {
         postbackId: id,
         requestId: entry.request_id,

@@ -4,6 +4,7 @@ import { createReceiverApp } from '../../services/receiver/app.js';
 import { createCampaignDirectory } from '../../services/receiver/campaign-directory.js';
 import { createTokenDirectory } from '../../services/receiver/token-directory.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
@@ -43,12 +44,15 @@ export async function startReceiver(redisUrl: string, store: Store): Promise<Rec
   const clicks = createQueue(QueueNames.CLICKS, redis, prefix);
   const logger = createLogger({ level: 'error', service: 'receiver-test', stream: memoryLog().stream });
   const tokens = await createTokenDirectory(store, logger, 60_000);
+  const metrics = createMetrics('receiver');
+  watchQueues(metrics, [postbacks, clicks]);
   const app = createReceiverApp({
     enqueuePostback: (id, data) => enqueue(postbacks, id, data),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
     tokens,
     trustProxy: ['loopback'],
+    metrics,
     readiness: [{ name: 'redis', check: () => redis.ping() }],
     logger,
   });

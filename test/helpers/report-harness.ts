@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { createReportApp } from '../../services/report/app.js';
 import { createLogger } from '../../shared/logging/logger.js';
+import { createMetrics } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
@@ -24,6 +25,7 @@ export async function startReport(redisUrl: string, prefix: string, store: Store
     journeyTypeLimit: 2,
     enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
     queues: [postbacks, clicks],
+    metrics: createMetrics('report'),
     dashboard: { user: 'ops', password: 'dashboard-password' },
     readiness: [],
     logger: createLogger({ level: 'error', service: 'report-test', stream: memoryLog().stream }),

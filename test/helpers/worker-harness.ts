@@ -5,6 +5,7 @@ import { createPostbackWorker } from '../../services/worker/postback.worker.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createRedisLock } from '../../shared/locking/redis-lock.js';
+import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
@@ -13,6 +14,7 @@ export interface WorkerHarness {
   postbackWorker: Worker;
   clickWorker: Worker;
   logLines: ReturnType<typeof memoryLog>['lines'];
+  metrics: Metrics;
   /** Resolves with the job once the postback worker completed `jobId`. */
   completed(jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
@@ -23,7 +25,8 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
   const connection: Redis = createRedis(redisUrl, 'worker');
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
-  const common = { connection, prefix, concurrency: 4, jobLockMs: 30_000, store, logger };
+  const metrics = createMetrics('worker');
+  const common = { metrics, connection, prefix, concurrency: 4, jobLockMs: 30_000, store, logger };
   const clickWorker = createClickWorker(common);
   const withLock = createRedisLock(connection, prefix, { ttlMs: 30_000, waitMs: 20_000 });
   const postbackWorker = createPostbackWorker({ ...common, withLock, rules: { ...loadConfig({}).rules, ...rules } });
@@ -37,6 +40,7 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
     postbackWorker,
     clickWorker,
     logLines: log.lines,
+    metrics,
     completed: (jobId, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const finished = done.get(jobId);

@@ -64,6 +64,18 @@ describe('receiver', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('when postbacks are answered, then /metrics counts them by code, times the route and shows queue depth', async () => {
+      await request(receiver.app).get('/postback?clickid=m1').expect(200);
+      await request(receiver.app).get('/postback?clickid=m2&status=bad').expect(400);
+      const text = (await request(receiver.app).get('/metrics').expect(200)).text;
+      expect(text).to.match(/convtrack_postbacks_received_total\{code="200",service="receiver"\} 1/);
+      expect(text).to.match(/convtrack_postbacks_received_total\{code="400",service="receiver"\} 1/);
+      expect(text).to.contain('http_request_duration_seconds_count{service="receiver",method="GET",route="/postback",status="200"} 1');
+      expect(text).to.match(/convtrack_queue_jobs\{queue="postbacks",state="waiting",service="receiver"\} 2/);
+    });
+  });
+
   describe('clicks', () => {
     it('when a click arrives for a campaign, then it is queued and the visitor goes to the offer with macros filled', async () => {
       const { campaign, offer } = await seedCampaign(store);

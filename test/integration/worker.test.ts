@@ -129,6 +129,16 @@ describe('worker: from queued postback to stored conversion', () => {
     expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
   });
 
+  it('when postbacks are processed, then the worker counts them by outcome and reason and times the jobs', async () => {
+    const clickid = await click();
+    await postback(`clickid=${clickid}`);
+    await postback(`clickid=${clickid}&type=Nope`);
+    const text = await workers.metrics.registry.metrics();
+    expect(text).to.match(/convtrack_postbacks_processed_total\{outcome="recorded",reason="",service="worker"\} 1/);
+    expect(text).to.match(/convtrack_postbacks_processed_total\{outcome="rejected",reason="unknown_type",service="worker"\} 1/);
+    expect(text).to.contain('convtrack_job_duration_seconds_count{service="worker",queue="postbacks"} 2');
+  });
+
   describe('postback security', () => {
     const sourceWith = async (patch: Partial<Seeded['source']>) => {
       await store.offerSources.put(seeded.source.id, { ...seeded.source, ...patch });

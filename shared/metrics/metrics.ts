@@ -1,0 +1,83 @@
+import type { Queue } from 'bullmq';
+import type { RequestHandler, Router } from 'express';
+import { Router as createRouter } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One Prometheus registry per process, labelled with its service. */
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  postbacksReceived: Counter<'code'>;
+  postbacksProcessed: Counter<'outcome' | 'reason'>;
+  jobDuration: Histogram<'queue'>;
+}
+
+export function createMetrics(service: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and answer code',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    postbacksReceived: new Counter({ name: 'convtrack_postbacks_received_total', help: 'Postbacks received, by answer code', labelNames: ['code'], registers: [registry] }),
+    postbacksProcessed: new Counter({
+      name: 'convtrack_postbacks_processed_total',
+      help: 'Postbacks processed by the worker, by outcome and reject reason',
+      labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'convtrack_job_duration_seconds',
+      help: 'Time a worker spends on one job',
+      labelNames: ['queue'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Job counts per queue and state, read from Redis when Prometheus scrapes. */
+export function watchQueues(metrics: Metrics, queues: Queue[]): void {
+  new Gauge({
+    name: 'convtrack_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const queue of queues) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      }
+    },
+  });
+}
+
+/** Times every request; the route label is the matched route pattern, never the raw path. */
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.once('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const status = String(res.statusCode);
+      end({ method: req.method, route, status });
+      if (route === '/postback') metrics.postbacksReceived.inc({ code: status });
+    });
+    next();
+  };
+}
+
+/** `GET /metrics` in Prometheus text format. */
+export function metricsRoute(metrics: Metrics): Router {
+  const router = createRouter();
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  });
+  return router;
+}
