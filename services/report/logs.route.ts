@@ -1,43 +1,85 @@
-import { Router } from 'express';
+import { stringify } from 'csv-stringify';
+import { Router, type Response } from 'express';
 import Joi from 'joi';
-import { AppError } from '../../shared/errors/app-error.js';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { DUPLICATE_STATUSES } from '../../shared/domain/duplicate-modes.js';
 import { OUTCOMES, REJECT_REASONS } from '../../shared/domain/outcomes.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
-import type { ConversionFilter, Cursor, PostbackFilter, Store } from '../../shared/store/store.js';
+import { AppError } from '../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import type { Cursor, Page, PageQuery, Store } from '../../shared/store/store.js';
 import { cursorField, encodeCursor, limitField } from './cursor.js';
 import { presentConversion, presentPostback } from './present.js';
+import { rangeOf } from './report.route.js';
+import { isTimeZone } from './time-zone.js';
 import { validate } from './validate.js';
 
-const conversionQuery = Joi.object({
+const MAX_CSV_ROWS = 100_000;
+const DAY_OR_TIME = Joi.string()
+  .custom((t: string, h) => (/^\d{4}-\d{2}-\d{2}$/.test(t) || !Number.isNaN(Date.parse(t)) ? t : h.error('any.invalid')))
+  .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD) or an ISO 8601 timestamp' });
+
+/** What both logs filter and page by. */
+const common = {
   clickid: Joi.string().max(128),
-  type: Joi.string().max(64),
-  status: Joi.string().valid(...STATUSES),
+  type: Joi.string().allow('').max(64),
+  campaign: Joi.string().max(64),
+  offer_source: Joi.string().max(64),
+  from: DAY_OR_TIME,
+  to: DAY_OR_TIME,
+  tz: Joi.string()
+    .default('UTC')
+    .custom((tz: string, h) => (isTimeZone(tz) ? tz : h.error('any.invalid')))
+    .messages({ 'any.invalid': 'tz must be an IANA time zone' }),
   cursor: cursorField,
   limit: limitField,
-});
+  format: Joi.string().valid('json', 'csv').default('json'),
+};
+const conversionQuery = Joi.object({ ...common, status: Joi.string().valid(...STATUSES), duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES) });
+const postbackQuery = Joi.object({ ...common, outcome: Joi.string().valid(...OUTCOMES), reason: Joi.string().valid(...REJECT_REASONS) });
 
-const postbackQuery = Joi.object({
-  outcome: Joi.string().valid(...OUTCOMES),
-  reason: Joi.string().valid(...REJECT_REASONS),
-  clickid: Joi.string().max(128),
-  cursor: cursorField,
-  limit: limitField,
-});
+interface LogQuery {
+  clickid?: string;
+  type?: string;
+  campaign?: string;
+  offer_source?: string;
+  from?: string;
+  to?: string;
+  tz: string;
+  cursor?: Cursor;
+  limit: number;
+  format: 'json' | 'csv';
+  [more: string]: unknown;
+}
 
-type Paged<F> = F & { cursor?: Cursor; limit: number };
+/** The store filter from a log query: API names to fields, `type=` (empty) for the main conversion, dates in `tz`. */
+function filterOf({ clickid, type, campaign, offer_source, from, to, tz, cursor: _c, limit: _l, format: _f, ...rest }: LogQuery) {
+  const range = rangeOf(from, to, tz);
+  return {
+    ...rest,
+    clickid,
+    type: type === undefined ? undefined : type === '' ? null : type,
+    campaign_id: campaign,
+    offer_source_id: offer_source,
+    from: range.from ?? undefined,
+    to: range.to ?? undefined,
+  };
+}
 
-/** The conversion log and the postback log, newest first, cursor-paginated. */
+/** The conversion log and the postback log, newest first, cursor-paginated, or all of it as CSV. */
 export function logsRoute(store: Store): Router {
   const router = Router();
   router.get('/conversions', async (req, res) => {
-    const { cursor, limit, ...filter } = validate<Paged<ConversionFilter>>(conversionQuery, req.query);
-    const page = await store.listConversions(filter, { limit, cursor: cursor ?? null });
+    const query = validate<LogQuery>(conversionQuery, req.query);
+    const list = (page: PageQuery) => store.listConversions(filterOf(query), page);
+    if (query.format === 'csv') return streamCsv(res, 'conversions', list, presentConversion);
+    const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
     res.json({ items: page.items.map(presentConversion), next_cursor: encodeCursor(page.next) });
   });
   router.get('/postbacks', async (req, res) => {
-    const { cursor, limit, ...filter } = validate<Paged<PostbackFilter>>(postbackQuery, req.query);
-    const page = await store.listPostbacks(filter, { limit, cursor: cursor ?? null });
+    const query = validate<LogQuery>(postbackQuery, req.query);
+    const list = (page: PageQuery) => store.listPostbacks(filterOf(query), page);
+    if (query.format === 'csv') return streamCsv(res, 'postbacks', list, presentPostback);
+    const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
     res.json({ items: page.items.map(presentPostback), next_cursor: encodeCursor(page.next) });
   });
   router.get('/postbacks/:id', async (req, res) => {
@@ -46,4 +88,21 @@ export function logsRoute(store: Store): Router {
     res.json(presentPostback(entry));
   });
   return router;
+}
+
+/** Every matching item, page by page, as CSV; nested values (subs, raw parameters) as JSON text. */
+async function streamCsv<T>(res: Response, name: string, list: (page: PageQuery) => Promise<Page<T>>, present: (item: T) => object): Promise<void> {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+  const csv = stringify({ header: true, escape_formulas: true, cast: { object: (o) => JSON.stringify(o), boolean: (b) => String(b) } });
+  csv.pipe(res);
+  let cursor: Cursor | null = null;
+  let written = 0;
+  do {
+    const page: Page<T> = await list({ limit: 1000, cursor });
+    for (const item of page.items) csv.write(present(item));
+    written += page.items.length;
+    cursor = page.next;
+  } while (cursor && written < MAX_CSV_ROWS);
+  csv.end();
 }

@@ -48,6 +48,8 @@ export async function processPostback(deps: ProcessPostbackDeps, id: string, job
     raw: job.raw,
     clickid: params?.clickid ?? rawClickid,
     type: params?.type ?? null,
+    campaign_id: null,
+    offer_source_id: null,
     params,
   };
   const reject = async (reason: RejectReason, detail: string): Promise<PostbackResult> => {
@@ -65,6 +67,8 @@ export async function processPostback(deps: ProcessPostbackDeps, id: string, job
     }
     return reject('unknown_clickid', `no click ${params.clickid} arrived within ${rules.unknownClickidWindowMs / 1000} s`);
   }
+  log.campaign_id = click.campaign_id;
+  log.offer_source_id = click.offer_source_id;
   const type = params.type === null ? null : await store.conversionTypes.get(params.type);
   if (params.type !== null && !type) return reject('unknown_type', `no conversion type named "${params.type}" (names are case-sensitive)`);
   const [source, offer] = await Promise.all([store.offerSources.get(click.offer_source_id), store.offers.get(click.offer_id)]);

@@ -111,6 +111,9 @@ export interface PostbackLogEntry {
   raw: RawParams;
   clickid: string | null;
   type: string | null;
+  /** The click's campaign and offer source, where the click is known. */
+  campaign_id: string | null;
+  offer_source_id: string | null;
   outcome: Outcome;
   reason: RejectReason | null;
   /** A human-readable detail, e.g. which parameter was malformed. */

@@ -9,6 +9,7 @@ import type {
   TrafficChannel,
 } from '../domain/entities.js';
 import type { LedgerEntry } from '../domain/duplicate-policy.js';
+import type { DuplicateStatus } from '../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../domain/outcomes.js';
 import type { Status } from '../domain/statuses.js';
 
@@ -67,16 +68,27 @@ export interface Page<T> {
   next: Cursor | null;
 }
 
+/** Log filters: exact matches (a null `type` is the main conversion) and a half-open time range in epoch ms. */
 export interface ConversionFilter {
   clickid?: string;
-  type?: string;
+  type?: string | null;
   status?: Status;
+  duplicate_status?: DuplicateStatus;
+  campaign_id?: string;
+  offer_source_id?: string;
+  from?: number;
+  to?: number;
 }
 
 export interface PostbackFilter {
   outcome?: Outcome;
   reason?: RejectReason;
   clickid?: string;
+  type?: string | null;
+  campaign_id?: string;
+  offer_source_id?: string;
+  from?: number;
+  to?: number;
 }
 
 /** Length of a time bucket: every real UTC offset is a multiple of it, so any time zone's days and hours are whole buckets. */

@@ -53,6 +53,8 @@ export function buildLogEntry(overrides: Partial<PostbackLogEntry> = {}): Postba
     raw: { clickid: 'c1' },
     clickid: 'c1',
     type: null,
+    campaign_id: null,
+    offer_source_id: null,
     outcome: 'recorded',
     reason: null,
     detail: null,

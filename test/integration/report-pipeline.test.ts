@@ -126,6 +126,25 @@ describe('reports over postbacks sent through the pipeline', () => {
     expect(csv.text).to.contain(`'=HYPERLINK`);
   });
 
+  it('when the logs are filtered by type, status, campaign and time, then only matching entries come back, also as CSV', async () => {
+    const ids = (res: { body: { items: Array<{ clickid: string; type: string | null }> } }) => res.body.items.map((c) => `${c.clickid}/${c.type}`);
+    expect(ids(await get('/conversions?type=').expect(200))).to.deep.equal(['c2/null', 'c1/null']);
+    expect(ids(await get('/conversions?type=Deposit&status=approved').expect(200))).to.deep.equal(['c2/Deposit']);
+    expect(ids(await get('/conversions?from=2026-11-20T15:00:00Z&to=2026-11-20T15:46:00Z').expect(200))).to.deep.equal(['c2/Deposit', 'c2/null']);
+    expect(ids(await get('/conversions?from=2026-11-21&to=2026-11-21&tz=Asia/Tokyo').expect(200))).to.have.length(3);
+    const campaign = (await get('/reports?group_by=campaign').expect(200)).body.rows[0].campaign;
+    expect(ids(await get(`/conversions?campaign=${campaign}&duplicate_status=unknown`).expect(200))).to.have.length(5);
+    expect((await get('/conversions?campaign=nope').expect(200)).body.items).to.deep.equal([]);
+    const postbacks = await get(`/postbacks?campaign=${campaign}&outcome=recorded&limit=2`).expect(200);
+    expect(postbacks.body.items).to.have.length(2);
+    expect(postbacks.body.next_cursor).to.be.a('string');
+    const csv = await get('/conversions?type=Deposit&format=csv').expect(200).expect('content-type', /text\/csv/);
+    const [header, ...lines] = csv.text.trim().split('\n');
+    expect(header?.split(',')).to.include.members(['id', 'clickid', 'type', 'status', 'payout', 'duplicate_status']);
+    expect(lines).to.have.length(2);
+    await get('/conversions?duplicate_status=maybe&from=soon').expect(400);
+  });
+
   it('when a parameter is bad, then the 400 names it', async () => {
     const res = await get('/reports?group_by=date,colour&tz=Mars/Base&sort=-size&status=ok').expect(400);
     expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).to.deep.equal(['group_by', 'sort', 'status', 'tz']);

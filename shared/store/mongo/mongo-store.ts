@@ -80,8 +80,9 @@ export async function createMongoStore(url: string): Promise<Store> {
     },
     writeProjection,
 
-    listConversions: async (filter, query) => page<Conversion>(conversions, 'created_at', definedOnly({ ...filter }), query, 'id'),
-    listPostbacks: async (filter, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...filter }), query, 'id'),
+    listConversions: async ({ campaign_id, offer_source_id, from, to, ...rest }, query) =>
+      page<Conversion>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, 'id'),
+    listPostbacks: async ({ from, to, ...rest }, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
 
     aggregateClicks: async (groupBy, range, filters) => aggregate(clicks, 'clicks', groupBy, range, filters),
     aggregateConversions: async (groupBy, range, filters) => aggregate(conversions, 'conversions', groupBy, range, filters),
@@ -114,6 +115,11 @@ function settingsRepo<T extends object>(models: Models, kind: string): SettingsR
     },
     delete: async (key) => (await collection.deleteOne({ kind, key })).deletedCount > 0,
   };
+}
+
+function timeRange(from: number | undefined, to: number | undefined): Record<string, number> | undefined {
+  if (from === undefined && to === undefined) return undefined;
+  return { ...(from === undefined ? {} : { $gte: from }), ...(to === undefined ? {} : { $lt: to }) };
 }
 
 function definedOnly(filter: Record<string, unknown>): Record<string, unknown> {

@@ -47,6 +47,8 @@ export interface PostbackRow {
   raw: string;
   clickid: string | null;
   type: string | null;
+  campaign_id: string | null;
+  offer_source_id: string | null;
   outcome: string;
   reason: string | null;
   detail: string | null;

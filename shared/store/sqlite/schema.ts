@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS postbacks (
   raw TEXT NOT NULL,
   clickid TEXT,
   type TEXT,
+  campaign_id TEXT,
+  offer_source_id TEXT,
   outcome TEXT NOT NULL,
   reason TEXT,
   detail TEXT,
@@ -79,4 +81,6 @@ CREATE TABLE IF NOT EXISTS postbacks (
 CREATE INDEX IF NOT EXISTS postbacks_received ON postbacks (received_at, id);
 CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at);
 CREATE INDEX IF NOT EXISTS postbacks_clickid ON postbacks (clickid);
+CREATE INDEX IF NOT EXISTS postbacks_campaign ON postbacks (campaign_id, received_at);
+CREATE INDEX IF NOT EXISTS conversions_campaign ON conversions (campaign_id, created_at);
 `;

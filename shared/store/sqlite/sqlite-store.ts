@@ -83,12 +83,23 @@ export function createSqliteStore(path: string): Store {
   function page<R, T extends { id: string }>(
     table: string,
     timeColumn: string,
-    filters: Array<[string, unknown]>,
+    filter: Record<string, unknown> & { from?: number; to?: number },
     query: PageQuery,
     map: (row: R) => T,
   ): Page<T> {
-    const where = filters.map(([column]) => `${column} = ?`);
-    const params = filters.map(([, value]) => value);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of Object.entries(filter)) {
+      if (value === undefined) continue;
+      if (column === 'from' || column === 'to') {
+        where.push(`${timeColumn} ${column === 'from' ? '>=' : '<'} ?`);
+        params.push(value);
+      } else if (value === null) where.push(`${column} IS NULL`);
+      else {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
     if (query.cursor) {
       where.push(`(${timeColumn} < ? OR (${timeColumn} = ? AND id < ?))`);
       params.push(query.cursor.t, query.cursor.t, query.cursor.id);
@@ -100,8 +111,6 @@ export function createSqliteStore(path: string): Store {
     const next: Cursor | null = rows.length > query.limit && lastRow ? { t: Number(lastRow[timeColumn]), id: String(lastRow.id) } : null;
     return { items, next };
   }
-
-  const present = (pairs: Array<[string, unknown]>): Array<[string, unknown]> => pairs.filter(([, v]) => v !== undefined);
 
   return {
     kind: 'sqlite',
@@ -132,10 +141,9 @@ export function createSqliteStore(path: string): Store {
       writeProjection.immediate(projection);
     },
 
-    listConversions: async (filter: ConversionFilter, query) =>
-      page('conversions', 'created_at', present([['clickid', filter.clickid], ['type', filter.type], ['status', filter.status]]), query, rowToConversion),
-    listPostbacks: async (filter: PostbackFilter, query) =>
-      page('postbacks', 'received_at', present([['outcome', filter.outcome], ['reason', filter.reason], ['clickid', filter.clickid]]), query, rowToPostback),
+    // Filter keys are the typed fields of ConversionFilter / PostbackFilter, all real columns.
+    listConversions: async (filter: ConversionFilter, query) => page('conversions', 'created_at', { ...filter }, query, rowToConversion),
+    listPostbacks: async (filter: PostbackFilter, query) => page('postbacks', 'received_at', { ...filter }, query, rowToPostback),
 
     aggregateClicks: async (groupBy, range, filters) => aggregate(db, 'clicks', groupBy, range, filters),
     aggregateConversions: async (groupBy, range, filters) => aggregate(db, 'conversions', groupBy, range, filters),
