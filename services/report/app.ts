@@ -10,6 +10,7 @@ import type { Store } from '../../shared/store/store.js';
 import type { Queue } from 'bullmq';
 import { requireApiKey } from './auth.js';
 import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
+import { journeysRoute } from './journeys.route.js';
 import { logsRoute } from './logs.route.js';
 import { replayRoute, type EnqueueReplay } from './replay.route.js';
 import { reportRoute } from './report.route.js';
@@ -48,6 +49,7 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(replayRoute(deps.store, deps.enqueueReplay));
   api.use(logsRoute(deps.store));
   api.use(reportRoute(deps.store));
+  api.use(journeysRoute(deps.store));
   app.use('/api', api);
   app.use(DASHBOARD_PATH, requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }), dashboardRouter(deps.queues));
 
