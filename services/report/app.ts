@@ -12,6 +12,7 @@ import { requireApiKey } from './auth.js';
 import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
 import { journeysRoute } from './journeys.route.js';
 import { logsRoute } from './logs.route.js';
+import { docsRouter } from './openapi.js';
 import { replayRoute, type EnqueueReplay } from './replay.route.js';
 import { reportRoute } from './report.route.js';
 import { settingsRoute } from './settings.route.js';
@@ -42,6 +43,10 @@ export function createReportApp(deps: ReportDeps): Express {
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoute(deps.metrics));
 
+  const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard });
+  // The docs take Basic auth too, so a browser can open them.
+  app.use('/api', docsRouter(dashboardAuth));
+
   const api = Router();
   api.use(requireApiKey(deps.apiKey));
   api.use(express.json({ limit: '1mb' }));
@@ -51,7 +56,7 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(reportRoute(deps.store));
   api.use(journeysRoute(deps.store));
   app.use('/api', api);
-  app.use(DASHBOARD_PATH, requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }), dashboardRouter(deps.queues));
+  app.use(DASHBOARD_PATH, dashboardAuth, dashboardRouter(deps.queues));
 
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));

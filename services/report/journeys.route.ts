@@ -10,7 +10,7 @@ import { rangeOf } from './report.route.js';
 import { isTimeZone } from './time-zone.js';
 import { validate } from './validate.js';
 
-const funnelQuery = Joi.object({
+export const funnelQuery = Joi.object({
   from: Joi.string(),
   to: Joi.string(),
   tz: Joi.string()

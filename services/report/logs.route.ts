@@ -34,8 +34,8 @@ const common = {
   limit: limitField,
   format: Joi.string().valid('json', 'csv').default('json'),
 };
-const conversionQuery = Joi.object({ ...common, status: Joi.string().valid(...STATUSES), duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES) });
-const postbackQuery = Joi.object({ ...common, outcome: Joi.string().valid(...OUTCOMES), reason: Joi.string().valid(...REJECT_REASONS) });
+export const conversionQuery = Joi.object({ ...common, status: Joi.string().valid(...STATUSES), duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES) });
+export const postbackQuery = Joi.object({ ...common, outcome: Joi.string().valid(...OUTCOMES), reason: Joi.string().valid(...REJECT_REASONS) });
 
 interface LogQuery {
   clickid?: string;

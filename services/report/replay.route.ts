@@ -13,7 +13,7 @@ export type EnqueueReplay = (jobId: string, data: PostbackJob) => Promise<void>;
 
 const MAX_BULK = 10_000;
 
-const bulkBody = Joi.object({
+export const bulkBody = Joi.object({
   reason: Joi.string()
     .valid(...REJECT_REASONS.filter((r) => r !== 'invalid_params'))
     .required(),
