@@ -41,40 +41,51 @@ const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly s
 /**
  * Builds a report from store aggregates. Time is grouped by 15-minute UTC buckets in
  * the store and turned into local dates and hours here, so any IANA zone cuts days at
- * its own midnight. Where only click dimensions are grouped and filtered, `clicks` and
- * `cost` are the group's; with `type` or `status` (which a click does not have) `clicks`
- * is the number of distinct clicks that converted in the group and cost is 0.
+ * its own midnight. Clicks and cost belong to clicks, which have no type or status:
+ * each row shows those of its click dimensions (for `date,type,status`, the clicks of
+ * that date), so CR and CPA per type and status read against the traffic that made
+ * them. Where only click dimensions are grouped, groups with clicks but no
+ * conversions are rows too.
  */
 export async function buildReport(store: Store, input: ReportInput): Promise<Report> {
   const { groupBy, range, tz, filters } = input;
-  const storeDims = [...new Set(groupBy.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d)))];
-  const byClick = groupBy.every(isClickDimension) && Object.keys(filters).every(isClickDimension);
+  const toStore = (dims: readonly ReportDimension[]) => [...new Set(dims.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d)))];
+  const clickDims = groupBy.filter(isClickDimension);
+  const clickFilters: Filters = Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)));
+  const storeDims = toStore(groupBy);
   const extra = (['status', 'type'] as const).filter((d) => !storeDims.includes(d));
   const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
     store.aggregateConversions([...storeDims, ...extra], range, filters),
-    byClick ? store.aggregateClicks(storeDims, range, filters) : store.aggregateConversions(storeDims, range, filters),
-    store.aggregateClicks([], range, Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)))),
+    store.aggregateClicks(toStore(clickDims), range, clickFilters),
+    store.aggregateClicks([], range, clickFilters),
     store.conversionTypes.list(),
     loadNames(store, groupBy),
   ]);
   const types = typeList.map((t) => t.name).sort();
-  const accs = new Map<string, Acc>();
   const local = localTimeCache(tz);
+  const keyOf = (dims: Record<string, string | null>, of: readonly ReportDimension[]) => JSON.stringify(of.map((d) => dims[d] ?? null));
+
+  const trafficByKey = new Map<string, { clicks: number; costMicros: bigint }>();
+  for (const group of clickGroups) {
+    const key = keyOf(dimensionValues(group, clickDims, local), clickDims);
+    const traffic = trafficByKey.get(key) ?? { clicks: 0, costMicros: 0n };
+    traffic.clicks += group.count;
+    traffic.costMicros += group.costMicros;
+    trafficByKey.set(key, traffic);
+  }
+  const accs = new Map<string, Acc>();
   const accFor = (row: AggregateRow): Acc => {
     const dims = dimensionValues(row, groupBy, local);
-    const key = JSON.stringify(groupBy.map((d) => dims[d] ?? null));
+    const key = keyOf(dims, groupBy);
     let acc = accs.get(key);
     if (!acc) {
-      acc = { dims, clicks: 0, costMicros: 0n, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
+      const traffic = trafficByKey.get(keyOf(dims, clickDims)) ?? { clicks: 0, costMicros: 0n };
+      acc = { dims, clicks: traffic.clicks, costMicros: traffic.costMicros, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
       accs.set(key, acc);
     }
     return acc;
   };
-  for (const group of clickGroups) {
-    const acc = accFor(group);
-    acc.clicks += byClick ? group.count : group.distinctClicks;
-    acc.costMicros += group.costMicros;
-  }
+  if (clickDims.length === groupBy.length) for (const group of clickGroups) accFor(group);
   for (const group of conversionGroups) {
     const acc = accFor(group);
     acc.conversions += group.count;
@@ -84,7 +95,6 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   }
 
   const total: Acc = { dims: {}, clicks: allClicks[0]?.count ?? 0, costMicros: allClicks[0]?.costMicros ?? 0n, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
-  if (!byClick) total.costMicros = 0n;
   for (const acc of accs.values()) {
     total.conversions += acc.conversions;
     total.revenueMicros += acc.revenueMicros;

@@ -136,12 +136,12 @@ describe('report service API', () => {
       expect(res.items.map((p: { reason: string }) => p.reason)).to.deep.equal(['unknown_type']);
     });
 
-    it('when the report is grouped by type and status, then each row has exact conversions and revenue', async () => {
+    it('when the report is grouped by type and status, then each row has exact conversions and revenue against all the clicks', async () => {
       const res = (await api().get('/reports?group_by=type,status').expect(200)).body;
       expect(res.rows.map((r: Record<string, unknown>) => [r.type, r.status, r.clicks, r.conversions, r.revenue])).to.deep.equal([
-        [null, 'approved', 1, 1, 0.1],
-        [null, 'pending', 1, 1, 5],
-        ['Upsell', 'approved', 1, 1, 0.2],
+        [null, 'approved', 3, 1, 0.1],
+        [null, 'pending', 3, 1, 5],
+        ['Upsell', 'approved', 3, 1, 0.2],
       ]);
       expect(res.totals).to.deep.include({ clicks: 3, conversions: 3, revenue: 5.3 });
     });
