@@ -2,8 +2,9 @@
  * npm run bench:report — report timings at a real account's volume on the embedded store.
  *
  * Seeds 5,000,000 clicks and 1,000,000 conversions over 30 days into a temporary
- * SQLite file (straight SQL, in large transactions), then times the report service's
- * own buildReport for the issue's queries, 5 runs each, and prints min and median.
+ * SQLite file (straight SQL, in large transactions; the store then rebuilds its
+ * rollups on open), then times the report service's own buildReport for the issue's
+ * queries, 5 runs each, and prints min and median.
  * Target: under 300 ms each. It prints figures; it asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,12 +27,17 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'convtrack-report-bench-'));
   const path = join(dir, 'bench.db');
   try {
-    const store = createSqliteStore(path);
+    const empty = createSqliteStore(path);
     for (const name of TYPES.filter((t): t is string => t !== null)) {
-      await store.conversionTypes.put(name, { name, duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+      await empty.conversionTypes.put(name, { name, duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
     }
+    await empty.close();
     const seeded = seed(path);
     console.log(`seeded ${CLICKS.toLocaleString()} clicks and ${CONVERSIONS.toLocaleString()} conversions over ${DAYS} days in ${(seeded / 1000).toFixed(1)} s`);
+    // The seed bypassed the write path, so the store rebuilds its rollups when it opens.
+    const opened = Date.now();
+    const store = createSqliteStore(path);
+    console.log(`opened the store and rebuilt its rollups in ${((Date.now() - opened) / 1000).toFixed(1)} s`);
     const range = rangeOf('2026-10-01', '2026-10-30', 'UTC');
     const cases: Array<[string, ReportDimension[], string]> = [
       ['group_by=date,type,status (30 days, UTC)', ['date', 'type', 'status'], 'UTC'],
@@ -86,6 +92,7 @@ function seed(path: string): number {
     }
   });
   for (let i = 0; i < CONVERSIONS; i += 250_000) insertConversions(i, Math.min(i + 250_000, CONVERSIONS));
+  db.exec("DELETE FROM meta WHERE key = 'rollups'");
   db.close();
   return Date.now() - started;
 }

@@ -35,7 +35,7 @@ export function journeysRoute(store: Store): Router {
     const query = validate<{ from?: string; to?: string; tz: string; campaign?: string }>(funnelQuery, req.query);
     const range = rangeOf(query.from, query.to, query.tz);
     const filters = query.campaign ? { campaign: query.campaign } : {};
-    const [types, [clicks], byType] = await Promise.all([journeyTypes(store), store.aggregateClicks([], range, filters), store.aggregateConversions(['type'], range, filters)]);
+    const [types, [clicks], byType] = await Promise.all([journeyTypes(store), store.aggregateClicks([], range, filters), store.aggregateConversions(['type'], range, filters, { distinctClicks: true })]);
     let previous = clicks?.count ?? 0;
     const steps = types.map((t) => {
       const reached = byType.find((g) => g.key.type === t.name)?.distinctClicks ?? 0;

@@ -178,8 +178,11 @@ export interface Store {
 
   /** Clicks per group, by click time; only click dimensions apply. `count` is the click count. */
   aggregateClicks(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
-  /** Conversions per group, by conversion time. */
-  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
+  /**
+   * Conversions per group, by conversion time. `distinctClicks` is filled only when
+   * asked for (it cannot come from rollups).
+   */
+  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options?: { distinctClicks?: boolean }): Promise<AggregateRow[]>;
 
   /** Resolves when the store answers. */
   ping(): Promise<void>;

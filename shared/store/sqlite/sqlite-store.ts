@@ -16,6 +16,7 @@ import {
   type ConversionRow,
   type PostbackRow,
 } from './rows.js';
+import { createRollups } from './rollups.js';
 import { SCHEMA } from './schema.js';
 import { createSqliteSettingsRepo } from './settings-repo.js';
 
@@ -34,11 +35,13 @@ export function createSqliteStore(path: string): Store {
   // FULL: a write the worker has acknowledged to BullMQ survives an OS crash too.
   db.pragma('synchronous = FULL');
   db.exec(SCHEMA);
+  const rollups = createRollups(db);
 
   const clickColumns = Object.keys(clickToRow({ clickid: '', ts: 0, campaign_id: '', offer_id: '', offer_source_id: '', traffic_channel_id: '', external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} }));
   const insertClick = db.prepare(insertSql('clicks', clickColumns).replace('INSERT', 'INSERT OR IGNORE'));
   const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');
   const getPostback = db.prepare<[string], PostbackRow>('SELECT * FROM postbacks WHERE id = ?');
+  const getConversion = db.prepare<[string], ConversionRow>('SELECT * FROM conversions WHERE id = ?');
   const getLedger = db.prepare<[string], { version: number; entries: string }>('SELECT version, entries FROM ledgers WHERE key = ?');
   const insertLedger = db.prepare('INSERT OR IGNORE INTO ledgers (key, version, entries) VALUES (?, 1, ?)');
   const updateLedger = db.prepare('UPDATE ledgers SET version = version + 1, entries = ? WHERE key = ? AND version = ?');
@@ -55,9 +58,21 @@ export function createSqliteStore(path: string): Store {
     statement.run(row);
   };
 
+  // Each conversion change takes its old version out of the rollups and puts the new one in.
   const project = (projection: Projection): void => {
-    for (const conversion of projection.conversions) upsert('conversions', { ...conversionToRow(conversion) });
-    for (const id of projection.removedConversionIds) deleteConversion.run(id);
+    for (const conversion of projection.conversions) {
+      const before = getConversion.get(conversion.id);
+      if (before) rollups.conversion(before, -1);
+      const row = conversionToRow(conversion);
+      upsert('conversions', { ...row });
+      rollups.conversion(row, 1);
+    }
+    for (const id of projection.removedConversionIds) {
+      const before = getConversion.get(id);
+      if (!before) continue;
+      rollups.conversion(before, -1);
+      deleteConversion.run(id);
+    }
     for (const update of projection.logUpdates) updateOutcome.run(update);
     upsert('postbacks', { ...postbackToRow(projection.entry) });
   };
@@ -70,6 +85,10 @@ export function createSqliteStore(path: string): Store {
     if (changed === 0) return false;
     project(projection);
     return true;
+  });
+
+  const storeClick = db.transaction((row: ClickRow) => {
+    if (insertClick.run(row).changes > 0) rollups.click(row);
   });
 
   const logRejected = db.transaction((entry: PostbackLogEntry): PostbackLogEntry => {
@@ -121,7 +140,7 @@ export function createSqliteStore(path: string): Store {
     conversionTypes: createSqliteSettingsRepo(db, 'conversion_type'),
 
     insertClick: async (click) => {
-      insertClick.run(clickToRow(click));
+      storeClick.immediate(clickToRow(click));
     },
     getClick: async (clickid) => {
       const row = getClick.get(clickid);
@@ -146,7 +165,7 @@ export function createSqliteStore(path: string): Store {
     listPostbacks: async (filter: PostbackFilter, query) => page('postbacks', 'received_at', { ...filter }, query, rowToPostback),
 
     aggregateClicks: async (groupBy, range, filters) => aggregate(db, 'clicks', groupBy, range, filters),
-    aggregateConversions: async (groupBy, range, filters) => aggregate(db, 'conversions', groupBy, range, filters),
+    aggregateConversions: async (groupBy, range, filters, options) => aggregate(db, 'conversions', groupBy, range, filters, options),
 
     ping: async () => {
       db.prepare('SELECT 1').get();
