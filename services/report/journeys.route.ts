@@ -7,16 +7,13 @@ import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
 import { rangeOf } from './report.route.js';
-import { isTimeZone } from './time-zone.js';
+import { boundField, tzField } from './report.schema.js';
 import { validate } from './validate.js';
 
 export const funnelQuery = Joi.object({
-  from: Joi.string(),
-  to: Joi.string(),
-  tz: Joi.string()
-    .default('UTC')
-    .custom((tz: string, h) => (isTimeZone(tz) ? tz : h.error('any.invalid')))
-    .messages({ 'any.invalid': 'tz must be an IANA time zone' }),
+  from: boundField,
+  to: boundField,
+  tz: tzField,
   campaign: Joi.string().max(64),
 });
 

@@ -10,13 +10,10 @@ import type { Cursor, Page, PageQuery, Store } from '../../shared/store/store.js
 import { cursorField, encodeCursor, limitField } from './cursor.js';
 import { presentConversion, presentPostback } from './present.js';
 import { rangeOf } from './report.route.js';
-import { isTimeZone } from './time-zone.js';
+import { boundField, tzField } from './report.schema.js';
 import { validate } from './validate.js';
 
 const MAX_CSV_ROWS = 100_000;
-const DAY_OR_TIME = Joi.string()
-  .custom((t: string, h) => (/^\d{4}-\d{2}-\d{2}$/.test(t) || !Number.isNaN(Date.parse(t)) ? t : h.error('any.invalid')))
-  .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD) or an ISO 8601 timestamp' });
 
 /** What both logs filter and page by. */
 const common = {
@@ -24,12 +21,9 @@ const common = {
   type: Joi.string().allow('').max(64),
   campaign: Joi.string().max(64),
   offer_source: Joi.string().max(64),
-  from: DAY_OR_TIME,
-  to: DAY_OR_TIME,
-  tz: Joi.string()
-    .default('UTC')
-    .custom((tz: string, h) => (isTimeZone(tz) ? tz : h.error('any.invalid')))
-    .messages({ 'any.invalid': 'tz must be an IANA time zone' }),
+  from: boundField,
+  to: boundField,
+  tz: tzField,
   cursor: cursorField,
   limit: limitField,
   format: Joi.string().valid('json', 'csv').default('json'),

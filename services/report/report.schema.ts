@@ -13,9 +13,17 @@ export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
 export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpa'] as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const bound = Joi.string()
+
+/** `from` / `to` of reports and logs: a date local to `tz`, or an ISO timestamp. */
+export const boundField = Joi.string()
   .custom((text: string, helpers) => (DAY.test(text) || !Number.isNaN(Date.parse(text)) ? text : helpers.error('any.invalid')))
   .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD, local to tz) or an ISO 8601 timestamp' });
+
+/** An IANA time zone, default UTC. */
+export const tzField = Joi.string()
+  .default('UTC')
+  .custom((tz: string, helpers) => (isTimeZone(tz) ? tz : helpers.error('any.invalid')))
+  .messages({ 'any.invalid': 'tz must be an IANA time zone, e.g. Europe/Berlin' });
 
 const list = (allowed: readonly string[], label: string) =>
   Joi.string()
@@ -33,12 +41,9 @@ const filterValue = Joi.string().allow('').max(500);
 
 export const reportQuery = Joi.object({
   group_by: list(REPORT_DIMENSIONS, 'group_by').default([]),
-  from: bound,
-  to: bound,
-  tz: Joi.string()
-    .default('UTC')
-    .custom((tz: string, helpers) => (isTimeZone(tz) ? tz : helpers.error('any.invalid')))
-    .messages({ 'any.invalid': 'tz must be an IANA time zone, e.g. Europe/Berlin' }),
+  from: boundField,
+  to: boundField,
+  tz: tzField,
   sort: Joi.string()
     .pattern(new RegExp(`^-?(${[...REPORT_DIMENSIONS, ...METRICS].join('|')})$`))
     .messages({ 'string.pattern.base': `sort must be a dimension or metric, - first for descending, e.g. -revenue` }),

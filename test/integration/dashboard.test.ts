@@ -1,42 +1,29 @@
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
-import type { Express } from 'express';
 import request from 'supertest';
 import { newId } from '../../shared/domain/ids.js';
-import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
+import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import type { ReceiverHarness } from '../helpers/receiver-harness.js';
+import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign } from '../helpers/seed.js';
-import { tempDir } from '../helpers/temp.js';
-import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
+import type { WorkerHarness } from '../helpers/worker-harness.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('queue dashboard (bull-board)', () => {
-  let dir: ReturnType<typeof tempDir>;
+  let pipeline: Pipeline;
   let store: Store;
   let receiver: ReceiverHarness;
   let workers: WorkerHarness;
-  let report: { app: Express; close: () => Promise<void> };
+  let report: Pipeline['report'];
 
   before(async () => {
-    dir = tempDir();
-    store = createSqliteStore(join(dir.path, 'store.db'));
-    receiver = await startReceiver(testRedisUrl(), store);
-    workers = startWorkers(testRedisUrl(), receiver.prefix, store);
-    report = await startReport(testRedisUrl(), receiver.prefix, store);
+    pipeline = await startPipeline();
+    ({ store, receiver, workers, report } = pipeline);
   });
-  after(async () => {
-    await report.close();
-    await workers.close();
-    await receiver.close();
-    await store.close();
-    dir.remove();
-  });
+  after(async () => pipeline.close());
 
   for (const [what, header] of [
     ['no credentials', undefined],
@@ -66,7 +53,7 @@ describe('queue dashboard (bull-board)', () => {
     const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
     await store.insertClick(click);
     // Hold the store past its busy timeout so the only attempt fails transiently.
-    const blocker = new BetterSqlite3(join(dir.path, 'store.db'));
+    const blocker = new BetterSqlite3(pipeline.storePath);
     blocker.exec('BEGIN EXCLUSIVE');
     const id = newId();
     const failed = new Promise((resolve) => workers.postbackWorker.once('failed', resolve));

@@ -1,22 +1,18 @@
-import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Express } from 'express';
 import request from 'supertest';
-import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
+import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import type { ReceiverHarness } from '../helpers/receiver-harness.js';
+import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
-import { tempDir } from '../helpers/temp.js';
-import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
+import type { WorkerHarness } from '../helpers/worker-harness.js';
 
 describe('replaying rejected postbacks', () => {
-  let dir: ReturnType<typeof tempDir>;
+  let pipeline: Pipeline;
   let store: Store;
   let receiver: ReceiverHarness;
   let workers: WorkerHarness;
-  let report: { app: Express; close: () => Promise<void> };
+  let report: Pipeline['report'];
   let seeded: Seeded;
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
 
@@ -37,20 +33,11 @@ describe('replaying rejected postbacks', () => {
   const conversionsOf = async (clickid: string) => (await store.listConversions({ clickid }, { limit: 100, cursor: null })).items;
 
   beforeEach(async () => {
-    dir = tempDir();
-    store = createSqliteStore(join(dir.path, 'store.db'));
+    pipeline = await startPipeline({ unknownClickidWindowMs: 300 });
+    ({ store, receiver, workers, report } = pipeline);
     seeded = await seedCampaign(store);
-    receiver = await startReceiver(testRedisUrl(), store);
-    workers = startWorkers(testRedisUrl(), receiver.prefix, store, { unknownClickidWindowMs: 300 });
-    report = await startReport(testRedisUrl(), receiver.prefix, store);
   });
-  afterEach(async () => {
-    await report.close();
-    await workers.close();
-    await receiver.close();
-    await store.close();
-    dir.remove();
-  });
+  afterEach(async () => pipeline.close());
 
   it('when a postback was rejected for an unknown type and the type is then added, then its replay records it', async () => {
     await storeClick('c-type');

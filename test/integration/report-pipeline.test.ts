@@ -1,18 +1,12 @@
-import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Express } from 'express';
 import request from 'supertest';
 import { newId } from '../../shared/domain/ids.js';
 import { enqueue } from '../../shared/queue/queues.js';
-import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
+import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign } from '../helpers/seed.js';
-import { tempDir } from '../helpers/temp.js';
-import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
 
 // Two clicks either side of midnight in Tokyo (UTC+9), both on 2026-11-20 in UTC,
 // and five postbacks through the queue and the worker, counted by hand below.
@@ -26,38 +20,27 @@ const POSTBACKS = [
 ] as const;
 
 describe('reports over postbacks sent through the pipeline', () => {
-  let dir: ReturnType<typeof tempDir>;
+  let pipeline: Pipeline;
   let store: Store;
-  let receiver: ReceiverHarness;
-  let workers: WorkerHarness;
-  let report: { app: Express; close: () => Promise<void> };
-  const get = (path: string) => request(report.app).get(`/api${path}`).set({ Authorization: `Bearer ${TEST_API_KEY}` });
+  const get = (path: string) => request(pipeline.report.app).get(`/api${path}`).set({ Authorization: `Bearer ${TEST_API_KEY}` });
   const pick = (row: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, row[k]]));
 
   before(async () => {
-    dir = tempDir();
-    store = createSqliteStore(join(dir.path, 'store.db'));
+    pipeline = await startPipeline();
+    store = pipeline.store;
+    const { receiver, workers } = pipeline;
     const seeded = await seedCampaign(store); // the offer pays 2.5 by default
     for (const name of ['Deposit', 'Upsell']) await store.conversionTypes.put(name, { name, duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
     const dims = { campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id };
     await store.insertClick(buildClick({ ...dims, clickid: 'c1', ts: at('2026-11-20T14:30:00Z') }));
     await store.insertClick(buildClick({ ...dims, clickid: 'c2', ts: at('2026-11-20T15:30:00Z') }));
-    receiver = await startReceiver(testRedisUrl(), store);
-    workers = startWorkers(testRedisUrl(), receiver.prefix, store);
-    report = await startReport(testRedisUrl(), receiver.prefix, store);
     for (const p of POSTBACKS) {
       const id = newId();
       await enqueue(receiver.postbacks, id, buildPostbackJob({ clickid: p.click, type: p.type, status: p.status, payout: p.payout }, { receivedAt: p.at }));
       await workers.completed(id);
     }
   });
-  after(async () => {
-    await report.close();
-    await workers.close();
-    await receiver.close();
-    await store.close();
-    dir.remove();
-  });
+  after(async () => pipeline.close());
 
   it('when the day is cut in UTC, then one row matches the hand count column by column', async () => {
     const { body } = await get('/reports?group_by=date').expect(200);
