@@ -16,5 +16,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# The embedded store and the generated API key live here when MONGO_URL is unset.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 CMD ["node", "dist/services/receiver/main.js"]
