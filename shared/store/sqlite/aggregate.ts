@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { DAY_MS, planAggregate, type Grain, type PlanOptions } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
-const DAY_MS = 86_400_000;
 type Named = Exclude<Dimension, 'bucket'>;
 
 /** A table to aggregate: raw clicks or conversions, or one of their rollups. */
@@ -54,38 +54,17 @@ const SOURCES = {
 
 type Row = Record<string, string | bigint | null>;
 
-export interface AggregateOptions {
-  /** Distinct clicks are only in the raw tables; asking for them skips the rollups. */
-  distinctClicks?: boolean;
-}
-
 /**
- * Clicks or conversions per group. The rollups the store keeps in the same write as
- * each click and conversion answer whatever they can: time-only groupings from the
- * 15-minute rollup (for ranges on bucket edges), placement groupings from the daily
- * one for the whole UTC days of the range with the raw table for the part-days at its
- * ends. Anything else (subs, odd ranges, distinct clicks) reads the raw tables.
+ * Clicks or conversions per group, from the rollups the store keeps in the same write
+ * as each click and conversion where they can answer (see planAggregate), else from
+ * the raw tables.
  */
-export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: AggregateOptions = {}): AggregateRow[] {
-  const raw = of === 'clicks' ? SOURCES.clicks : SOURCES.conversions;
-  if (options.distinctClicks) return query(db, raw, groupBy, range, filters);
-  const byBucket = of === 'clicks' ? SOURCES.clicksByBucket : SOURCES.conversionsByBucket;
-  const byDay = of === 'clicks' ? SOURCES.clicksByDay : SOURCES.conversionsByDay;
-  const aligned = (ms: number | null): boolean => ms === null || ms % BUCKET_MS === 0;
-  if (covers(byBucket, groupBy, filters) && aligned(range.from) && aligned(range.to)) return query(db, byBucket, groupBy, range, filters);
-  if (!covers(byDay, groupBy, filters)) return query(db, raw, groupBy, range, filters);
-
-  const firstDay = range.from === null ? null : Math.ceil(range.from / DAY_MS) * DAY_MS;
-  const lastDay = range.to === null ? null : Math.floor(range.to / DAY_MS) * DAY_MS;
-  if (firstDay !== null && lastDay !== null && firstDay >= lastDay) return query(db, raw, groupBy, range, filters);
-  const parts = [query(db, byDay, groupBy, { from: firstDay, to: lastDay }, filters)];
-  if (range.from !== null && firstDay !== range.from) parts.push(query(db, raw, groupBy, { from: range.from, to: firstDay }, filters));
-  if (range.to !== null && lastDay !== range.to) parts.push(query(db, raw, groupBy, { from: lastDay, to: range.to }, filters));
-  return merge(parts.flat(), groupBy);
-}
-
-function covers(source: Source, groupBy: readonly Dimension[], filters: Filters): boolean {
-  return groupBy.every((d) => d in source.dims) && Object.keys(filters).every((d) => d in source.dims);
+export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: PlanOptions = {}): Promise<AggregateRow[]> {
+  const sources: Record<Grain, Source> =
+    of === 'clicks'
+      ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
+      : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
+  return planAggregate(of, groupBy, range, filters, options, async (grain, part) => query(db, sources[grain], groupBy, part, filters));
 }
 
 function query(db: Database, source: Source, groupBy: readonly Dimension[], range: TimeRange, filters: Filters): AggregateRow[] {
@@ -124,23 +103,6 @@ function query(db: Database, source: Source, groupBy: readonly Dimension[], rang
       costMicros: BigInt(row.cost ?? 0),
       distinctClicks: Number(row.distinct_clicks ?? 0),
     }));
-}
-
-/** Sums rows of the same group from several parts of a range. */
-function merge(rows: AggregateRow[], groupBy: readonly Dimension[]): AggregateRow[] {
-  const merged = new Map<string, AggregateRow>();
-  for (const row of rows) {
-    const key = JSON.stringify(groupBy.map((d) => row.key[d] ?? null));
-    const into = merged.get(key);
-    if (!into) merged.set(key, { ...row });
-    else {
-      into.count += row.count;
-      into.revenueMicros += row.revenueMicros;
-      into.costMicros += row.costMicros;
-      into.distinctClicks += row.distinctClicks;
-    }
-  }
-  return [...merged.values()].filter((r) => groupBy.length === 0 || r.count > 0 || r.costMicros > 0n);
 }
 
 function stringOrNull(value: string | bigint | null | undefined): string | null {

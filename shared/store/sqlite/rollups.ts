@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
+import { DAY_MS } from '../rollup-plan.js';
 import { BUCKET_MS } from '../store.js';
 import type { ClickRow, ConversionRow } from './rows.js';
 
-const DAY_MS = 86_400_000;
+
 const PLACEMENT = 'campaign_id TEXT NOT NULL, offer_id TEXT NOT NULL, offer_source_id TEXT NOT NULL, traffic_channel_id TEXT NOT NULL';
 const PLACEMENT_KEY = 'campaign_id, offer_id, offer_source_id, traffic_channel_id';
 
