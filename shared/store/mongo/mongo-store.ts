@@ -1,16 +1,22 @@
 import mongoose from 'mongoose';
 import type { LedgerEntry } from '../../domain/duplicate-policy.js';
 import type { Click, Conversion, PostbackLogEntry } from '../../domain/entities.js';
-import type { Cursor, Page, PageQuery, Projection, SettingsRepo, Store } from '../store.js';
+import { planAggregate } from '../rollup-plan.js';
+import type { Cursor, Dimension, Filters, Page, PageQuery, Projection, SettingsRepo, Store, TimeRange } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { registerModels, type Doc, type Models } from './models.js';
+import { createMongoRollups } from './rollups.js';
+
+type Session = mongoose.mongo.ClientSession | undefined;
 
 const fromDoc = <T>({ _id, ...rest }: Doc, idField: string): T => ({ [idField]: _id, ...rest }) as T;
 const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
 
 /**
  * The production store. Kept thin on purpose: the same contract suite as SQLite
- * covers it, and the duplicate logic lives above the port.
+ * covers it, and the duplicate logic and the rollup planner live above the port. On
+ * a replica set it writes ledger, projection and rollups in one transaction; on a
+ * standalone server it keeps no rollups and relies on the ledger's compare-and-set.
  */
 export async function createMongoStore(url: string): Promise<Store> {
   const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
@@ -18,15 +24,47 @@ export async function createMongoStore(url: string): Promise<Store> {
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
   const { Click: clicks, Conversion: conversions, Postback: postbacks, Ledger: ledgers } = collections(models);
 
-  async function writeProjection({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection): Promise<void> {
-    if (desired.length) {
-      await conversions.bulkWrite(desired.map(({ id, ...c }) => ({ replaceOne: { filter: { _id: id }, replacement: c, upsert: true } })));
+  // Rollups need multi-document transactions, so a replica set (a single node is
+  // enough). On a standalone server every aggregate reads the raw collections.
+  const hello = (await connection.db?.admin().command({ hello: 1 })) as { setName?: string } | undefined;
+  const rollups = hello?.setName && connection.db ? createMongoRollups(connection.db) : null;
+  if (rollups && !(await rollups.built())) await rollups.rebuild();
+  const inTransaction = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
+    if (!rollups) return work(undefined);
+    const session = await connection.startSession();
+    try {
+      let result: T | undefined;
+      await session.withTransaction(async () => {
+        result = await work(session);
+      });
+      return result as T;
+    } finally {
+      await session.endSession();
     }
-    if (removedConversionIds.length) await conversions.deleteMany({ _id: { $in: removedConversionIds } });
-    for (const { id, ...update } of logUpdates) await postbacks.updateOne({ _id: id }, { $set: update });
+  };
+
+  /** Each changed conversion takes its stored version out of the rollups and puts the new one in. */
+  async function project({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection, session: Session): Promise<void> {
+    for (const { id, ...c } of desired) {
+      const before = rollups ? await conversions.findOne({ _id: id }, { session }) : null;
+      if (rollups && before) await rollups.conversion(fromDoc<Conversion>(before, 'id'), -1, session);
+      await conversions.replaceOne({ _id: id }, c, { upsert: true, session });
+      if (rollups) await rollups.conversion({ id, ...c }, 1, session);
+    }
+    for (const id of removedConversionIds) {
+      const before = await conversions.findOneAndDelete({ _id: id }, { session });
+      if (rollups && before) await rollups.conversion(fromDoc<Conversion>(before, 'id'), -1, session);
+    }
+    for (const { id, ...update } of logUpdates) await postbacks.updateOne({ _id: id }, { $set: update }, { session });
     const { id, ...log } = entry;
-    await postbacks.replaceOne({ _id: id }, log, { upsert: true });
+    await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
   }
+  const writeProjection = (projection: Projection): Promise<void> => inTransaction((session) => project(projection, session));
+  const aggregateFrom = (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
+    (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
+      rollups
+        ? planAggregate(of, groupBy, range, filters, options, (grain, part) => (grain === 'raw' ? aggregate(collection, of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters)))
+        : aggregate(collection, of, groupBy, range, filters);
 
   async function page<T>(collection: mongoose.mongo.Collection<Doc>, time: string, filter: Record<string, unknown>, query: PageQuery, idField: string): Promise<Page<T>> {
     const clauses: Record<string, unknown>[] = [filter];
@@ -45,8 +83,12 @@ export async function createMongoStore(url: string): Promise<Store> {
     campaigns: settingsRepo(models, 'campaign'),
     conversionTypes: settingsRepo(models, 'conversion_type'),
 
-    insertClick: async ({ clickid, ...rest }: Click) => {
-      await clicks.updateOne({ _id: clickid }, { $setOnInsert: rest }, { upsert: true });
+    insertClick: async (click: Click) => {
+      const { clickid, ...rest } = click;
+      await inTransaction(async (session) => {
+        const result = await clicks.updateOne({ _id: clickid }, { $setOnInsert: rest }, { upsert: true, session });
+        if (rollups && result.upsertedCount === 1) await rollups.click(click, session);
+      });
     },
     getClick: async (clickid) => {
       const doc = await clicks.findOne({ _id: clickid });
@@ -69,8 +111,24 @@ export async function createMongoStore(url: string): Promise<Store> {
       return doc ? { key, version: doc.version as number, entries: doc.entries as LedgerEntry[] } : { key, version: 0, entries: [] };
     },
     commitLedger: async (key, expectedVersion, entries, projection) => {
-      // No multi-document transaction: the compare-and-set on the ledger decides, and
-      // the projection after it is idempotent, repaired by the job's retry if cut short.
+      if (rollups) {
+        // Ledger, projection and rollups in one transaction; a concurrent commit makes
+        // ours conflict and re-run, and then it sees the version has moved.
+        try {
+          return await inTransaction(async (session) => {
+            const current = await ledgers.findOne({ _id: key }, { session });
+            if (((current?.version as number | undefined) ?? 0) !== expectedVersion) return false;
+            await ledgers.replaceOne({ _id: key }, { version: expectedVersion + 1, entries }, { upsert: true, session });
+            await project(projection, session);
+            return true;
+          });
+        } catch (err) {
+          if (isDuplicateKey(err)) return false;
+          throw err;
+        }
+      }
+      // Standalone server: the compare-and-set on the ledger decides, and the projection
+      // after it is idempotent, repaired by the job's retry if cut short.
       const won =
         expectedVersion === 0
           ? await ignoreDuplicate(ledgers.insertOne({ _id: key, version: 1, entries }))
@@ -84,8 +142,8 @@ export async function createMongoStore(url: string): Promise<Store> {
       page<Conversion>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, 'id'),
     listPostbacks: async ({ from, to, ...rest }, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
 
-    aggregateClicks: async (groupBy, range, filters) => aggregate(clicks, 'clicks', groupBy, range, filters),
-    aggregateConversions: async (groupBy, range, filters) => aggregate(conversions, 'conversions', groupBy, range, filters),
+    aggregateClicks: aggregateFrom(clicks, 'clicks'),
+    aggregateConversions: aggregateFrom(conversions, 'conversions'),
 
     ping: async () => {
       await connection.db?.admin().ping();
