@@ -26,38 +26,34 @@ function single(value: unknown): string | null {
 /** `GET /click/:campaignId`: queue the click durably, then 302 to the offer. */
 export function clickRoute({ campaigns, enqueueClick, logger }: ClickRouteDeps): Router {
   const router = Router();
-  router.get('/click/:campaignId', async (req, res, next) => {
-    try {
-      const target = await campaigns.resolve(req.params.campaignId);
-      if (!target) throw new AppError(ErrorCodes.NOT_FOUND, `no campaign with id ${req.params.campaignId}`, { httpStatus: 404 });
-      const subs: Subs = {};
-      for (const key of SUB_KEYS) {
-        const value = single(req.query[key]);
-        if (value !== null) subs[key] = value;
-      }
-      const click: ClickJob = {
-        clickid: newId(),
-        ts: Date.now(),
-        campaign_id: target.campaign.id,
-        offer_id: target.offer.id,
-        offer_source_id: target.offer.offer_source_id,
-        traffic_channel_id: target.campaign.traffic_channel_id,
-        external_id: single(req.query.external_id),
-        subs,
-        ip: req.ip ?? null,
-        user_agent: single(req.headers['user-agent']),
-        requestId: req.id,
-      };
-      try {
-        await enqueueClick(click.clickid, click);
-      } catch (err) {
-        throw queueUnavailable(err);
-      }
-      logger.debug('click queued', { requestId: req.id, clickid: click.clickid, campaignId: click.campaign_id });
-      res.redirect(302, fillOfferUrl(target.offer.url, click));
-    } catch (err) {
-      next(err);
+  router.get('/click/:campaignId', async (req, res) => {
+    const target = await campaigns.resolve(req.params.campaignId);
+    if (!target) throw new AppError(ErrorCodes.NOT_FOUND, `no campaign with id ${req.params.campaignId}`, { httpStatus: 404 });
+    const subs: Subs = {};
+    for (const key of SUB_KEYS) {
+      const value = single(req.query[key]);
+      if (value !== null) subs[key] = value;
     }
+    const click: ClickJob = {
+      clickid: newId(),
+      ts: Date.now(),
+      campaign_id: target.campaign.id,
+      offer_id: target.offer.id,
+      offer_source_id: target.offer.offer_source_id,
+      traffic_channel_id: target.campaign.traffic_channel_id,
+      external_id: single(req.query.external_id),
+      subs,
+      ip: req.ip ?? null,
+      user_agent: single(req.headers['user-agent']),
+      requestId: req.id,
+    };
+    try {
+      await enqueueClick(click.clickid, click);
+    } catch (err) {
+      throw queueUnavailable(err);
+    }
+    logger.debug('click queued', { requestId: req.id, clickid: click.clickid, campaignId: click.campaign_id });
+    res.redirect(302, fillOfferUrl(target.offer.url, click));
   });
   return router;
 }

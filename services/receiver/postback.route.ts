@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { RawParams } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
@@ -8,7 +8,7 @@ import { summarize } from '../../shared/errors/joi-problems.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
-import { parsePostback, redact } from './postback.schema.js';
+import { parsePostback, redact, type ParsedPostback } from './postback.schema.js';
 import type { TokenDirectory } from './token-directory.js';
 
 export interface PostbackRouteDeps {
@@ -25,45 +25,52 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
   const router = Router();
   const bodyParsers = [express.urlencoded({ extended: false, limit: '32kb' }), express.json({ limit: '32kb' })];
 
-  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
-    try {
-      const { raw, problems: shapeProblems } = collectParams(req);
-      const parsed = shapeProblems.length ? { params: null, problems: shapeProblems } : parsePostback(raw);
-      const tokenHash = parsed.params?.token_hash;
-      if (tokenHash && !(await tokens.knows(tokenHash))) {
-        logger.warn('postback with an unknown token refused', { requestId: req.id, ip: req.ip });
-        throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
-      }
-      const id = newId();
-      const job: PostbackJob = {
-        receivedAt: Date.now(),
-        requestId: req.id,
-        method: req.method,
-        ip: req.ip ?? null,
-        raw: redact(raw),
-        params: parsed.params,
-        invalid: parsed.problems,
-      };
-      try {
-        await enqueuePostback(id, job);
-      } catch (err) {
-        logger.warn('postback not queued', { requestId: req.id, err: err instanceof Error ? err.message : String(err) });
-        throw queueUnavailable(err);
-      }
-      if (parsed.problems) {
-        const error = new AppError(ErrorCodes.POSTBACK_INVALID, summarize(parsed.problems), { httpStatus: 400, details: parsed.problems });
-        logger.info('postback malformed', { requestId: req.id, postbackId: id, problems: parsed.problems.map((p) => p.field) });
-        res.status(400).json({ ...errorBody(error), id });
-        return;
-      }
-      res.json({ ok: true, id });
-    } catch (err) {
-      next(err);
+  async function handle(req: Request, res: Response): Promise<void> {
+    const { raw, problems: shapeProblems } = collectParams(req);
+    await accept(req, res, raw, shapeProblems.length ? { params: null, problems: shapeProblems } : parsePostback(raw));
+  }
+
+  /** A body that is not valid JSON or form data is refused too, and kept as it came. */
+  const unreadableBody: ErrorRequestHandler = (err: { type?: string; body?: unknown }, req, res, next) => {
+    if (err.type !== 'entity.parse.failed') return next(err);
+    const { raw } = collectParams(req);
+    const problems = [{ field: 'body', message: 'the body could not be read as JSON or form data' }];
+    accept(req, res, { ...raw, body: String(err.body ?? '') }, { params: null, problems }).catch(next);
+  };
+
+  async function accept(req: Request, res: Response, raw: RawParams, parsed: ParsedPostback): Promise<void> {
+    const tokenHash = parsed.params?.token_hash;
+    if (tokenHash && !(await tokens.knows(tokenHash))) {
+      logger.warn('postback with an unknown token refused', { requestId: req.id, ip: req.ip });
+      throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
     }
+    const id = newId();
+    const job: PostbackJob = {
+      receivedAt: Date.now(),
+      requestId: req.id,
+      method: req.method,
+      ip: req.ip ?? null,
+      raw: redact(raw),
+      params: parsed.params,
+      invalid: parsed.problems,
+    };
+    try {
+      await enqueuePostback(id, job);
+    } catch (err) {
+      logger.warn('postback not queued', { requestId: req.id, err: err instanceof Error ? err.message : String(err) });
+      throw queueUnavailable(err);
+    }
+    if (parsed.problems) {
+      const error = new AppError(ErrorCodes.POSTBACK_INVALID, summarize(parsed.problems), { httpStatus: 400, details: parsed.problems });
+      logger.info('postback malformed', { requestId: req.id, postbackId: id, problems: parsed.problems.map((p) => p.field) });
+      res.status(400).json({ ...errorBody(error), id });
+      return;
+    }
+    res.json({ ok: true, id });
   }
 
   router.get('/postback', handle);
-  router.post('/postback', ...bodyParsers, handle);
+  router.post('/postback', ...bodyParsers, handle, unreadableBody);
   return router;
 }
 

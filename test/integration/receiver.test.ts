@@ -56,6 +56,13 @@ describe('receiver', () => {
       expect(job?.data.raw).to.deep.equal({ clickid: 'abc', status: 'done' });
     });
 
+    it('when a POSTed body is not valid JSON, then it is a 400 naming the body, and the raw text is queued to be logged', async () => {
+      const res = await request(receiver.app).post('/postback?clickid=abc').set('content-type', 'application/json').send('{"sum": 1,').expect(400);
+      expect(res.body.error.details[0].field).to.equal('body');
+      const job = await receiver.postbacks.getJob(res.body.id);
+      expect(job?.data.raw).to.deep.equal({ clickid: 'abc', body: '{"sum": 1,' });
+    });
+
     it('when a key is repeated or a JSON value is nested, then it is a 400 naming it', async () => {
       const repeated = await request(receiver.app).get('/postback?clickid=a&clickid=b').expect(400);
       expect(repeated.body.error.details[0].field).to.equal('clickid');

@@ -1,0 +1,60 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { TrustProxy } from '../../shared/config/config.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
+import type { Store } from '../../shared/store/store.js';
+import { createReceiverApp } from './app.js';
+import { createCampaignDirectory } from './campaign-directory.js';
+import { createTokenDirectory } from './token-directory.js';
+
+export interface ReceiverOptions {
+  redis: Redis;
+  queuePrefix: string;
+  store: Store;
+  trustProxy: TrustProxy;
+  logger: Logger;
+  /** How often the known-token set is reloaded. */
+  tokenRefreshMs?: number;
+}
+
+export interface Receiver {
+  app: Express;
+  postbacks: TypedQueue<'postbacks'>;
+  clicks: TypedQueue<'clicks'>;
+  /** Closes what the receiver opened (queues, token refresh), not the connections it was given. */
+  close(): Promise<void>;
+}
+
+/** The receiver's units wired together: queues, directories, metrics, the app. */
+export async function createReceiver({ redis, queuePrefix, store, trustProxy, logger, tokenRefreshMs }: ReceiverOptions): Promise<Receiver> {
+  const postbacks = createQueue(QueueNames.POSTBACKS, redis, queuePrefix);
+  const clicks = createQueue(QueueNames.CLICKS, redis, queuePrefix);
+  const tokens = await createTokenDirectory(store, logger, tokenRefreshMs);
+  const metrics = createMetrics('receiver');
+  watchQueues(metrics, [postbacks, clicks]);
+  const app = createReceiverApp({
+    enqueuePostback: (id, data) => enqueue(postbacks, id, data),
+    enqueueClick: (id, data) => enqueue(clicks, id, data),
+    campaigns: createCampaignDirectory(store),
+    tokens,
+    trustProxy,
+    metrics,
+    readiness: [
+      { name: 'redis', check: () => redis.ping() },
+      { name: 'store', check: () => store.ping() },
+    ],
+    logger,
+  });
+  return {
+    app,
+    postbacks,
+    clicks,
+    close: async () => {
+      tokens.close();
+      await Promise.all([postbacks.close(), clicks.close()]);
+    },
+  };
+}
