@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { SUB_KEYS, type RawParams, type Subs } from '../../shared/domain/entities.js';
 import { CLICKID_PATTERN } from '../../shared/domain/ids.js';
+import { isIsoCurrency } from '../../shared/domain/fx.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { STATUSES, type Status } from '../../shared/domain/statuses.js';
 import { hashToken } from '../../shared/domain/token.js';
@@ -25,7 +26,9 @@ export const postbackSchema = Joi.object({
   rdtk_event_id: eventId,
   event_id: eventId,
   txid: eventId,
-  currency: Joi.string().pattern(/^[A-Za-z]{3}$/).messages({ 'string.pattern.base': 'currency must be a 3-letter ISO 4217 code, e.g. USD' }),
+  currency: Joi.string()
+    .custom((code: string, helpers) => (isIsoCurrency(code.toUpperCase()) ? code : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': 'currency must be an ISO 4217 code in use, e.g. USD or EUR' }),
   token: Joi.string().max(256),
   ...Object.fromEntries(SUB_KEYS.map((key) => [key, Joi.string().max(500)])),
 })

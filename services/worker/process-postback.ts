@@ -2,6 +2,7 @@ import type { Config } from '../../shared/config/config.js';
 import { ledgerKey, resolveMode, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
 import { dimensionsOf, type PostbackLogEntry } from '../../shared/domain/entities.js';
 import { ipAllowed } from '../../shared/domain/ip-allowlist.js';
+import { convert, type FxRates } from '../../shared/domain/fx.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import type { RejectReason } from '../../shared/domain/outcomes.js';
 import { hashToken } from '../../shared/domain/token.js';
@@ -15,6 +16,8 @@ export interface ProcessPostbackDeps {
   store: Store;
   rules: Config['rules'];
   withLock: WithLock;
+  /** Today's exchange rates into the account currency. */
+  rates: () => Promise<FxRates>;
   now?: () => number;
 }
 
@@ -77,6 +80,18 @@ export async function processPostback(deps: ProcessPostbackDeps, id: string, job
   }
   if (source && !ipAllowed(source.ip_allowlist, job.ip)) return reject('ip_not_allowed', `${job.ip ?? 'unknown address'} is not in the offer source's IP allowlist`);
 
+  // Amounts are converted now and the result kept in the entry, so the fold never
+  // depends on rates that change later. No rate means no conversion, never 1:1.
+  const account = rules.accountCurrency;
+  const sourceCurrency = source?.currency ?? account;
+  const payoutCurrency = params.currency ?? sourceCurrency;
+  const rates = payoutCurrency !== account || sourceCurrency !== account ? await deps.rates() : {};
+  const payoutMicros = params.payout === null ? null : parseMoney(params.payout);
+  const carriedPayout = convert(payoutMicros ?? 0, payoutCurrency, account, rates);
+  const defaultPayout = convert(offer?.payout_micros ?? 0, sourceCurrency, account, rates);
+  const missingRate = !carriedPayout ? payoutCurrency : payoutMicros === null && !defaultPayout ? sourceCurrency : null;
+  if (missingRate) return reject('unknown_currency', `no exchange rate from ${missingRate} to ${account}; set one with PUT /api/fx-rates, then replay`);
+
   const mode = resolveMode(type?.duplicate_mode, source?.duplicate_mode);
   const entry: LedgerEntry = {
     id,
@@ -87,15 +102,17 @@ export async function processPostback(deps: ProcessPostbackDeps, id: string, job
     click: dimensionsOf(click),
     carried: {
       status: params.status,
-      payout_micros: params.payout === null ? null : parseMoney(params.payout),
+      payout_micros: payoutMicros,
       currency: params.currency,
       event_id: params.event_id,
       subs: params.subs,
+      payout: payoutMicros === null ? null : carriedPayout,
     },
     defaults: {
       status: source?.default_status ?? 'approved',
       payout_micros: offer?.payout_micros ?? 0,
-      currency: rules.accountCurrency,
+      currency: account,
+      ...(defaultPayout ? { payout: defaultPayout } : {}),
     },
   };
   const key = ledgerKey(mode, id, click.clickid, params.type, params.event_id);

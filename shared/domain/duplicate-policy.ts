@@ -1,6 +1,7 @@
 import type { ClickDimensions, Conversion, Subs } from './entities.js';
 import type { DuplicateMode } from './duplicate-modes.js';
 import type { Outcome } from './outcomes.js';
+import type { Converted } from './fx.js';
 import type { Status } from './statuses.js';
 
 /**
@@ -15,8 +16,13 @@ export interface LedgerEntry {
   clickid: string;
   type: string | null;
   click: ClickDimensions;
-  carried: { status: Status | null; payout_micros: number | null; currency: string | null; event_id: string | null; subs: Subs };
-  defaults: { status: Status; payout_micros: number; currency: string };
+  /**
+   * What the postback carried. `payout` is converted into the account currency when
+   * the entry is made, so folding the entries again never depends on today's rates.
+   */
+  carried: { status: Status | null; payout_micros: number | null; currency: string | null; event_id: string | null; subs: Subs; payout?: Converted | null };
+  /** `currency` is the account currency; `payout` the offer's default payout, converted. */
+  defaults: { status: Status; payout_micros: number; currency: string; payout?: Converted };
 }
 
 export interface EntryOutcome {
@@ -85,7 +91,7 @@ export function foldLedger(entries: readonly LedgerEntry[]): Fold {
         else {
           conversions[0] = {
             ...original,
-            payout_micros: original.payout_micros + (entry.carried.payout_micros ?? entry.defaults.payout_micros),
+            ...increment(original, moneyOf(entry)),
             updated_at: Math.max(original.updated_at, entry.received_at),
             postback_ids: [...original.postback_ids, entry.id],
           };
@@ -97,6 +103,39 @@ export function foldLedger(entries: readonly LedgerEntry[]): Fold {
   return { conversions, outcomes };
 }
 
+type Money = Pick<Conversion, 'payout_micros' | 'currency' | 'original_payout_micros' | 'original_currency' | 'fx_rate'>;
+
+/**
+ * The payout an entry brings: the one it carried, else the offer's default, in the
+ * account currency with the original beside it. Entries written before currencies
+ * were converted hold no `payout`; theirs is taken as it is, at rate 1.
+ */
+function moneyOf({ carried, defaults }: LedgerEntry): Money {
+  const given = carried.payout_micros !== null;
+  const converted = given ? carried.payout : defaults.payout;
+  const micros = given ? (carried.payout_micros as number) : defaults.payout_micros;
+  return {
+    payout_micros: converted?.micros ?? micros,
+    currency: defaults.currency,
+    original_payout_micros: converted?.original_micros ?? micros,
+    original_currency: converted?.original_currency ?? (given ? carried.currency : null) ?? defaults.currency,
+    fx_rate: converted?.rate ?? '1',
+  };
+}
+
+/**
+ * `increment_payout`: the payouts add up in the account currency. The original
+ * amounts add up too while they share a currency and rate; once they do not, the
+ * original is the account-currency total.
+ */
+function increment(original: Money, more: Money): Money {
+  const payout_micros = original.payout_micros + more.payout_micros;
+  if (original.original_currency === more.original_currency && original.fx_rate === more.fx_rate) {
+    return { ...original, payout_micros, original_payout_micros: original.original_payout_micros + more.original_payout_micros };
+  }
+  return { payout_micros, currency: original.currency, original_payout_micros: payout_micros, original_currency: original.currency, fx_rate: '1' };
+}
+
 function newConversion(entry: LedgerEntry, duplicateStatus: Conversion['duplicate_status']): Conversion {
   const { carried, defaults } = entry;
   return {
@@ -104,8 +143,7 @@ function newConversion(entry: LedgerEntry, duplicateStatus: Conversion['duplicat
     clickid: entry.clickid,
     type: entry.type,
     status: carried.status ?? defaults.status,
-    payout_micros: carried.payout_micros ?? defaults.payout_micros,
-    currency: carried.currency ?? defaults.currency,
+    ...moneyOf(entry),
     event_id: carried.event_id,
     duplicate_status: duplicateStatus,
     created_at: entry.received_at,
@@ -122,8 +160,8 @@ function edit(original: Conversion, entry: LedgerEntry): Conversion {
   return {
     ...original,
     status: carried.status ?? original.status,
-    payout_micros: carried.payout_micros ?? original.payout_micros,
-    currency: carried.currency ?? original.currency,
+    // Money changes only with a carried payout (a currency alone says nothing new).
+    ...(carried.payout_micros === null ? {} : moneyOf(entry)),
     event_id: carried.event_id ?? original.event_id,
     subs: { ...original.subs, ...carried.subs },
     updated_at: Math.max(original.updated_at, entry.received_at),

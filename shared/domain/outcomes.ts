@@ -16,5 +16,6 @@ export const REJECT_REASONS = [
   'unknown_type',
   'token_mismatch',
   'ip_not_allowed',
+  'unknown_currency',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -51,7 +51,7 @@ const ROWS: Row[] = [
     conversions: [[null, 'approved', 1_000_000, 'unknown']],
   },
   {
-    name: 'edit: the original takes what each later postback carries and keeps the rest',
+    name: 'edit: the original takes what each later postback carries (a payout in EUR converted at 1.1) and keeps the rest',
     sourceMode: 'edit',
     postbacks: [
       { payout: '1', status: 'pending', event_id: 'E1', subs: { sub1: 'a' } },
@@ -60,9 +60,9 @@ const ROWS: Row[] = [
       { status: 'declined' },
     ],
     outcomes: ['recorded', 'updated', 'updated', 'updated'],
-    conversions: [[null, 'declined', 3_000_000, 'unknown']],
+    conversions: [[null, 'declined', 3_300_000, 'unknown']],
     check: ([c]) => {
-      expect(c).to.deep.include({ event_id: 'E1', currency: 'EUR', subs: { sub1: 'a', sub2: 'b' } });
+      expect(c).to.deep.include({ event_id: 'E1', currency: 'USD', original_payout_micros: 3_000_000, original_currency: 'EUR', fx_rate: '1.1', subs: { sub1: 'a', sub2: 'b' } });
       expect(c?.postback_ids).to.have.length(4);
     },
   },
@@ -134,7 +134,7 @@ for (const factory of storeFactories()) {
       const jobs = row.postbacks.map(({ click = 'A', ...params }) => ({ id: newId(), job: buildPostbackJob({ ...params, clickid: clicks[click].clickid }) }));
       return { clicks, jobs };
     };
-    const deps = () => ({ store, rules, withLock: createRedisLock(redis, uniquePrefix(), { ttlMs: 5000, waitMs: 5000 }) });
+    const deps = () => ({ store, rules, rates: async () => ({ EUR: '1.1' }), withLock: createRedisLock(redis, uniquePrefix(), { ttlMs: 5000, waitMs: 5000 }) });
     const conversionsOf = async () => (await store.listConversions({}, { limit: 100, cursor: null })).items.reverse();
 
     for (const row of ROWS) {
