@@ -14,7 +14,12 @@ export interface PostbackWorkerDeps extends ProcessPostbackDeps {
   jobLockMs: number;
   logger: Logger;
   metrics: Metrics;
+  /** Sends the conversion a postback changed on to its traffic channel, where it should go. */
+  schedule: (conversionId: string) => Promise<unknown>;
 }
+
+/** Outcomes that leave a conversion created or changed. */
+const CHANGES = new Set(['recorded', 'updated', 'incremented']);
 
 /**
  * BullMQ wiring only. A postback whose click is not stored yet goes back to the
@@ -37,6 +42,8 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
         throw new DelayedError();
       }
       const { entry, applied } = result;
+      // Also for a postback applied before (a retried job): the delivery's own id keeps it from going twice.
+      if (entry.conversion_id && CHANGES.has(entry.outcome)) await deps.schedule(entry.conversion_id);
       timer();
       if (applied) deps.metrics.postbacksProcessed.inc({ outcome: entry.outcome, reason: entry.reason ?? '' });
       logger.info('postback processed', {

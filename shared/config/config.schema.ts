@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import Joi from 'joi';
+import { isIsoCurrency } from '../domain/fx.js';
 
 const port = Joi.number().integer().min(0).max(65535);
 
@@ -53,9 +54,26 @@ export const configSchema = Joi.object({
   DASHBOARD_PASSWORD: Joi.string().min(12).description('Basic auth password for /admin/queues; the API key when unset'),
   JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
   ACCOUNT_CURRENCY: Joi.string()
-    .pattern(/^[A-Z]{3}$/)
+    .custom((code: string, helpers) => (isIsoCurrency(code) ? code : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': 'must be an ISO 4217 currency code in use, e.g. USD' })
     .default('USD')
     .description('ISO 4217 code of the account; a postback without currency is in it'),
+  FX_RATES_FILE: Joi.string().description('JSON file of exchange rates ({"rates": {"EUR": "1.08"}}) for offline use; rates set over the API win'),
+  OUTBOUND_TIMEOUT_MS: Joi.number().integer().min(100).default(10000).description('how long an outbound postback may take before it counts as failed'),
+  OUTBOUND_ATTEMPTS: Joi.number().integer().min(1).max(50).default(12).description('attempts per outbound postback before it is failed'),
+  OUTBOUND_BACKOFF_MS: Joi.number()
+    .integer()
+    .min(1)
+    .default(60000)
+    .description('first retry delay of an outbound postback, doubled each time (12 attempts from 60 s span about 34 hours)'),
+  FACEBOOK_GRAPH_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://graph.facebook.com')
+    .description('base URL of the Facebook Graph API (the Conversions API)'),
+  FACEBOOK_API_VERSION: Joi.string()
+    .pattern(/^v\d+\.\d+$/)
+    .default('v21.0')
+    .description('Graph API version for the Conversions API'),
   UNKNOWN_CLICKID_WINDOW_SECONDS: Joi.number()
     .integer()
     .min(0)

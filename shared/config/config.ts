@@ -10,6 +10,8 @@ export interface Config {
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy };
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
+  fxRatesFile: string | null;
+  outbound: { timeoutMs: number; attempts: number; backoffMs: number; facebookGraphUrl: string; facebookApiVersion: string };
   worker: { port: number; concurrency: number; jobLockMs: number };
   shutdownTimeoutMs: number;
 }
@@ -44,6 +46,12 @@ interface RawConfig {
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
+  FX_RATES_FILE?: string;
+  OUTBOUND_TIMEOUT_MS: number;
+  OUTBOUND_ATTEMPTS: number;
+  OUTBOUND_BACKOFF_MS: number;
+  FACEBOOK_GRAPH_URL: string;
+  FACEBOOK_API_VERSION: string;
   WORKER_CONCURRENCY: number;
   JOB_LOCK_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
@@ -73,6 +81,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
       accountCurrency: raw.ACCOUNT_CURRENCY,
       unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
+    },
+    fxRatesFile: raw.FX_RATES_FILE ?? null,
+    outbound: {
+      timeoutMs: raw.OUTBOUND_TIMEOUT_MS,
+      attempts: raw.OUTBOUND_ATTEMPTS,
+      backoffMs: raw.OUTBOUND_BACKOFF_MS,
+      facebookGraphUrl: raw.FACEBOOK_GRAPH_URL.replace(/\/+$/, ''),
+      facebookApiVersion: raw.FACEBOOK_API_VERSION,
     },
     worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY, jobLockMs: raw.JOB_LOCK_MS },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,

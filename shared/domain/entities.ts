@@ -1,5 +1,6 @@
 import type { DuplicateMode, DuplicateStatus } from './duplicate-modes.js';
 import type { Outcome, RejectReason } from './outcomes.js';
+import type { Integration } from './outbound.js';
 import type { Status } from './statuses.js';
 
 /**
@@ -15,6 +16,8 @@ export type SubKey = (typeof SUB_KEYS)[number];
 export interface OfferSource {
   id: string;
   name: string;
+  /** The currency its payouts are in when a postback names none; null = the account currency. */
+  currency: string | null;
   default_status: Status;
   duplicate_mode: DuplicateMode;
   /** Stored in clear in the store (it has to be compared); never logged or queued. */
@@ -36,8 +39,33 @@ export interface Offer {
 export interface TrafficChannel {
   id: string;
   name: string;
+  /** Outbound postback template with macros such as {external_id} and {payout}. */
   postback_url: string | null;
+  /** `postback` (the URL above) or an ad platform's API, which gets types but no statuses. */
+  integration: Integration;
+  /** Statuses a conversion is sent in (postback channels). */
+  send_statuses: Status[];
+  /** Types sent (each must also be marked `send_to_channel`); null = every such type. */
+  send_types: string[] | null;
+  /** Whether the main conversion (no type) is sent. */
+  send_main: boolean;
+  /** Trusted channels may be sent to private and loopback addresses. */
+  trusted: boolean;
+  /** The currency its costs are in when a cost update names none; null = the account currency. */
+  currency: string | null;
+  /** Facebook Conversions API settings, for `integration: facebook_capi`. */
+  facebook: FacebookSettings | null;
   created_at: number;
+}
+
+export interface FacebookSettings {
+  pixel_id: string;
+  /** A secret: never logged, redacted in the delivery log. */
+  access_token: string;
+  /** Event name of the main conversion (types are sent by their own names). */
+  main_event_name: string;
+  /** Test events code from Events Manager, if any. */
+  test_event_code: string | null;
 }
 
 export interface Campaign {
@@ -82,8 +110,15 @@ export interface Conversion {
   /** null is the main conversion. */
   type: string | null;
   status: Status;
+  /** The payout in the account currency: what reports add up. */
   payout_micros: number;
+  /** The account currency at the time. */
   currency: string;
+  /** The payout as the network sent it (or the offer's default), in its own currency. */
+  original_payout_micros: number;
+  original_currency: string;
+  /** Account-currency units per unit of `original_currency`, as exact decimal text ('1' when the same). */
+  fx_rate: string;
   event_id: string | null;
   duplicate_status: DuplicateStatus;
   created_at: number;

@@ -1,4 +1,5 @@
 export type { PostbackParams } from '../domain/entities.js';
+import type { CostRequest } from '../domain/costs.js';
 import type { PostbackParams, RawParams, Subs } from '../domain/entities.js';
 import type { FieldProblem } from '../errors/app-error.js';
 import { QueueNames } from './queue-names.js';
@@ -34,8 +35,22 @@ export interface PostbackJob {
   replayOf?: string;
 }
 
+/** A cost update or undo, as the report service queues it; the job id is its id. */
+export interface CostJob {
+  requestedAt: number;
+  requestId: string;
+  request: CostRequest;
+}
+
+/** One conversion event to send to a traffic channel; the job id is the delivery id. */
+export interface OutboundJob {
+  deliveryId: string;
+}
+
 /** Job payloads by queue name; BullMQ jobs are typed through it. */
 export interface JobPayloads {
   [QueueNames.CLICKS]: ClickJob;
   [QueueNames.POSTBACKS]: PostbackJob;
+  [QueueNames.COSTS]: CostJob;
+  [QueueNames.OUTBOUND]: OutboundJob;
 }

@@ -5,5 +5,7 @@
 export const QueueNames = {
   CLICKS: 'clicks',
   POSTBACKS: 'postbacks',
+  COSTS: 'costs',
+  OUTBOUND: 'outbound',
 } as const;
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { defaultJobOptions, jobIdFor } from './job-options.js';
 import type { JobPayloads } from './jobs.js';
@@ -13,8 +13,16 @@ export function createQueue<N extends QueueName>(name: N, connection: Redis, pre
 }
 
 /** Adds one job under our own id; resolves only once Redis has accepted it. */
-export async function enqueue<N extends QueueName>(queue: TypedQueue<N>, id: string, data: JobPayloads[N]): Promise<void> {
+export async function enqueue<N extends QueueName>(queue: TypedQueue<N>, id: string, data: JobPayloads[N], options: JobsOptions = {}): Promise<void> {
   // BullMQ's name typing does not resolve for a generic N; the payload is checked above.
   const untyped = queue as unknown as Queue<object, void, string, object, void, string>;
-  await untyped.add(queue.name, data, { jobId: jobIdFor(id) });
+  await untyped.add(queue.name, data, { ...options, jobId: jobIdFor(id) });
+}
+
+/**
+ * Outbound postbacks retry longer than other jobs: the channel may be down for
+ * hours. `attempts` tries, the first retry after `backoffMs`, doubling each time.
+ */
+export function outboundJobOptions(attempts: number, backoffMs: number): JobsOptions {
+  return { attempts, backoff: { type: 'exponential', delay: backoffMs } };
 }

@@ -8,7 +8,10 @@ import type {
   PostbackLogEntry,
   TrafficChannel,
 } from '../domain/entities.js';
+import type { CostRecord, CostRequest } from '../domain/costs.js';
 import type { LedgerEntry } from '../domain/duplicate-policy.js';
+import type { FxTable } from '../domain/fx.js';
+import type { Delivery } from '../domain/outbound.js';
 import type { DuplicateStatus } from '../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../domain/outcomes.js';
 import type { Status } from '../domain/statuses.js';
@@ -91,6 +94,25 @@ export interface PostbackFilter {
   to?: number;
 }
 
+export interface CostFilter {
+  campaign_id?: string;
+}
+
+export interface DeliveryFilter {
+  state?: Delivery['state'];
+  channel_id?: string;
+  conversion_id?: string;
+  from?: number;
+  to?: number;
+}
+
+/** A cost job as the store applies it. */
+export interface CostJobInput {
+  id: string;
+  requested_at: number;
+  request: CostRequest;
+}
+
 /** Length of a time bucket: every real UTC offset is a multiple of it, so any time zone's days and hours are whole buckets. */
 export const BUCKET_MS = 15 * 60 * 1000;
 
@@ -150,6 +172,8 @@ export interface Store {
   trafficChannels: SettingsRepo<TrafficChannel>;
   campaigns: SettingsRepo<Campaign>;
   conversionTypes: SettingsRepo<ConversionType>;
+  /** One record, under the key `current`. */
+  fxRates: SettingsRepo<FxTable>;
 
   /** Idempotent: storing the same clickid again changes nothing. */
   insertClick(click: Click): Promise<void>;
@@ -172,6 +196,28 @@ export interface Store {
   commitLedger(key: string, expectedVersion: number, entries: LedgerEntry[], projection: Projection): Promise<boolean>;
   /** Writes a projection again, to repair one a crash cut short. Idempotent. */
   writeProjection(projection: Projection): Promise<void>;
+
+  getConversion(id: string): Promise<Conversion | null>;
+
+  /**
+   * Applies a cost job in one transaction: an update spreads its cost over the
+   * matching clicks (`shareOf`) and each click then costs the share of the newest
+   * update covering it (`effectiveCost`), the click rollups following; an undo takes
+   * back the campaign's newest applied update requested before it. Applying the same
+   * id again answers the stored record and changes nothing.
+   */
+  applyCost(job: CostJobInput, now: number): Promise<CostRecord>;
+  getCost(id: string): Promise<CostRecord | null>;
+  /** Newest first. */
+  listCosts(filter: CostFilter, page: PageQuery): Promise<Page<CostRecord>>;
+
+  /** Stores a delivery unless one with its id exists; resolves with the stored one. */
+  createDelivery(delivery: Delivery): Promise<Delivery>;
+  getDelivery(id: string): Promise<Delivery | null>;
+  /** Replaces a stored delivery (a new attempt's result). */
+  updateDelivery(delivery: Delivery): Promise<void>;
+  /** Newest first. */
+  listDeliveries(filter: DeliveryFilter, page: PageQuery): Promise<Page<Delivery>>;
 
   listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
   listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;

@@ -25,7 +25,7 @@ export function storeContract(makeStore: StoreFactory['make']): void {
 
   describe('settings', () => {
     it('when a record is put twice under one key, then the second replaces the first', async () => {
-      const source: OfferSource = { id: 's1', name: 'A', default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: 1 };
+      const source: OfferSource = { id: 's1', name: 'A', currency: null, default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: 1 };
       await store.offerSources.put('s1', source);
       await store.offerSources.put('s1', { ...source, name: 'B' });
       expect(await store.offerSources.get('s1')).to.deep.equal({ ...source, name: 'B' });

@@ -10,15 +10,33 @@ export interface Seeded {
 }
 
 /** One offer source → offer → campaign ← traffic channel chain, written to the store. */
-export async function seedCampaign(store: Store, overrides: { source?: Partial<OfferSource>; offer?: Partial<Offer> } = {}): Promise<Seeded> {
+export async function seedCampaign(store: Store, overrides: { source?: Partial<OfferSource>; offer?: Partial<Offer>; channel?: Partial<TrafficChannel> } = {}): Promise<Seeded> {
   const now = Date.now();
-  const source: OfferSource = { id: newId(), name: 'Network', default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: now, ...overrides.source };
+  const source: OfferSource = { id: newId(), name: 'Network', currency: null, default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: now, ...overrides.source };
   const offer: Offer = { id: newId(), name: 'Offer', url: 'https://offer.example/lp?cid={clickid}&s1={sub1}', offer_source_id: source.id, payout_micros: 2_500_000, created_at: now, ...overrides.offer };
-  const channel: TrafficChannel = { id: newId(), name: 'Channel', postback_url: null, created_at: now };
+  const channel: TrafficChannel = { ...buildChannel(), ...overrides.channel };
   const campaign: Campaign = { id: newId(), name: 'Campaign', traffic_channel_id: channel.id, offer_id: offer.id, created_at: now };
   await store.offerSources.put(source.id, source);
   await store.offers.put(offer.id, offer);
   await store.trafficChannels.put(channel.id, channel);
   await store.campaigns.put(campaign.id, campaign);
   return { source, offer, channel, campaign };
+}
+
+/** A traffic channel with the defaults the API gives one. */
+export function buildChannel(overrides: Partial<TrafficChannel> = {}): TrafficChannel {
+  return {
+    id: newId(),
+    name: 'Channel',
+    postback_url: null,
+    integration: 'postback',
+    send_statuses: ['approved'],
+    send_types: null,
+    send_main: true,
+    trusted: false,
+    currency: null,
+    facebook: null,
+    created_at: Date.now(),
+    ...overrides,
+  };
 }

@@ -1,10 +1,9 @@
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createClickWorker } from '../../services/worker/click.worker.js';
-import { createPostbackWorker } from '../../services/worker/postback.worker.js';
+import { createWorkers, type Workers } from '../../services/worker/workers.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
+import type { FxRates } from '../../shared/domain/fx.js';
 import { createLogger } from '../../shared/logging/logger.js';
-import { createRedisLock } from '../../shared/locking/redis-lock.js';
 import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
@@ -13,6 +12,7 @@ import { memoryLog } from './receiver-harness.js';
 export interface WorkerHarness {
   postbackWorker: Worker;
   clickWorker: Worker;
+  workers: Workers;
   logLines: ReturnType<typeof memoryLog>['lines'];
   metrics: Metrics;
   /** Resolves with the job once the postback worker completed `jobId`. */
@@ -20,16 +20,26 @@ export interface WorkerHarness {
   close(): Promise<void>;
 }
 
-/** Real BullMQ workers on the given prefix, writing to the given store. */
-export function startWorkers(redisUrl: string, prefix: string, store: Store, rules: Partial<Config['rules']> = {}): WorkerHarness {
+export interface WorkerOptions {
+  outbound?: Partial<Config['outbound']>;
+  fileRates?: FxRates;
+}
+
+/** Real BullMQ workers (all of them, wired as in production) on the given prefix, writing to the given store. */
+export function startWorkers(redisUrl: string, prefix: string, store: Store, rules: Partial<Config['rules']> = {}, options: WorkerOptions = {}): WorkerHarness {
   const connection: Redis = createRedis(redisUrl, 'worker');
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
   const metrics = createMetrics('worker');
-  const common = { metrics, connection, prefix, concurrency: 4, jobLockMs: 30_000, store, logger };
-  const clickWorker = createClickWorker(common);
-  const withLock = createRedisLock(connection, prefix, { ttlMs: 30_000, waitMs: 20_000 });
-  const postbackWorker = createPostbackWorker({ ...common, withLock, rules: { ...loadConfig({}).rules, ...rules } });
+  const defaults = loadConfig({});
+  const config = {
+    rules: { ...defaults.rules, ...rules },
+    worker: { ...defaults.worker, concurrency: 4 },
+    outbound: { ...defaults.outbound, ...options.outbound },
+    redis: { queuePrefix: prefix },
+  };
+  const workers = createWorkers({ connection, store, logger, metrics, config, fileRates: options.fileRates ?? {} });
+  const { postbacks: postbackWorker, clicks: clickWorker } = workers;
   const done = new Map<string, Job>();
   const waiters = new Map<string, (job: Job) => void>();
   postbackWorker.on('completed', (job) => {
@@ -39,6 +49,7 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
   return {
     postbackWorker,
     clickWorker,
+    workers,
     logLines: log.lines,
     metrics,
     completed: (jobId, timeoutMs = 10_000) =>
@@ -52,7 +63,7 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
         });
       }),
     close: async () => {
-      await Promise.all([clickWorker.close(), postbackWorker.close()]);
+      await workers.close();
       connection.disconnect();
     },
   };

@@ -1,10 +1,13 @@
 import mongoose from 'mongoose';
 import type { LedgerEntry } from '../../domain/duplicate-policy.js';
+import type { CostRecord } from '../../domain/costs.js';
 import type { Click, Conversion, PostbackLogEntry } from '../../domain/entities.js';
+import type { Delivery } from '../../domain/outbound.js';
 import { planAggregate } from '../rollup-plan.js';
 import type { Cursor, Dimension, Filters, Page, PageQuery, Projection, SettingsRepo, Store, TimeRange } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { registerModels, type Doc, type Models } from './models.js';
+import { createMongoCosts } from './costs.js';
 import { createMongoRollups } from './rollups.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
@@ -59,6 +62,14 @@ export async function createMongoStore(url: string): Promise<Store> {
     const { id, ...log } = entry;
     await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
   }
+  const costs = createMongoCosts(connection.db as mongoose.mongo.Db, clicks, rollups, inTransaction);
+  await costs.ensureIndexes();
+  const deliveries = connection.db?.collection<{ _id: string; conversion_id: string; channel_id: string; state: string; created_at: number; doc: Delivery }>('deliveries');
+  if (!deliveries) throw new Error('MongoDB connection has no database');
+  await deliveries.createIndex({ created_at: -1, _id: -1 });
+  await deliveries.createIndex({ conversion_id: 1 });
+  const deliveryDoc = (d: Delivery) => ({ conversion_id: d.conversion_id, channel_id: d.channel_id, state: d.state, created_at: d.created_at, doc: d });
+
   const writeProjection = (projection: Projection): Promise<void> => inTransaction((session) => project(projection, session));
   const aggregateFrom = (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
@@ -82,6 +93,7 @@ export async function createMongoStore(url: string): Promise<Store> {
     trafficChannels: settingsRepo(models, 'traffic_channel'),
     campaigns: settingsRepo(models, 'campaign'),
     conversionTypes: settingsRepo(models, 'conversion_type'),
+    fxRates: settingsRepo(models, 'fx_rates'),
 
     insertClick: async (click: Click) => {
       const { clickid, ...rest } = click;
@@ -138,6 +150,26 @@ export async function createMongoStore(url: string): Promise<Store> {
     },
     writeProjection,
 
+    getConversion: async (id) => {
+      const doc = await conversions.findOne({ _id: id });
+      return doc ? fromDoc<Conversion>(doc, 'id') : null;
+    },
+
+    applyCost: (job, now) => costs.apply(job, now),
+    getCost: (id) => costs.get(id),
+    listCosts: async (filter, query) => unwrap(await page<{ doc: CostRecord }>(costs.records as unknown as mongoose.mongo.Collection<Doc>, 'requested_at', definedOnly({ ...filter }), query, '_id')),
+
+    createDelivery: async (delivery) => {
+      await deliveries.updateOne({ _id: delivery.id }, { $setOnInsert: deliveryDoc(delivery) }, { upsert: true });
+      return ((await deliveries.findOne({ _id: delivery.id }))?.doc as Delivery | undefined) ?? delivery;
+    },
+    getDelivery: async (id) => (await deliveries.findOne({ _id: id }))?.doc ?? null,
+    updateDelivery: async (delivery) => {
+      await deliveries.replaceOne({ _id: delivery.id }, deliveryDoc(delivery), { upsert: true });
+    },
+    listDeliveries: async ({ from, to, ...rest }, query) =>
+      unwrap(await page<{ doc: Delivery }>(deliveries as unknown as mongoose.mongo.Collection<Doc>, 'created_at', definedOnly({ ...rest, created_at: timeRange(from, to) }), query, '_id')),
+
     listConversions: async ({ campaign_id, offer_source_id, from, to, ...rest }, query) =>
       page<Conversion>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, 'id'),
     listPostbacks: async ({ from, to, ...rest }, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
@@ -173,6 +205,11 @@ function settingsRepo<T extends object>(models: Models, kind: string): SettingsR
     },
     delete: async (key) => (await collection.deleteOne({ kind, key })).deletedCount > 0,
   };
+}
+
+/** Records kept whole under `doc`. */
+function unwrap<T>(page: Page<{ doc: T }>): Page<T> {
+  return { items: page.items.map((item) => item.doc), next: page.next };
 }
 
 function timeRange(from: number | undefined, to: number | undefined): Record<string, number> | undefined {

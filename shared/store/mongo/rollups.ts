@@ -37,6 +37,11 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { n: 1, cost: click.cost_micros }, session);
       await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { n: 1, cost: click.cost_micros }, session);
     },
+    /** Moves a click's cost by `delta` micros (a cost update). */
+    async clickCost(click: Placement & Pick<Click, 'ts'>, delta: number, session: Session): Promise<void> {
+      await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { cost: delta }, session);
+      await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { cost: delta }, session);
+    },
     async conversion(c: Conversion, sign: 1 | -1, session: Session): Promise<void> {
       const type_key = c.type ?? '';
       const by = { n: sign, revenue: sign * c.payout_micros };

@@ -33,6 +33,8 @@ const VERSION = '1';
 
 export interface Rollups {
   click(row: ClickRow): void;
+  /** Moves a click's cost by `delta` micros (a cost update). */
+  clickCost(row: Pick<ClickRow, 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id'>, delta: number): void;
   /** Adds (sign 1) or takes back (sign -1) one conversion as it is stored. */
   conversion(row: ConversionRow, sign: 1 | -1): void;
 }
@@ -53,12 +55,19 @@ export function createRollups(db: Database): Rollups {
     `INSERT INTO roll_conv_d (day, ${PLACEMENT_KEY}, type_key, status, n, revenue) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (day, ${PLACEMENT_KEY}, type_key, status) DO UPDATE SET n = n + excluded.n, revenue = revenue + excluded.revenue`,
   );
+  const costQ = db.prepare('UPDATE roll_click_q SET cost = cost + ? WHERE bucket = ?');
+  const costD = db.prepare(`UPDATE roll_click_d SET cost = cost + ? WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ?`);
   const pruneQ = db.prepare('DELETE FROM roll_conv_q WHERE bucket = ? AND type_key = ? AND status = ? AND n = 0');
   const pruneD = db.prepare(`DELETE FROM roll_conv_d WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ? AND type_key = ? AND status = ? AND n = 0`);
   return {
     click(row) {
       clickQ.run(Math.floor(row.ts / BUCKET_MS), row.cost_micros);
       clickD.run(Math.floor(row.ts / DAY_MS), row.campaign_id, row.offer_id, row.offer_source_id, row.traffic_channel_id, row.cost_micros);
+    },
+    clickCost(row, delta) {
+      // The click is stored, so its rollup rows exist.
+      costQ.run(delta, Math.floor(row.ts / BUCKET_MS));
+      costD.run(delta, Math.floor(row.ts / DAY_MS), row.campaign_id, row.offer_id, row.offer_source_id, row.traffic_channel_id);
     },
     conversion(row, sign) {
       const bucket = Math.floor(row.created_at / BUCKET_MS);

@@ -25,6 +25,9 @@ export interface ConversionRow extends SubColumns {
   status: string;
   payout_micros: number;
   currency: string;
+  original_payout_micros: number | null;
+  original_currency: string | null;
+  fx_rate: string | null;
   event_id: string | null;
   duplicate_status: string;
   created_at: number;
@@ -98,6 +101,9 @@ export function conversionToRow(c: Conversion): ConversionRow {
     status: c.status,
     payout_micros: c.payout_micros,
     currency: c.currency,
+    original_payout_micros: c.original_payout_micros,
+    original_currency: c.original_currency,
+    fx_rate: c.fx_rate,
     event_id: c.event_id,
     duplicate_status: c.duplicate_status,
     created_at: c.created_at,
@@ -120,6 +126,10 @@ export function rowToConversion(row: ConversionRow): Conversion {
     status: row.status as Status,
     payout_micros: row.payout_micros,
     currency: row.currency,
+    // Rows from before currencies were converted hold the payout as it came.
+    original_payout_micros: row.original_payout_micros ?? row.payout_micros,
+    original_currency: row.original_currency ?? row.currency,
+    fx_rate: row.fx_rate ?? '1',
     event_id: row.event_id,
     duplicate_status: row.duplicate_status as DuplicateStatus,
     created_at: row.created_at,

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS conversions (
   status TEXT NOT NULL,
   payout_micros INTEGER NOT NULL,
   currency TEXT NOT NULL,
+  original_payout_micros INTEGER,
+  original_currency TEXT,
+  fx_rate TEXT,
   event_id TEXT,
   duplicate_status TEXT NOT NULL,
   created_at INTEGER NOT NULL,
@@ -83,4 +86,43 @@ CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at)
 CREATE INDEX IF NOT EXISTS postbacks_clickid ON postbacks (clickid);
 CREATE INDEX IF NOT EXISTS postbacks_campaign ON postbacks (campaign_id, received_at);
 CREATE INDEX IF NOT EXISTS conversions_campaign ON conversions (campaign_id, created_at);
+CREATE INDEX IF NOT EXISTS clicks_campaign_ts ON clicks (campaign_id, ts);
+
+-- Cost jobs and their results; doc is the whole record.
+CREATE TABLE IF NOT EXISTS cost_updates (
+  id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cost_updates_campaign ON cost_updates (campaign_id, id);
+CREATE INDEX IF NOT EXISTS cost_updates_requested ON cost_updates (requested_at, id);
+
+-- Each update's share per click; a click costs the share of its newest update.
+CREATE TABLE IF NOT EXISTS cost_shares (
+  clickid TEXT NOT NULL,
+  update_id TEXT NOT NULL,
+  micros INTEGER NOT NULL,
+  PRIMARY KEY (clickid, update_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cost_shares_update ON cost_shares (update_id);
+
+-- Outbound conversion events to traffic channels; doc is the whole record.
+CREATE TABLE IF NOT EXISTS deliveries (
+  id TEXT PRIMARY KEY,
+  conversion_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at, id);
+CREATE INDEX IF NOT EXISTS deliveries_conversion ON deliveries (conversion_id);
 `;
+
+/** Columns added since a table was first created: added to older files at open. */
+export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT' },
+};

@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { LedgerEntry } from '../../domain/duplicate-policy.js';
 import type { PostbackLogEntry } from '../../domain/entities.js';
-import type { ConversionFilter, Cursor, Page, PageQuery, PostbackFilter, Projection, Store } from '../store.js';
+import type { CostRecord } from '../../domain/costs.js';
+import type { Delivery } from '../../domain/outbound.js';
+import type { ConversionFilter, CostFilter, Cursor, DeliveryFilter, Page, PageQuery, PostbackFilter, Projection, Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import {
   clickToRow,
@@ -17,7 +19,8 @@ import {
   type PostbackRow,
 } from './rows.js';
 import { createRollups } from './rollups.js';
-import { SCHEMA } from './schema.js';
+import { ADDED_COLUMNS, SCHEMA } from './schema.js';
+import { createSqliteCosts } from './costs.js';
 import { createSqliteSettingsRepo } from './settings-repo.js';
 
 const insertSql = (table: string, columns: string[]): string =>
@@ -35,7 +38,9 @@ export function createSqliteStore(path: string): Store {
   // FULL: a write the worker has acknowledged to BullMQ survives an OS crash too.
   db.pragma('synchronous = FULL');
   db.exec(SCHEMA);
+  addMissingColumns(db);
   const rollups = createRollups(db);
+  const costs = createSqliteCosts(db, rollups);
 
   const clickColumns = Object.keys(clickToRow({ clickid: '', ts: 0, campaign_id: '', offer_id: '', offer_source_id: '', traffic_channel_id: '', external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} }));
   const insertClick = db.prepare(insertSql('clicks', clickColumns).replace('INSERT', 'INSERT OR IGNORE'));
@@ -47,6 +52,10 @@ export function createSqliteStore(path: string): Store {
   const updateLedger = db.prepare('UPDATE ledgers SET version = version + 1, entries = ? WHERE key = ? AND version = ?');
   const deleteConversion = db.prepare('DELETE FROM conversions WHERE id = ?');
   const updateOutcome = db.prepare('UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id');
+  const getDelivery = db.prepare<[string], { doc: string }>('SELECT doc FROM deliveries WHERE id = ?');
+  const insertDelivery = db.prepare('INSERT OR IGNORE INTO deliveries (id, conversion_id, channel_id, state, created_at, doc) VALUES (@id, @conversion_id, @channel_id, @state, @created_at, @doc)');
+  const updateDelivery = db.prepare('UPDATE deliveries SET state = @state, doc = @doc WHERE id = @id');
+  const deliveryRow = (d: Delivery) => ({ id: d.id, conversion_id: d.conversion_id, channel_id: d.channel_id, state: d.state, created_at: d.created_at, doc: JSON.stringify(d) });
   const statements = new Map<string, BetterSqlite3.Statement>();
   const upsert = (table: string, row: Record<string, unknown>): void => {
     let statement = statements.get(table);
@@ -138,6 +147,7 @@ export function createSqliteStore(path: string): Store {
     trafficChannels: createSqliteSettingsRepo(db, 'traffic_channel'),
     campaigns: createSqliteSettingsRepo(db, 'campaign'),
     conversionTypes: createSqliteSettingsRepo(db, 'conversion_type'),
+    fxRates: createSqliteSettingsRepo(db, 'fx_rates'),
 
     insertClick: async (click) => {
       storeClick.immediate(clickToRow(click));
@@ -160,6 +170,28 @@ export function createSqliteStore(path: string): Store {
       writeProjection.immediate(projection);
     },
 
+    getConversion: async (id) => {
+      const row = getConversion.get(id);
+      return row ? rowToConversion(row) : null;
+    },
+
+    applyCost: async (job, now) => costs.apply(job, now),
+    getCost: async (id) => costs.get(id),
+    listCosts: async (filter: CostFilter, query) => page('cost_updates', 'requested_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as CostRecord),
+
+    createDelivery: async (delivery) => {
+      insertDelivery.run(deliveryRow(delivery));
+      return JSON.parse((getDelivery.get(delivery.id) as { doc: string }).doc) as Delivery;
+    },
+    getDelivery: async (id) => {
+      const row = getDelivery.get(id);
+      return row ? (JSON.parse(row.doc) as Delivery) : null;
+    },
+    updateDelivery: async (delivery) => {
+      updateDelivery.run(deliveryRow(delivery));
+    },
+    listDeliveries: async (filter: DeliveryFilter, query) => page('deliveries', 'created_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as Delivery),
+
     // Filter keys are the typed fields of ConversionFilter / PostbackFilter, all real columns.
     listConversions: async (filter: ConversionFilter, query) => page('conversions', 'created_at', { ...filter }, query, rowToConversion),
     listPostbacks: async (filter: PostbackFilter, query) => page('postbacks', 'received_at', { ...filter }, query, rowToPostback),
@@ -174,4 +206,12 @@ export function createSqliteStore(path: string): Store {
       db.close();
     },
   };
+}
+
+/** Adds the columns newer versions added to tables an older version created. */
+function addMissingColumns(db: BetterSqlite3.Database): void {
+  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+    const present = new Set(db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all().map((c) => c.name));
+    for (const [column, type] of Object.entries(columns)) if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }

@@ -1,0 +1,75 @@
+import type { Delivery } from '../../../shared/domain/outbound.js';
+import { redactUrl } from '../../../shared/domain/outbound.js';
+import type { WithLock } from '../../../shared/locking/redis-lock.js';
+import type { Store } from '../../../shared/store/store.js';
+import { adapterFor, type AdapterConfig } from './adapters.js';
+import { send, SendError, type OutboundRequest } from './http-send.js';
+
+export interface DeliverDeps {
+  store: Store;
+  withLock: WithLock;
+  adapters: AdapterConfig;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+/** What one run of a delivery job did. */
+export type DeliverResult =
+  | { kind: 'delivered'; delivery: Delivery }
+  | { kind: 'already_delivered' }
+  | { kind: 'failed'; delivery: Delivery; permanent: boolean; error: string };
+
+/** Answers that will not change on a retry: client errors, except timeouts and rate limits. */
+const permanentStatus = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+/**
+ * Sends one delivery once. The delivery's id is its idempotency key: a delivery
+ * recorded as delivered is never sent again, however often its job runs (a retry, a
+ * stalled job taken over after a crash, a retry from the dashboard). The lock keeps
+ * two runs of one delivery from overlapping; the stored state decides. A crash after
+ * the channel answered but before the answer was recorded sends once more, with the
+ * same `Idempotency-Key` header: at least once, never twice after a recorded success.
+ * `final` says this is the job's last attempt.
+ */
+export async function deliver(deps: DeliverDeps, id: string, final: boolean): Promise<DeliverResult> {
+  return deps.withLock(`delivery ${id}`, async () => {
+    const delivery = await deps.store.getDelivery(id);
+    if (!delivery || delivery.state === 'delivered') return { kind: 'already_delivered' };
+    const now = deps.now ?? Date.now;
+    const channel = await deps.store.trafficChannels.get(delivery.channel_id);
+    const record = async (patch: Partial<Delivery>): Promise<Delivery> => {
+      const updated: Delivery = { ...delivery, ...patch, attempts: delivery.attempts + 1, updated_at: now() };
+      await deps.store.updateDelivery(updated);
+      return updated;
+    };
+    const fail = async (error: string, permanent: boolean, patch: Partial<Delivery> = {}): Promise<DeliverResult> => ({
+      kind: 'failed',
+      permanent,
+      error,
+      delivery: await record({ ...patch, error, state: permanent || final ? 'failed' : 'retrying' }),
+    });
+    if (!channel) return fail(`traffic channel ${delivery.channel_id} no longer exists`, true);
+
+    let request: OutboundRequest;
+    try {
+      request = adapterFor(channel, deps.adapters).build(channel, delivery.event, delivery.id);
+    } catch (err) {
+      return fail((err as Error).message, true);
+    }
+    const url = redactUrl(request.url);
+    // An ad platform's base URL is the operator's configuration, not the channel's.
+    const trusted = channel.trusted || channel.integration !== 'postback';
+    try {
+      const response = await send(request, { timeoutMs: deps.timeoutMs, trusted });
+      if (response.status >= 200 && response.status < 300) {
+        const delivered = await record({ state: 'delivered', url, http_status: response.status, error: null, delivered_at: now() });
+        return { kind: 'delivered', delivery: delivered };
+      }
+      const snippet = response.body.trim().slice(0, 200);
+      return fail(`HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`, permanentStatus(response.status), { url, http_status: response.status });
+    } catch (err) {
+      if (!(err instanceof SendError)) throw err;
+      return fail(err.message, err.permanent, { url, http_status: null });
+    }
+  });
+}

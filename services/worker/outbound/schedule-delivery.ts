@@ -1,0 +1,64 @@
+import type { Delivery } from '../../../shared/domain/outbound.js';
+import { deliveryFor } from '../../../shared/domain/outbound.js';
+import type { Store } from '../../../shared/store/store.js';
+
+export interface ScheduleDeps {
+  store: Store;
+  /** Queues the delivery's job under the delivery's id; a job already there is kept. */
+  enqueue: (deliveryId: string) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * After a postback changed a conversion: if the conversion, as it is now, should go
+ * to its click's traffic channel and has not gone in this status yet, record the
+ * delivery and queue it. Runs again harmlessly for a retried postback job (the
+ * delivery exists; a queued one is queued again under the same job id, which
+ * BullMQ keeps once), so a crash between the conversion's write and this step loses
+ * nothing.
+ */
+export async function scheduleDelivery(deps: ScheduleDeps, conversionId: string): Promise<Delivery | null> {
+  const { store } = deps;
+  const conversion = await store.getConversion(conversionId);
+  if (!conversion) return null;
+  const [channel, type, click] = await Promise.all([
+    store.trafficChannels.get(conversion.click.traffic_channel_id),
+    conversion.type === null ? null : store.conversionTypes.get(conversion.type),
+    store.getClick(conversion.clickid),
+  ]);
+  if (!channel) return null;
+  const plan = deliveryFor(conversion, type, channel);
+  if (!plan) return null;
+  const now = (deps.now ?? Date.now)();
+  const delivery = await store.createDelivery({
+    id: plan.id,
+    conversion_id: conversion.id,
+    channel_id: channel.id,
+    event: {
+      conversion_id: conversion.id,
+      clickid: conversion.clickid,
+      external_id: click?.external_id ?? null,
+      campaign_id: conversion.click.campaign_id,
+      type: conversion.type,
+      status: conversion.status,
+      payout_micros: conversion.payout_micros,
+      currency: conversion.currency,
+      event_id: conversion.event_id,
+      subs: conversion.click.subs,
+      created_at: conversion.created_at,
+      click_ts: click?.ts ?? conversion.created_at,
+      ip: click?.ip ?? null,
+      user_agent: click?.user_agent ?? null,
+    },
+    state: 'queued',
+    attempts: 0,
+    url: null,
+    http_status: null,
+    error: null,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+  });
+  if (delivery.state === 'queued') await deps.enqueue(delivery.id);
+  return delivery;
+}

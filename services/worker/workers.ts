@@ -1,0 +1,82 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config/config.js';
+import type { FxRates } from '../../shared/domain/fx.js';
+import { createRedisLock } from '../../shared/locking/redis-lock.js';
+import type { Logger } from '../../shared/logging/logger.js';
+import type { Metrics } from '../../shared/metrics/metrics.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import { createQueue, enqueue, outboundJobOptions } from '../../shared/queue/queues.js';
+import { ratesFrom } from '../../shared/store/fx-rates.js';
+import type { Store } from '../../shared/store/store.js';
+import { createClickWorker } from './click.worker.js';
+import { createCostWorker } from './cost.worker.js';
+import { createOutboundWorker } from './outbound/outbound.worker.js';
+import { scheduleDelivery } from './outbound/schedule-delivery.js';
+import { createPostbackWorker } from './postback.worker.js';
+
+/** A postback's read-decide-write takes milliseconds; the TTL only matters if a worker dies holding it. */
+const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
+
+export interface WorkersDeps {
+  connection: Redis;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  config: Pick<Config, 'rules' | 'worker' | 'outbound'> & { redis: Pick<Config['redis'], 'queuePrefix'> };
+  /** Rates from FX_RATES_FILE, if any. */
+  fileRates: FxRates;
+}
+
+export interface Workers {
+  clicks: Worker;
+  postbacks: Worker;
+  costs: Worker;
+  outbound: Worker;
+  all: Worker[];
+  /** Waits for the jobs in flight, then stops. */
+  close(): Promise<void>;
+}
+
+/** Every worker of the system, wired the one way `main.ts` and the tests both use. */
+export function createWorkers({ connection, store, logger, metrics, config, fileRates }: WorkersDeps): Workers {
+  const prefix = config.redis.queuePrefix;
+  const common = { metrics, connection, prefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, store, logger };
+  const withLock = createRedisLock(connection, prefix, LOCK_OPTIONS);
+  // A delivery's lock outlives its request's deadline.
+  const deliveryLock = createRedisLock(connection, prefix, { ttlMs: config.outbound.timeoutMs * 2 + 10_000, waitMs: 1_000 });
+  const outboundQueue = createQueue(QueueNames.OUTBOUND, connection, prefix);
+  const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
+
+  const clicks = createClickWorker(common);
+  const postbacks = createPostbackWorker({
+    ...common,
+    rules: config.rules,
+    withLock,
+    rates: ratesFrom(store, fileRates),
+    schedule: (conversionId) => scheduleDelivery({ store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) }, conversionId),
+  });
+  const costs = createCostWorker({ ...common, withLock });
+  const outbound = createOutboundWorker({
+    ...common,
+    withLock: deliveryLock,
+    timeoutMs: config.outbound.timeoutMs,
+    adapters: { facebookGraphUrl: config.outbound.facebookGraphUrl, facebookApiVersion: config.outbound.facebookApiVersion },
+  });
+  const all = [clicks, postbacks, costs, outbound];
+  for (const worker of all) {
+    worker.on('failed', (job, err) => logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }));
+    worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
+  }
+  return {
+    clicks,
+    postbacks,
+    costs,
+    outbound,
+    all,
+    close: async () => {
+      await Promise.all(all.map((w) => w.close()));
+      await outboundQueue.close();
+    },
+  };
+}

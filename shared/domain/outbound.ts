@@ -1,0 +1,103 @@
+import type { Conversion, ConversionType, Subs, TrafficChannel } from './entities.js';
+import { SUB_KEYS } from './entities.js';
+import { formatMoney } from './money.js';
+import type { Status } from './statuses.js';
+
+/**
+ * One conversion event for one traffic channel. Its id is the idempotency key: a
+ * conversion is sent once per status it reaches (once in all to an API integration,
+ * which gets no statuses), so a retried job, a re-applied postback or an edit back to
+ * a status already sent never sends again.
+ */
+export interface Delivery {
+  id: string;
+  conversion_id: string;
+  channel_id: string;
+  /** What the macros are filled from, as the conversion was when the event happened. */
+  event: DeliveryEvent;
+  state: 'queued' | 'retrying' | 'delivered' | 'failed';
+  attempts: number;
+  /** The last request, secrets redacted. */
+  url: string | null;
+  http_status: number | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface DeliveryEvent {
+  conversion_id: string;
+  clickid: string;
+  external_id: string | null;
+  campaign_id: string;
+  type: string | null;
+  status: Status;
+  payout_micros: number;
+  currency: string;
+  event_id: string | null;
+  /** The click's subs: the traffic channel's own values from the click URL. */
+  subs: Subs;
+  /** Conversion time, epoch ms. */
+  created_at: number;
+  /** The click's time, user agent and address (for platform matching). */
+  click_ts: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export const DELIVERY_STATES = ['queued', 'retrying', 'delivered', 'failed'] as const;
+
+/** How a channel takes conversions: a postback URL, or an ad platform's API. */
+export const INTEGRATIONS = ['postback', 'facebook_capi'] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
+
+/**
+ * Whether a conversion goes to its click's channel, and under which idempotency key.
+ * Its type must be marked `send_to_channel` (the main conversion always may) and be
+ * among the channel's types; a postback channel also filters by status, while an API
+ * integration gets each conversion once, with no status.
+ */
+export function deliveryFor(conversion: Conversion, type: ConversionType | null, channel: TrafficChannel): { id: string } | null {
+  if (channel.integration === 'postback' && !channel.postback_url) return null;
+  if (conversion.type === null ? !channel.send_main : !type?.send_to_channel) return null;
+  if (conversion.type !== null && channel.send_types !== null && !channel.send_types.includes(conversion.type)) return null;
+  if (channel.integration !== 'postback') return { id: `${conversion.id}-sent` };
+  if (!channel.send_statuses.includes(conversion.status)) return null;
+  return { id: `${conversion.id}-${conversion.status}` };
+}
+
+/** The macros of a postback URL template, each value URL-encoded. */
+export function fillTemplate(template: string, event: DeliveryEvent): string {
+  const values: Record<string, string> = {
+    external_id: event.external_id ?? '',
+    clickid: event.clickid,
+    payout: formatMoney(event.payout_micros).replace(/\.?0+$/, ''),
+    currency: event.currency,
+    type: event.type ?? '',
+    status: event.status,
+    event_id: event.event_id ?? '',
+    campaign_id: event.campaign_id,
+    conversion_id: event.conversion_id,
+  };
+  for (const key of SUB_KEYS) values[key] = event.subs[key] ?? '';
+  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) => (name in values ? encodeURIComponent(values[name] as string) : whole));
+}
+
+const SECRET_PARAM = /token|secret|key|pass|sig|auth/i;
+
+/** A URL fit for the delivery log: credentials and secret-looking query values replaced. */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '[unparseable URL]';
+  }
+  if (url.username || url.password) {
+    url.username = 'redacted';
+    url.password = '';
+  }
+  for (const name of [...url.searchParams.keys()]) if (SECRET_PARAM.test(name)) url.searchParams.set(name, 'redacted');
+  return url.toString();
+}
