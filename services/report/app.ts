@@ -10,7 +10,11 @@ import type { Store } from '../../shared/store/store.js';
 import type { Queue } from 'bullmq';
 import { requireApiKey } from './auth.js';
 import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
+import type { FxRates } from '../../shared/domain/fx.js';
+import { costsRoute, type EnqueueCost, type QueuedState } from './costs.route.js';
+import { fxRatesRoute } from './fx-rates.route.js';
 import { journeysRoute } from './journeys.route.js';
+import { outboundRoute, type RetryDelivery } from './outbound.route.js';
 import { logsRoute } from './logs.route.js';
 import { docsRouter } from './openapi.js';
 import { replayRoute, type EnqueueReplay } from './replay.route.js';
@@ -23,8 +27,16 @@ export interface ReportDeps {
   /** The receiver's public base URL, for `postback_url` and `click_url`. */
   publicUrl: string;
   journeyTypeLimit: number;
+  accountCurrency: string;
+  /** Rates from FX_RATES_FILE, shown beside those set over the API. */
+  fileRates: FxRates;
+  /** Today's rates (file and API). */
+  rates: () => Promise<FxRates>;
   /** Puts a replay job on the postbacks queue. */
   enqueueReplay: EnqueueReplay;
+  enqueueCost: EnqueueCost;
+  queuedState: QueuedState;
+  retryDelivery: RetryDelivery;
   /** Every queue of the system, for the dashboard. */
   queues: Queue[];
   dashboard: { user: string; password: string };
@@ -55,6 +67,9 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(logsRoute(deps.store));
   api.use(reportRoute(deps.store));
   api.use(journeysRoute(deps.store));
+  api.use(costsRoute(deps));
+  api.use(fxRatesRoute(deps.store, deps.accountCurrency, deps.fileRates));
+  api.use(outboundRoute(deps.store, deps.retryDelivery));
   app.use('/api', api);
   app.use(DASHBOARD_PATH, dashboardAuth, dashboardRouter(deps.queues));
 

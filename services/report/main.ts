@@ -2,13 +2,12 @@ import { closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
-import { QueueNames } from '../../shared/queue/queue-names.js';
-import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { resolveApiKey } from './api-key.js';
-import { createReportApp } from './app.js';
+import { readRatesFile } from '../../shared/store/fx-rates.js';
+import { createReportService } from './report-service.js';
 
 runService('report', async (config, logger) => {
   const redis = createRedis(config.redis.url, 'producer');
@@ -19,30 +18,26 @@ runService('report', async (config, logger) => {
     logger.info('API key generated for local use', { file: apiKey.file });
     process.stdout.write(`\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`);
   }
-  const postbacks = createQueue(QueueNames.POSTBACKS, redis, config.redis.queuePrefix);
-  const clicks = createQueue(QueueNames.CLICKS, redis, config.redis.queuePrefix);
   const metrics = createMetrics('report');
-  watchQueues(metrics, [postbacks, clicks]);
-  const app = createReportApp({
+  const service = createReportService({
     store,
+    redis,
     apiKey: apiKey.key,
-    publicUrl: config.receiver.publicUrl,
-    journeyTypeLimit: config.rules.journeyTypeLimit,
-    enqueueReplay: (jobId, data) => enqueue(postbacks, jobId, data),
-    queues: [postbacks, clicks],
+    config: { ...config, dashboard: { user: config.report.dashboardUser, password: config.report.dashboardPassword ?? apiKey.key } },
+    fileRates: config.fxRatesFile ? readRatesFile(config.fxRatesFile) : {},
     metrics,
-    dashboard: { user: config.report.dashboardUser, password: config.report.dashboardPassword ?? apiKey.key },
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },
     ],
     logger,
   });
-  const server = await listen(app, config.report.port);
+  watchQueues(metrics, service.queues);
+  const server = await listen(service.app, config.report.port);
   logger.info('report service listening', { port: config.report.port, store: store.kind });
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
-    { name: 'queues', close: () => Promise.all([postbacks.close(), clicks.close()]) },
+    { name: 'queues', close: () => service.close() },
     { name: 'redis', close: () => redis.quit() },
     { name: 'store', close: () => store.close() },
   ]);

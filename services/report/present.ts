@@ -11,15 +11,21 @@ export const presentOfferSource = (s: OfferSource, publicUrl: string) => {
 
 export const presentOffer = ({ payout_micros, ...o }: Offer) => ({ ...o, payout: moneyToNumber(payout_micros), created_at: iso(o.created_at) });
 
-export const presentTrafficChannel = (t: TrafficChannel) => ({ ...t, created_at: iso(t.created_at) });
+/** The access token is a secret: only its last four characters are shown. */
+export const presentTrafficChannel = (t: TrafficChannel) => ({
+  ...t,
+  facebook: t.facebook ? { ...t.facebook, access_token: `…${t.facebook.access_token.slice(-4)}` } : null,
+  created_at: iso(t.created_at),
+});
 
 export const presentCampaign = (c: Campaign, publicUrl: string) => ({ ...c, created_at: iso(c.created_at), click_url: `${publicUrl}/click/${c.id}` });
 
 export const presentConversionType = (t: ConversionType) => ({ ...t, created_at: iso(t.created_at) });
 
-export const presentConversion = ({ payout_micros, click, ...c }: Conversion) => ({
+export const presentConversion = ({ payout_micros, original_payout_micros, click, ...c }: Conversion) => ({
   ...c,
   payout: moneyToNumber(payout_micros),
+  original_payout: moneyToNumber(original_payout_micros),
   created_at: iso(c.created_at),
   updated_at: iso(c.updated_at),
   campaign_id: click.campaign_id,

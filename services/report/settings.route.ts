@@ -36,6 +36,7 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       repo: store.offerSources,
       schemas: settingsSchemas.offerSource,
       build: (input, base, existing) => ({
+        currency: null,
         default_status: 'approved' as Status,
         duplicate_mode: 'create_new' as DuplicateMode,
         postback_token: null,
@@ -74,7 +75,22 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       noun: 'traffic channel',
       repo: store.trafficChannels,
       schemas: settingsSchemas.trafficChannel,
-      build: (input, base, existing) => ({ postback_url: null, ...existing, ...input, ...base }) as TrafficChannel,
+      build: (input, base, existing) =>
+        ({
+          postback_url: null,
+          integration: 'postback',
+          send_statuses: ['approved'],
+          send_types: null,
+          send_main: true,
+          trusted: false,
+          currency: null,
+          facebook: null,
+          ...existing,
+          ...input,
+          ...base,
+        }) as TrafficChannel,
+      checkReferences: async (t) =>
+        t.integration === 'facebook_capi' && !t.facebook ? [{ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' }] : [],
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.traffic_channel_id === id, 'campaign'),
       present: presentTrafficChannel,
     }),

@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
+import { isIsoCurrency } from '../../shared/domain/fx.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
+import { INTEGRATIONS } from '../../shared/domain/outbound.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 
 const name = Joi.string().trim().min(1).max(200);
@@ -28,9 +30,16 @@ export const moneyField = Joi.alternatives()
   })
   .messages({ 'any.invalid': '{#label} must be a decimal number ≥ 0 with up to 6 decimals', 'alternatives.types': '{#label} must be a decimal number ≥ 0 with up to 6 decimals' });
 
+/** An ISO 4217 code in use, normalised to upper case. */
+export const currencyField = Joi.string()
+  .uppercase()
+  .custom((code: string, helpers) => (isIsoCurrency(code) ? code : helpers.error('any.invalid')))
+  .messages({ 'any.invalid': '{#label} must be an ISO 4217 currency code in use, e.g. USD or EUR' });
+
 /** The fields of each settings entity; `required` marks what a create must carry. */
 const offerSource = {
   name: name.required(),
+  currency: currencyField.allow(null),
   default_status: Joi.string().valid(...STATUSES),
   duplicate_mode: Joi.string().valid(...DUPLICATE_MODES),
   postback_token: Joi.string().min(8).max(256).allow(null),
@@ -45,6 +54,20 @@ const offer = {
 const trafficChannel = {
   name: name.required(),
   postback_url: httpUrl.allow(null),
+  integration: Joi.string().valid(...INTEGRATIONS),
+  send_statuses: Joi.array()
+    .items(Joi.string().valid(...STATUSES))
+    .unique(),
+  send_types: Joi.array().items(Joi.string().min(1).max(64)).unique().allow(null),
+  send_main: Joi.boolean(),
+  trusted: Joi.boolean(),
+  currency: currencyField.allow(null),
+  facebook: Joi.object({
+    pixel_id: Joi.string().pattern(/^\d{1,32}$/).required().messages({ 'string.pattern.base': 'facebook.pixel_id must be the numeric pixel (dataset) id' }),
+    access_token: Joi.string().min(10).max(1000).required(),
+    main_event_name: Joi.string().min(1).max(100).default('Purchase'),
+    test_event_code: Joi.string().max(100).allow(null).default(null),
+  }).allow(null),
 };
 const campaign = {
   name: name.required(),

@@ -44,7 +44,7 @@ describe('queue dashboard (bull-board)', () => {
   it('when an operator signs in (Basic) or a program sends the API key, then every queue of the system is listed', async () => {
     await request(report.app).get('/admin/queues').set('Authorization', basic('ops', 'dashboard-password')).expect(200);
     const res = await request(report.app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${TEST_API_KEY}`).expect(200);
-    expect(res.body.queues.map((q: { name: string }) => q.name).sort()).to.deep.equal(['clicks', 'postbacks']);
+    expect(res.body.queues.map((q: { name: string }) => q.name).sort()).to.deep.equal(['clicks', 'costs', 'outbound', 'postbacks']);
   });
 
   it('when a failed postback job is retried from the dashboard (twice, at once), then it lands exactly once', async function () {
