@@ -1,5 +1,6 @@
 import { dimensionsOf, type Click, type Conversion, type PostbackLogEntry } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
+import type { Delivery } from '../../shared/domain/outbound.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 
@@ -84,4 +85,38 @@ export function buildPostbackJob(params: Partial<NonNullable<PostbackJob['params
 export async function putConversion(store: Store, conversion: Conversion, log: Partial<PostbackLogEntry> = {}): Promise<void> {
   const entry = buildLogEntry({ id: conversion.postback_ids[0] ?? conversion.id, clickid: conversion.clickid, type: conversion.type, conversion_id: conversion.id, ...log });
   await store.writeProjection({ conversions: [conversion], removedConversionIds: [], logUpdates: [], entry });
+}
+
+export function buildDelivery(overrides: Partial<Delivery> = {}): Delivery {
+  const now = Date.UTC(2026, 10, 20, 12);
+  return {
+    id: 'conv1-approved',
+    conversion_id: 'conv1',
+    channel_id: 'tc-1',
+    event: {
+      conversion_id: 'conv1',
+      clickid: 'click1',
+      external_id: 'ext-1',
+      campaign_id: 'cmp-1',
+      type: null,
+      status: 'approved',
+      payout_micros: 1_500_000,
+      currency: 'USD',
+      event_id: null,
+      subs: {},
+      created_at: now,
+      click_ts: now - 60_000,
+      ip: null,
+      user_agent: null,
+    },
+    state: 'queued',
+    attempts: 0,
+    url: null,
+    http_status: null,
+    error: null,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+    ...overrides,
+  };
 }
