@@ -16,9 +16,10 @@ export function derivedMetrics(clicks: number, conversions: number, revenueMicro
   const micros = (value: bigint | null): number | null => (value === null ? null : moneyToNumber(value));
   return {
     profit: moneyToNumber(profit),
-    roi: micros(costMicros === 0n ? null : divRound(profit * 100n, costMicros)),
+    roi: micros(costMicros === 0n ? null : divRound(profit * 100n * 1_000_000n, costMicros)),
     cr: micros(c === 0n ? null : divRound(v * 100n * 1_000_000n, c)),
     epc: micros(c === 0n ? null : divRound(revenueMicros, c)),
+    cpc: micros(c === 0n ? null : divRound(costMicros, c)),
     cpa: micros(v === 0n ? null : divRound(costMicros, v)),
   };
 }

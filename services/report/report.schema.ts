@@ -10,7 +10,7 @@ export const FILTER_DIMENSIONS = REPORT_DIMENSIONS.filter((d) => d !== 'date' &&
 export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
 
 /** The metric columns of a row, in CSV order; each can be sorted on. */
-export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpa'] as const;
+export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpc', 'cpa'] as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
