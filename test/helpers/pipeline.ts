@@ -7,7 +7,7 @@ import { startReceiver, type ReceiverHarness } from './receiver-harness.js';
 import { startReport } from './report-harness.js';
 import { testRedisUrl } from './root-hooks.js';
 import { tempDir } from './temp.js';
-import { startWorkers, type WorkerHarness } from './worker-harness.js';
+import { startWorkers, type WorkerHarness, type WorkerOptions } from './worker-harness.js';
 
 /** Receiver, workers and report service on one SQLite file and one queue prefix. */
 export interface Pipeline {
@@ -20,13 +20,13 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(rules: Partial<Config['rules']> = {}): Promise<Pipeline> {
+export async function startPipeline(rules: Partial<Config['rules']> = {}, options: WorkerOptions = {}): Promise<Pipeline> {
   const dir = tempDir();
   const storePath = join(dir.path, 'store.db');
   const store = createSqliteStore(storePath);
   const receiver = await startReceiver(testRedisUrl(), store);
-  const workers = startWorkers(testRedisUrl(), receiver.prefix, store, rules);
-  const report = await startReport(testRedisUrl(), receiver.prefix, store);
+  const workers = startWorkers(testRedisUrl(), receiver.prefix, store, rules, options);
+  const report = await startReport(testRedisUrl(), receiver.prefix, store, { rules, outbound: options.outbound, fileRates: options.fileRates });
   return {
     dir,
     storePath,
