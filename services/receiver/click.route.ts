@@ -41,7 +41,8 @@ export function clickRoute({ campaigns, enqueueClick, logger }: ClickRouteDeps):
       offer_id: target.offer.id,
       offer_source_id: target.offer.offer_source_id,
       traffic_channel_id: target.campaign.traffic_channel_id,
-      external_id: single(req.query.external_id),
+      // Facebook appends fbclid to the landing URL by itself: it is the click's external id unless one is given.
+      external_id: single(req.query.external_id) ?? single(req.query.fbclid),
       subs,
       ip: req.ip ?? null,
       user_agent: single(req.headers['user-agent']),

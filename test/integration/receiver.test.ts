@@ -94,6 +94,13 @@ describe('receiver', () => {
       expect(job?.data.subs).to.deep.equal({ sub1: 'kw 1' });
     });
 
+    it('when Facebook appends fbclid and no external_id is given, then fbclid is the click\'s external id', async () => {
+      const { campaign } = await seedCampaign(store);
+      const res = await request(receiver.app).get(`/click/${campaign.id}?fbclid=IwAR-abc`).expect(302);
+      const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
+      expect((await receiver.clicks.getJob(clickid))?.data.external_id).to.equal('IwAR-abc');
+    });
+
     it('when the campaign does not exist, then it is a 404 and nothing is queued', async () => {
       await request(receiver.app).get('/click/nope').expect(404);
       expect(await receiver.clicks.count()).to.equal(0);
