@@ -46,9 +46,12 @@ export const costBody = Joi.object({
   .oxor(...SUB_KEYS)
   .messages({ 'object.oxor': 'give at most one of sub1..sub10 to narrow a cost update' });
 
+/** The CSV form's query: the zone its dates are in. */
+export const bulkCostQuery = Joi.object({ tz: tzField });
+
 export const undoBody = Joi.object({ campaign_id: Joi.string().max(64).required() });
 
-const listQuery = Joi.object({ campaign_id: Joi.string().max(64), limit: limitField, cursor: cursorField });
+export const costListQuery = Joi.object({ campaign_id: Joi.string().max(64), limit: limitField, cursor: cursorField });
 
 const MAX_BULK_ROWS = 10_000;
 
@@ -119,7 +122,7 @@ export function costsRoute(deps: CostsRouteDeps): Router {
 
   // A CSV of campaign_id,date,cost[,currency] rows, one update per campaign-day in `tz`.
   router.post('/costs/bulk', express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: '5mb' }), async (req, res) => {
-    const { tz } = validate<{ tz: string }>(Joi.object({ tz: tzField }), req.query);
+    const { tz } = validate<{ tz: string }>(bulkCostQuery, req.query);
     if (typeof req.body !== 'string' || !req.body.trim()) throw invalid([{ field: 'body', message: 'send the CSV as the body with Content-Type: text/csv (header: campaign_id,date,cost[,currency])' }]);
     let rows: Record<string, string>[];
     try {
@@ -158,7 +161,7 @@ export function costsRoute(deps: CostsRouteDeps): Router {
   });
 
   router.get('/costs', async (req, res) => {
-    const query = validate<{ campaign_id?: string; limit: number; cursor?: { t: number; id: string } }>(listQuery, req.query);
+    const query = validate<{ campaign_id?: string; limit: number; cursor?: { t: number; id: string } }>(costListQuery, req.query);
     const page = await deps.store.listCosts(query.campaign_id ? { campaign_id: query.campaign_id } : {}, { limit: query.limit, cursor: query.cursor ?? null });
     res.json({ items: page.items.map(presentCost), next_cursor: encodeCursor(page.next) });
   });

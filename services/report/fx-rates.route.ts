@@ -6,7 +6,7 @@ import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
 import { validate } from './validate.js';
 
-const body = Joi.object({
+export const fxRatesBody = Joi.object({
   rates: Joi.object()
     .pattern(Joi.string(), Joi.alternatives().try(Joi.number(), Joi.string()))
     .required()
@@ -33,7 +33,7 @@ export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: F
     res.json(await present());
   });
   router.put('/fx-rates', async (req, res) => {
-    const input = validate<{ rates: Record<string, string | number> }>(body, req.body ?? {});
+    const input = validate<{ rates: Record<string, string | number> }>(fxRatesBody, req.body ?? {});
     const { rates, problems } = normaliseRates(input.rates);
     if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1') problems.push(`${accountCurrency}: the account currency's rate is 1`);
     if (problems.length) {

@@ -2,7 +2,10 @@ import { Router, type RequestHandler } from 'express';
 import type Joi from 'joi';
 import swaggerUi from 'swagger-ui-express';
 import j2s from 'joi-to-swagger';
+import { bulkCostQuery, costBody, costListQuery, undoBody } from './costs.route.js';
+import { fxRatesBody } from './fx-rates.route.js';
 import { funnelQuery } from './journeys.route.js';
+import { outboundQuery } from './outbound.route.js';
 import { conversionQuery, postbackQuery } from './logs.route.js';
 import { bulkBody } from './replay.route.js';
 import { reportQuery } from './report.schema.js';
@@ -48,6 +51,16 @@ export const API_OPERATIONS: Operation[] = [
   { method: 'get', path: '/reports', summary: 'Grouped report with per-status and per-type columns and totals (JSON or CSV)', query: reportQuery, ok: 200 },
   { method: 'get', path: '/journeys/funnel', summary: 'Clicks reaching each journey type, and the rate between steps', query: funnelQuery, ok: 200 },
   { method: 'get', path: '/journeys/{clickid}', summary: "One click's journey", ok: 200 },
+  { method: 'post', path: '/costs', summary: "Queue a cost update: spread a cost over a campaign's clicks in a range (later updates win for their range)", body: costBody, ok: 202 },
+  { method: 'post', path: '/costs/bulk', summary: 'Queue cost updates from a CSV body (text/csv; header campaign_id,date,cost[,currency])', query: bulkCostQuery, ok: 202 },
+  { method: 'post', path: '/costs/undo', summary: "Queue an undo of a campaign's last applied cost update", body: undoBody, ok: 202 },
+  { method: 'get', path: '/costs', summary: 'Cost updates and undos, newest first', query: costListQuery, ok: 200 },
+  { method: 'get', path: '/costs/{id}', summary: 'The state and result of one cost update or undo', ok: 200 },
+  { method: 'get', path: '/fx-rates', summary: 'Exchange rates into the account currency', ok: 200 },
+  { method: 'put', path: '/fx-rates', summary: 'Replace the exchange rates set over the API', body: fxRatesBody, ok: 200 },
+  { method: 'get', path: '/outbound', summary: 'The delivery log of outbound postbacks, newest first', query: outboundQuery, ok: 200 },
+  { method: 'get', path: '/outbound/{id}', summary: 'One delivery', ok: 200 },
+  { method: 'post', path: '/outbound/{id}/retry', summary: 'Send a failed delivery again', ok: 202 },
 ];
 
 const ERROR = {
@@ -85,7 +98,7 @@ export function openApiDocument(): object {
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'convtrack API', version: '0.1.0', description: 'Settings, logs, reports and replay. Send `Authorization: Bearer <API_KEY>`.' },
+    info: { title: 'convtrack API', version: '0.1.0', description: 'Settings, logs, reports, replay, cost updates, exchange rates and the outbound delivery log. Send `Authorization: Bearer <API_KEY>`.' },
     servers: [{ url: '/api' }],
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
     security: [{ apiKey: [] }],

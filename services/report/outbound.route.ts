@@ -13,7 +13,7 @@ import { validate } from './validate.js';
 /** Runs a delivery's job again now; says how. */
 export type RetryDelivery = (id: string) => Promise<'retried' | 'promoted' | 'requeued' | 'in_progress'>;
 
-const listQuery = Joi.object({
+export const outboundQuery = Joi.object({
   state: Joi.string().valid(...DELIVERY_STATES),
   channel_id: Joi.string().max(64),
   conversion_id: Joi.string().max(64),
@@ -42,7 +42,7 @@ export const presentDelivery = ({ event, ...d }: Delivery) => ({
 export function outboundRoute(store: Store, retry: RetryDelivery): Router {
   const router = Router();
   router.get('/outbound', async (req, res) => {
-    const { from, to, tz, limit, cursor, ...rest } = validate<Omit<DeliveryFilter, 'from' | 'to'> & { from?: string; to?: string; tz: string; limit: number; cursor?: { t: number; id: string } }>(listQuery, req.query);
+    const { from, to, tz, limit, cursor, ...rest } = validate<Omit<DeliveryFilter, 'from' | 'to'> & { from?: string; to?: string; tz: string; limit: number; cursor?: { t: number; id: string } }>(outboundQuery, req.query);
     const range = rangeOf(from, to, tz);
     const filter: DeliveryFilter = { ...rest, ...(range.from === null ? {} : { from: range.from }), ...(range.to === null ? {} : { to: range.to }) };
     const page = await store.listDeliveries(filter, { limit, cursor: cursor ?? null });
