@@ -26,12 +26,12 @@ export const outboundQuery = Joi.object({
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export const presentDelivery = ({ event, ...d }: Delivery) => ({
+export const presentDelivery = ({ event: { payout_micros, ...event }, ...d }: Delivery) => ({
   ...d,
   created_at: iso(d.created_at),
   updated_at: iso(d.updated_at),
   delivered_at: iso(d.delivered_at),
-  event: { ...event, payout: moneyToNumber(event.payout_micros), payout_micros: undefined, created_at: iso(event.created_at), click_ts: iso(event.click_ts) },
+  event: { ...event, payout: moneyToNumber(payout_micros), created_at: iso(event.created_at), click_ts: iso(event.click_ts) },
 });
 
 /**

@@ -21,14 +21,14 @@ export async function scheduleDelivery(deps: ScheduleDeps, conversionId: string)
   const { store } = deps;
   const conversion = await store.getConversion(conversionId);
   if (!conversion) return null;
-  const [channel, type, click] = await Promise.all([
+  const [channel, type] = await Promise.all([
     store.trafficChannels.get(conversion.click.traffic_channel_id),
     conversion.type === null ? null : store.conversionTypes.get(conversion.type),
-    store.getClick(conversion.clickid),
   ]);
   if (!channel) return null;
   const plan = deliveryFor(conversion, type, channel);
   if (!plan) return null;
+  const click = await store.getClick(conversion.clickid);
   const now = (deps.now ?? Date.now)();
   const delivery = await store.createDelivery({
     id: plan.id,

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { effectiveCost, shareOf, type CostRecord } from '../../domain/costs.js';
 import { SUB_KEYS } from '../../domain/entities.js';
-import type { CostJobInput } from '../store.js';
+import { BUCKET_MS, type CostJobInput } from '../store.js';
 import type { Rollups } from './rollups.js';
 import type { ClickRow } from './rows.js';
 
@@ -40,12 +40,23 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     return statement.all(campaignId, from, to, ...(sub ? [value] : []));
   };
 
-  /** Sets a click's cost to that of its newest share, moving the rollups by the difference. */
-  const settle = (click: CostClick): void => {
-    const cost = effectiveCost(sharesOfClick.all(click.clickid));
-    if (cost === click.cost_micros) return;
-    setCost.run(cost, click.clickid);
-    rollups.clickCost(click, cost - click.cost_micros);
+  /**
+   * Sets each click's cost to that of its newest share, then moves the rollups by the
+   * differences, summed per rollup row first (one write per row, not per click).
+   */
+  const settle = (clicks: readonly CostClick[]): void => {
+    const deltas = new Map<string, { row: CostClick; delta: number }>();
+    for (const click of clicks) {
+      const cost = effectiveCost(sharesOfClick.all(click.clickid));
+      if (cost === click.cost_micros) continue;
+      setCost.run(cost, click.clickid);
+      const key = `${Math.floor(click.ts / BUCKET_MS)}|${click.campaign_id}|${click.offer_id}|${click.offer_source_id}|${click.traffic_channel_id}`;
+      const entry = deltas.get(key) ?? { row: click, delta: 0 };
+      entry.delta += cost - click.cost_micros;
+      deltas.set(key, entry);
+    }
+    // Same 15-minute bucket means same UTC day, so each entry is one change to each rollup.
+    for (const { row, delta } of deltas.values()) if (delta !== 0) rollups.clickCost(row, delta);
   };
 
   const save = (record: CostRecord): CostRecord => {
@@ -60,10 +71,8 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     const { request } = job;
     if (request.kind === 'update') {
       const clicks = matchingClicks(request.campaign_id, request.from, request.to, request.filter?.sub ?? null, request.filter?.value ?? null);
-      clicks.forEach((click, index) => {
-        insertShare.run(click.clickid, job.id, shareOf(request.cost.micros, clicks.length, index));
-        settle(click);
-      });
+      clicks.forEach((click, index) => insertShare.run(click.clickid, job.id, shareOf(request.cost.micros, clicks.length, index)));
+      settle(clicks);
       return save({ ...base, state: clicks.length ? 'applied' : 'no_clicks', clicks: clicks.length });
     }
     const targetRow = lastApplied.get(request.campaign_id, job.id);
@@ -71,7 +80,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     const target = JSON.parse(targetRow.doc) as CostRecord;
     const clicks = clicksOfUpdate.all(target.id);
     deleteShares.run(target.id);
-    for (const click of clicks) settle(click);
+    settle(clicks);
     save({ ...target, state: 'undone', undone_by: job.id });
     return save({ ...base, state: 'applied', clicks: clicks.length, undoes: target.id });
   });
