@@ -10,6 +10,8 @@ export interface Metrics {
   postbacksReceived: Counter<'code'>;
   postbacksProcessed: Counter<'outcome' | 'reason'>;
   jobDuration: Histogram<'queue'>;
+  /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
+  outboundAttempts: Counter<'result'>;
 }
 
 export function createMetrics(service: string): Metrics {
@@ -30,6 +32,12 @@ export function createMetrics(service: string): Metrics {
       name: 'convtrack_postbacks_processed_total',
       help: 'Postbacks processed by the worker, by outcome and reject reason',
       labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    }),
+    outboundAttempts: new Counter({
+      name: 'convtrack_outbound_attempts_total',
+      help: 'Outbound postback attempts, by result (delivered, retrying, failed)',
+      labelNames: ['result'],
       registers: [registry],
     }),
     jobDuration: new Histogram({

@@ -102,10 +102,14 @@ describe('outbound postbacks to traffic channels', () => {
   });
 
   it('when the channel fails three times and then succeeds, then it is called exactly once after it succeeds and the log shows the attempts', async () => {
+    const attempts = async () => Object.fromEntries((await pipeline.workers.metrics.outboundAttempts.get()).values.map((v) => [v.labels.result, v.value]));
+    const before = await attempts();
     sink.respond = (n) => ({ status: n < 3 ? 503 : 200 });
     const id = await postback(`clickid=${await newClick()}&sum=3`);
     const [delivery] = await settledDeliveries(id);
     expect(delivery).to.deep.include({ state: 'delivered', attempts: 4, http_status: 200, error: null });
+    const after = await attempts();
+    expect([(after.retrying ?? 0) - (before.retrying ?? 0), (after.delivered ?? 0) - (before.delivered ?? 0)], 'retrying and delivered attempts counted').to.deep.equal([3, 1]);
     // Run its job again, as a dashboard retry or a stalled job after a crash would.
     await enqueue(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix), `${delivery.id}-again`, { deliveryId: delivery.id });
     await new Promise((resolve) => setTimeout(resolve, 400));
