@@ -185,13 +185,14 @@ function invalid(details: FieldProblem[]): AppError {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const clicksText = (n: number): string => `${n} click${n === 1 ? '' : 's'}`;
 
 /** A cost record as the API shows it: amounts as numbers, times as ISO, what happened in words. */
 export function presentCost(record: CostRecord) {
   const { request } = record;
   const base = { id: record.id, kind: request.kind, campaign_id: request.campaign_id, state: record.state, requested_at: iso(record.requested_at), processed_at: iso(record.processed_at) };
   if (request.kind === 'undo') {
-    return { ...base, undoes: record.undoes, clicks: record.clicks, message: record.undoes ? `undid cost update ${record.undoes}; ${record.clicks} clicks restored` : 'no applied cost update to undo for this campaign' };
+    return { ...base, undoes: record.undoes, clicks: record.clicks, message: record.undoes ? `undid cost update ${record.undoes}; ${clicksText(record.clicks)} restored` : 'no applied cost update to undo for this campaign' };
   }
   const { cost } = request;
   const filter = request.filter ? { [request.filter.sub as SubKey]: request.filter.value } : {};
@@ -199,7 +200,7 @@ export function presentCost(record: CostRecord) {
   const message =
     record.state === 'no_clicks'
       ? `no clicks of campaign ${request.campaign_id} in ${where}: nothing to spread the cost over, nothing recorded`
-      : `${moneyToNumber(cost.micros)} spread over ${record.clicks} clicks in ${where}${record.state === 'undone' ? `; undone by ${record.undone_by}` : ''}`;
+      : `${moneyToNumber(cost.micros)} spread over ${clicksText(record.clicks)} in ${where}${record.state === 'undone' ? `; undone by ${record.undone_by}` : ''}`;
   return {
     ...base,
     from: iso(request.from),
