@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Campaign, ConversionType, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
 import type { DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import { parseMoney } from '../../shared/domain/money.js';
+import { CHANNEL_DEFAULTS } from '../../shared/domain/outbound.js';
 import type { Status } from '../../shared/domain/statuses.js';
 import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
@@ -77,14 +78,7 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       schemas: settingsSchemas.trafficChannel,
       build: (input, base, existing) =>
         ({
-          postback_url: null,
-          integration: 'postback',
-          send_statuses: ['approved'],
-          send_types: null,
-          send_main: true,
-          trusted: false,
-          currency: null,
-          facebook: null,
+          ...CHANNEL_DEFAULTS,
           ...existing,
           ...input,
           ...base,

@@ -1,4 +1,4 @@
-import type { Conversion, ConversionType, Subs, TrafficChannel } from './entities.js';
+import type { Click, Conversion, ConversionType, Subs, TrafficChannel } from './entities.js';
 import { SUB_KEYS } from './entities.js';
 import { formatMoney } from './money.js';
 import type { Status } from './statuses.js';
@@ -46,6 +46,18 @@ export interface DeliveryEvent {
   user_agent: string | null;
 }
 
+/** What a new traffic channel sends until told otherwise: approved main and marked conversions, to public addresses only. */
+export const CHANNEL_DEFAULTS: Omit<TrafficChannel, 'id' | 'name' | 'created_at'> = {
+  postback_url: null,
+  integration: 'postback',
+  send_statuses: ['approved'],
+  send_types: null,
+  send_main: true,
+  trusted: false,
+  currency: null,
+  facebook: null,
+};
+
 export const DELIVERY_STATES = ['queued', 'retrying', 'delivered', 'failed'] as const;
 
 /** How a channel takes conversions: a postback URL, or an ad platform's API. */
@@ -65,6 +77,26 @@ export function deliveryFor(conversion: Conversion, type: ConversionType | null,
   if (channel.integration !== 'postback') return { id: `${conversion.id}-sent` };
   if (!channel.send_statuses.includes(conversion.status)) return null;
   return { id: `${conversion.id}-${conversion.status}` };
+}
+
+/** The event a delivery sends: the conversion as it is now, with what its click adds. */
+export function deliveryEvent(conversion: Conversion, click: Click | null): DeliveryEvent {
+  return {
+    conversion_id: conversion.id,
+    clickid: conversion.clickid,
+    external_id: click?.external_id ?? null,
+    campaign_id: conversion.click.campaign_id,
+    type: conversion.type,
+    status: conversion.status,
+    payout_micros: conversion.payout_micros,
+    currency: conversion.currency,
+    event_id: conversion.event_id,
+    subs: conversion.click.subs,
+    created_at: conversion.created_at,
+    click_ts: click?.ts ?? conversion.created_at,
+    ip: click?.ip ?? null,
+    user_agent: click?.user_agent ?? null,
+  };
 }
 
 /** The macros of a postback URL template, each value URL-encoded. */

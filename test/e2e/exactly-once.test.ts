@@ -11,7 +11,7 @@ import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
-import { workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
+import { keepKilling, workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
 
 /** Real worker processes (two, concurrency 8) on one SQLite file, fed by the receiver. */
 function fixture() {
@@ -113,24 +113,13 @@ describe('exactly once: workers SIGKILLed mid-burst and restarted', function () 
       return { clickid: pick(clicks), type: mode, mode, payoutMicros: 1_000_000 + i, status: pick(STATUSES), eventId: `E${i % 40}`, sub1: `s${i}` };
     });
 
-    let kills = 0;
-    let sending = true;
-    const killer = (async () => {
-      while (sending || kills < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
-        const victim = kills % 2;
-        await state.workers.kill(victim);
-        kills++;
-        await state.workers.start(victim);
-      }
-    })();
+    const killer = keepKilling(state.workers);
 
     const sent: SentPostback[] = [];
     for (let offset = 0; offset < planned.length; offset += 50) {
       sent.push(...(await Promise.all(planned.slice(offset, offset + 50).map((p) => send(state.receiver, p)))));
     }
-    sending = false;
-    await killer;
+    const kills = await killer.stop();
     expect(kills).to.be.at.least(5);
     await waitUntilLogged(state.store, sent, 120_000, state.workers.output);
     await expectExactlyOnce(state.store, sent);

@@ -10,7 +10,7 @@ import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
-import { workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
+import { keepKilling, workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
 
 const CONVERSIONS = 200;
 const CONCURRENCY = 8;
@@ -57,17 +57,7 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
   });
 
   it('when workers die while conversions are being sent, then every one arrives, none is sent again after its success was recorded, and repeats stay within what the crashes cut short', async () => {
-    let kills = 0;
-    let running = true;
-    const killer = (async () => {
-      while (running || kills < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
-        const victim = kills % 2;
-        await workers.kill(victim);
-        kills++;
-        await workers.start(victim);
-      }
-    })();
+    const killer = keepKilling(workers);
     for (let i = 0; i < CONVERSIONS; i += 20) {
       await Promise.all(Array.from({ length: 20 }, (_, j) => request(receiver.app).get(`/postback?clickid=x${i + j}&sum=1.5`).expect(200)));
     }
@@ -80,8 +70,7 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
       if (Date.now() > until) throw new Error(`${deliveries.filter((d) => d.state === 'delivered').length}/${CONVERSIONS} delivered\n${workers.output().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    running = false;
-    await killer;
+    const kills = await killer.stop();
     // Let any job a crash left stalled run again before counting.
     await new Promise((resolve) => setTimeout(resolve, 4000));
 

@@ -1,5 +1,6 @@
 import type { Campaign, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
+import { CHANNEL_DEFAULTS } from '../../shared/domain/outbound.js';
 import type { Store } from '../../shared/store/store.js';
 
 export interface Seeded {
@@ -25,18 +26,5 @@ export async function seedCampaign(store: Store, overrides: { source?: Partial<O
 
 /** A traffic channel with the defaults the API gives one. */
 export function buildChannel(overrides: Partial<TrafficChannel> = {}): TrafficChannel {
-  return {
-    id: newId(),
-    name: 'Channel',
-    postback_url: null,
-    integration: 'postback',
-    send_statuses: ['approved'],
-    send_types: null,
-    send_main: true,
-    trusted: false,
-    currency: null,
-    facebook: null,
-    created_at: Date.now(),
-    ...overrides,
-  };
+  return { ...CHANNEL_DEFAULTS, id: newId(), name: 'Channel', created_at: Date.now(), ...overrides };
 }

@@ -52,3 +52,29 @@ export function workerProcesses(count: number, env: Record<string, string>): Wor
     output: () => output,
   };
 }
+
+/**
+ * Kills worker 0 or 1 in turn every 0.3-0.8 s (SIGKILL, so jobs in flight are cut
+ * mid-way) and restarts it, until `stop()` is called and at least `minimum` kills
+ * happened. `stop` resolves with the number of kills.
+ */
+export function keepKilling(workers: WorkerProcesses, minimum = 5): { stop(): Promise<number> } {
+  let kills = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running || kills < minimum) {
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
+      const victim = kills % 2;
+      await workers.kill(victim);
+      kills++;
+      await workers.start(victim);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return kills;
+    },
+  };
+}

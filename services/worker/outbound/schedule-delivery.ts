@@ -1,5 +1,5 @@
 import type { Delivery } from '../../../shared/domain/outbound.js';
-import { deliveryFor } from '../../../shared/domain/outbound.js';
+import { deliveryEvent, deliveryFor } from '../../../shared/domain/outbound.js';
 import type { Store } from '../../../shared/store/store.js';
 
 export interface ScheduleDeps {
@@ -34,22 +34,7 @@ export async function scheduleDelivery(deps: ScheduleDeps, conversionId: string)
     id: plan.id,
     conversion_id: conversion.id,
     channel_id: channel.id,
-    event: {
-      conversion_id: conversion.id,
-      clickid: conversion.clickid,
-      external_id: click?.external_id ?? null,
-      campaign_id: conversion.click.campaign_id,
-      type: conversion.type,
-      status: conversion.status,
-      payout_micros: conversion.payout_micros,
-      currency: conversion.currency,
-      event_id: conversion.event_id,
-      subs: conversion.click.subs,
-      created_at: conversion.created_at,
-      click_ts: click?.ts ?? conversion.created_at,
-      ip: click?.ip ?? null,
-      user_agent: click?.user_agent ?? null,
-    },
+    event: deliveryEvent(conversion, click),
     state: 'queued',
     attempts: 0,
     url: null,
