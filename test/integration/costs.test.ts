@@ -116,6 +116,8 @@ describe('cost updates through the API, the queue and the worker', () => {
       .send(`campaign_id,date,cost\n${a.campaign.id},2026-11-20,8\nnope,2026-11-20,-1\n`)
       .expect(400);
     expect(bad.body.error.message).to.match(/line 3/);
+    const empty = await request(pipeline.report.app).post('/api/costs/bulk').set({ ...auth, 'Content-Type': 'text/csv' }).send('').expect(400);
+    expect(empty.body.error.message).to.contain('send the CSV as the body');
     const ok = await request(pipeline.report.app)
       .post('/api/costs/bulk?tz=Asia/Tokyo')
       .set({ ...auth, 'Content-Type': 'text/csv' })

@@ -174,6 +174,8 @@ describe('Facebook Conversions API channels', () => {
   });
 
   it('when a conversion is recorded, then the platform gets one event named after its type, deduplicable by event id, with the fbclid, and never a status', async () => {
+    const incomplete = await request(pipeline.report.app).patch(`/api/traffic-channels/${seeded.channel.id}`).set(auth).send({ integration: 'facebook_capi' }).expect(400);
+    expect(incomplete.body.error.details).to.deep.include({ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' });
     const patched = await request(pipeline.report.app)
       .patch(`/api/traffic-channels/${seeded.channel.id}`)
       .set(auth)
