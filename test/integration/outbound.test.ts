@@ -134,6 +134,18 @@ describe('outbound postbacks to traffic channels', () => {
     expect(sink.requests).to.have.length(6);
   });
 
+  it('when the channel answers 404, then the delivery fails at once (a client error will not change), and a retry from the queue dashboard delivers it', async () => {
+    sink.respond = (n) => ({ status: n === 0 ? 404 : 200, body: 'no such endpoint' });
+    const id = await postback(`clickid=${await newClick()}&sum=8`);
+    const [failed] = await settledDeliveries(id);
+    expect(failed).to.deep.include({ state: 'failed', attempts: 1, http_status: 404, error: 'HTTP 404: no such endpoint' });
+    const basic = `Basic ${Buffer.from('ops:dashboard-password').toString('base64')}`;
+    await api().put(`/admin/queues/api/queues/outbound/${failed.id}/retry`).set('Authorization', basic).expect(204);
+    await sink.waitFor(2);
+    for (let i = 0; i < 200 && (await store.getDelivery(failed.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await store.getDelivery(failed.id)).to.deep.include({ state: 'delivered', attempts: 2, http_status: 200 });
+  });
+
   it('when a channel that is not trusted points at a loopback or private address, then nothing is sent and the log says why (SSRF guard)', async () => {
     await channel({ trusted: false });
     const id = await postback(`clickid=${await newClick()}&sum=2`);
