@@ -10,8 +10,8 @@ import { rangeOf } from './report.route.js';
 import { boundField, tzField } from './report.schema.js';
 import { validate } from './validate.js';
 
-/** Runs a delivery's job again now; says how. */
-export type RetryDelivery = (id: string) => Promise<'retried' | 'promoted' | 'requeued' | 'in_progress'>;
+/** Runs a delivery's job again now; says how (`queued`: it is already waiting to run). */
+export type RetryDelivery = (id: string) => Promise<'retried' | 'promoted' | 'requeued' | 'queued' | 'in_progress'>;
 
 export const outboundQuery = Joi.object({
   state: Joi.string().valid(...DELIVERY_STATES),

@@ -37,6 +37,7 @@ export function createReportService({ store, redis, apiKey, config, fileRates, m
   const clicks = createQueue(QueueNames.CLICKS, redis, prefix);
   const costs = createQueue(QueueNames.COSTS, redis, prefix);
   const outbound = createQueue(QueueNames.OUTBOUND, redis, prefix);
+  const queues = [postbacks, clicks, costs, outbound];
   const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
 
   const retryDelivery: RetryDelivery = async (id) => {
@@ -51,7 +52,7 @@ export function createReportService({ store, redis, apiKey, config, fileRates, m
       return 'promoted';
     }
     if (state === 'active') return 'in_progress';
-    if (state === 'waiting' || state === 'prioritized') return 'promoted';
+    if (state === 'waiting' || state === 'prioritized') return 'queued';
     // The job is gone (kept failed jobs expire) or finished: a fresh one for the same delivery.
     await enqueue(outbound, `${id}-retry-${Date.now()}`, { deliveryId: id }, outboundOptions);
     return 'requeued';
@@ -72,12 +73,11 @@ export function createReportService({ store, redis, apiKey, config, fileRates, m
       return job ? { state: await job.getState(), failedReason: job.failedReason ?? null } : null;
     },
     retryDelivery,
-    queues: [postbacks, clicks, costs, outbound],
+    queues,
     metrics,
     dashboard: config.dashboard,
     readiness,
     logger,
   });
-  const queues = [postbacks, clicks, costs, outbound];
   return { app, queues, close: async () => void (await Promise.all(queues.map((q) => q.close()))) };
 }

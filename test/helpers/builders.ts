@@ -1,6 +1,6 @@
 import { dimensionsOf, type Click, type Conversion, type PostbackLogEntry } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
-import type { Delivery } from '../../shared/domain/outbound.js';
+import { deliveryEvent, type Delivery } from '../../shared/domain/outbound.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 
@@ -88,34 +88,20 @@ export async function putConversion(store: Store, conversion: Conversion, log: P
 }
 
 export function buildDelivery(overrides: Partial<Delivery> = {}): Delivery {
-  const now = Date.UTC(2026, 10, 20, 12);
+  const click = buildClick({ clickid: 'click1', external_id: 'ext-1', campaign_id: 'cmp-1', ip: null, user_agent: null });
+  const conversion = buildConversion(click, { id: 'conv1', payout_micros: 1_500_000 });
   return {
     id: 'conv1-approved',
-    conversion_id: 'conv1',
+    conversion_id: conversion.id,
     channel_id: 'tc-1',
-    event: {
-      conversion_id: 'conv1',
-      clickid: 'click1',
-      external_id: 'ext-1',
-      campaign_id: 'cmp-1',
-      type: null,
-      status: 'approved',
-      payout_micros: 1_500_000,
-      currency: 'USD',
-      event_id: null,
-      subs: {},
-      created_at: now,
-      click_ts: now - 60_000,
-      ip: null,
-      user_agent: null,
-    },
+    event: deliveryEvent(conversion, click),
     state: 'queued',
     attempts: 0,
     url: null,
     http_status: null,
     error: null,
-    created_at: now,
-    updated_at: now,
+    created_at: conversion.created_at,
+    updated_at: conversion.created_at,
     delivered_at: null,
     ...overrides,
   };
