@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import Joi from 'joi';
-import { isIsoCurrency } from '../domain/fx.js';
+import { parseCurrencyCode } from '../domain/fx.js';
 
 const port = Joi.number().integer().min(0).max(65535);
 
@@ -54,7 +54,7 @@ export const configSchema = Joi.object({
   DASHBOARD_PASSWORD: Joi.string().min(12).description('Basic auth password for /admin/queues; the API key when unset'),
   JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
   ACCOUNT_CURRENCY: Joi.string()
-    .custom((code: string, helpers) => (isIsoCurrency(code) ? code : helpers.error('any.invalid')))
+    .custom((code: string, helpers) => (parseCurrencyCode(code) === code ? code : helpers.error('any.invalid')))
     .messages({ 'any.invalid': 'must be an ISO 4217 currency code in use, e.g. USD' })
     .default('USD')
     .description('ISO 4217 code of the account; a postback without currency is in it'),

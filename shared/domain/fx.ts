@@ -11,6 +11,17 @@ export function isIsoCurrency(code: string): boolean {
   return ISO_4217.has(code);
 }
 
+/**
+ * A currency code as sent, upper-cased: three ASCII letters naming a code in use, or
+ * null. The letters are checked before upper-casing, since Unicode upper-casing turns
+ * look-alikes into ASCII (`uſd` into `USD`, `ınr` into `INR`).
+ */
+export function parseCurrencyCode(text: string): string | null {
+  if (!/^[A-Za-z]{3}$/.test(text)) return null;
+  const code = text.toUpperCase();
+  return ISO_4217.has(code) ? code : null;
+}
+
 /** A rate > 0 with up to 9 integer digits and 10 decimals. */
 export const RATE_PATTERN = /^\d{1,9}(\.\d{1,10})?$/;
 
@@ -55,7 +66,7 @@ export function convert(micros: number, currency: string, accountCurrency: strin
 
 /** Rates as given in an API body or a file: numbers or strings, checked and normalised to text. */
 export function normaliseRates(input: Record<string, string | number>): { rates: Record<string, string>; problems: string[] } {
-  const rates: Record<string, string> = {};
+  const rates: Record<string, string> = Object.create(null) as Record<string, string>;
   const problems: string[] = [];
   for (const [code, value] of Object.entries(input)) {
     const text = String(value);

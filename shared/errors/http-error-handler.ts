@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logging/logger.js';
 import { AppError } from './app-error.js';
 import { ErrorCodes } from './error-codes.js';
+import { errorFields } from '../logging/error-fields.js';
 
 /** The one error body: `{ error: { code, message, details } }`. */
 export function errorBody(error: AppError): { error: { code: string; message: string; details: AppError['details'] } } {
@@ -13,19 +14,34 @@ export function createHttpErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const error = toAppError(err);
     const meta = { requestId: req.id, method: req.method, path: req.path, code: error.code };
-    if (error.httpStatus >= 500) logger.error('request failed', { ...meta, err: err instanceof Error ? err : String(err) });
+    // A 5xx is a bug or an outage: its message, code and stack go to the log, never to the caller.
+    if (error.httpStatus >= 500) logger.error('request failed', { ...meta, status: error.httpStatus, err: errorFields(err) });
     else logger.info('request refused', meta);
+    // A failure in the middle of a streamed answer (CSV) can only cut it short.
+    if (res.headersSent) return void res.destroy();
     if (error.retryable) res.set('Retry-After', '5');
     res.status(error.httpStatus).json(errorBody(error));
   };
 }
 
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'body: not valid JSON',
+  'entity.too.large': 'body: larger than this route accepts',
+  'charset.unsupported': 'body: the charset must be UTF-8',
+  'encoding.unsupported': 'body: the content encoding must be identity, gzip or deflate',
+  'entity.verify.failed': 'body: refused',
+  'request.size.invalid': 'body: shorter than its Content-Length',
+  'parameters.too.many': 'body: too many parameters',
+};
+
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const status = (err as { status?: unknown }).status;
+  const { status, type } = err as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // body-parser's errors (malformed JSON, body too large) carry their status.
-    return new AppError(ErrorCodes.VALIDATION, (err as Error).message, { httpStatus: status });
+    // body-parser's errors (malformed JSON, body too large, unknown charset) carry their status and type.
+    const message = BODY_ERRORS[String(type)] ?? (err as Error).message;
+    const code = status === 415 ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE : ErrorCodes.VALIDATION;
+    return new AppError(code, message, { httpStatus: status, details: [{ field: 'body', message }] });
   }
   return new AppError(ErrorCodes.INTERNAL, 'internal error', { cause: err });
 }
