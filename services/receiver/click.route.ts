@@ -26,6 +26,10 @@ function single(value: unknown): string | null {
 /** `GET /click/:campaignId`: queue the click durably, then 302 to the offer. */
 export function clickRoute({ campaigns, enqueueClick, logger }: ClickRouteDeps): Router {
   const router = Router();
+  // A link checker's HEAD learns whether the campaign exists; no click is made.
+  router.head('/click/:campaignId', async (req, res) => {
+    res.status((await campaigns.resolve(req.params.campaignId)) ? 200 : 404).end();
+  });
   router.get('/click/:campaignId', async (req, res) => {
     const target = await campaigns.resolve(req.params.campaignId);
     if (!target) throw new AppError(ErrorCodes.NOT_FOUND, `no campaign with id ${req.params.campaignId}`, { httpStatus: 404 });

@@ -4,7 +4,8 @@ import type { ClickJob } from '../../shared/queue/jobs.js';
 /**
  * Fills the offer URL's macros with the click's values, URL-encoded:
  * `{clickid}`, `{external_id}`, `{campaign_id}`, `{offer_id}`, `{sub1}`..`{sub10}`.
- * Unknown macros are left as written; a macro without a value becomes empty.
+ * Unknown macros (`{constructor}` too: only the map's own keys count) are left as
+ * written; a macro without a value becomes empty.
  */
 export function fillOfferUrl(template: string, click: ClickJob): string {
   const values: Record<string, string | null | undefined> = {
@@ -15,6 +16,6 @@ export function fillOfferUrl(template: string, click: ClickJob): string {
   };
   for (const key of SUB_KEYS) values[key] = click.subs[key];
   return template.replace(/\{([a-z0-9_]+)\}/g, (macro, name: string) =>
-    name in values ? encodeURIComponent(values[name] ?? '') : macro,
+    Object.hasOwn(values, name) ? encodeURIComponent(values[name] ?? '') : macro,
   );
 }

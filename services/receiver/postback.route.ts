@@ -1,14 +1,16 @@
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RawParams } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { ErrorCodes, type ErrorCode } from '../../shared/errors/error-codes.js';
 import { errorBody } from '../../shared/errors/http-error-handler.js';
 import { summarize } from '../../shared/errors/joi-problems.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { bareMap, boundedJson, isPlainObject, jsonShapeProblem } from '../../shared/validation/safe-object.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
-import { parsePostback, redact, type ParsedPostback } from './postback.schema.js';
+import { parsePostback, type ParsedPostback } from './postback.schema.js';
+import { createRedactor } from './redact.js';
 import type { TokenDirectory } from './token-directory.js';
 
 export interface PostbackRouteDeps {
@@ -17,29 +19,64 @@ export interface PostbackRouteDeps {
   logger: Logger;
 }
 
+/** The body types a postback may come in (SPEC §10); anything else with a body is a 415. */
+export const POSTBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
+const BODY_LIMIT = '32kb';
+
+/** Why a postback is refused before its parameters are checked: HTTP status, code and problems. */
+interface Refusal {
+  status: number;
+  code: ErrorCode;
+  problems: FieldProblem[];
+}
+
 /**
- * `GET|POST /postback` (SPEC §3). Every postback, well-formed or not, is queued so the
- * worker logs it; the answer comes only after Redis has accepted the job.
+ * `GET|POST /postback` (SPEC §3, §10). Every postback, well-formed or not, is queued
+ * so the worker logs it; the answer comes only after Redis has accepted the job.
+ * A POST body is read only as form data or a JSON object; any other body is refused
+ * (415) rather than ignored, since a network that sent `status=declined` in it must
+ * not get an approved conversion from the query string alone. `HEAD` answers 200
+ * and queues nothing.
  */
 export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRouteDeps): Router {
   const router = Router();
-  const bodyParsers = [express.urlencoded({ extended: false, limit: '32kb' }), express.json({ limit: '32kb' })];
+  const redactor = createRedactor(() => tokens.secrets());
+  // body-parser skips a body an earlier parser took, so the raw reader only sees the rest.
+  const bodyParsers: RequestHandler[] = [
+    express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 }),
+    express.json({ limit: BODY_LIMIT, strict: false }),
+    express.raw({ type: () => true, limit: BODY_LIMIT }),
+  ];
 
   async function handle(req: Request, res: Response): Promise<void> {
-    const { raw, problems: shapeProblems } = collectParams(req);
-    await accept(req, res, raw, shapeProblems.length ? { params: null, problems: shapeProblems } : parsePostback(raw));
+    const query = collect(req.query as Record<string, unknown>);
+    const body: unknown = req.method === 'POST' ? req.body : undefined;
+    if (Buffer.isBuffer(body)) {
+      if (body.length > 0) {
+        const raw = { ...query.raw, body: body.toString('utf8') };
+        return accept(req, res, raw, unsupportedType(req));
+      }
+    } else if (body !== undefined && req.is('application/json')) {
+      const shape = isPlainObject(body) ? jsonShapeProblem(body, { forbidKeys: false }) : { field: 'body', message: 'a JSON body must be an object of parameters, e.g. {"clickid": "…", "sum": 5}' };
+      if (shape) return accept(req, res, { ...query.raw, body: boundedJson(body) }, { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: [shape] });
+    }
+    const all = isPlainObject(body) ? collect(body, query) : query;
+    await accept(req, res, all.raw, all.problems.length ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: all.problems } : parsePostback(all.raw));
   }
 
-  /** A body that is not valid JSON or form data is refused too, and kept as it came. */
-  const unreadableBody: ErrorRequestHandler = (err: { type?: string; body?: unknown }, req, res, next) => {
-    if (err.type !== 'entity.parse.failed') return next(err);
-    const { raw } = collectParams(req);
-    const problems = [{ field: 'body', message: 'the body could not be read as JSON or form data' }];
-    accept(req, res, { ...raw, body: String(err.body ?? '') }, { params: null, problems }).catch(next);
+  /** A body that could not be read (bad JSON, too large, an unknown charset) is refused too, and kept as far as it came. */
+  const unreadableBody: ErrorRequestHandler = (err: { type?: string; status?: number; body?: unknown }, req, res, next) => {
+    const refusal = readFailure(err);
+    if (!refusal) return next(err);
+    const { raw } = collect(req.query as Record<string, unknown>);
+    const text = typeof err.body === 'string' ? err.body.slice(0, 32 * 1024) : `[${refusal.problems[0]?.message ?? 'unreadable'}]`;
+    accept(req, res, { ...raw, body: text }, refusal).catch(next);
   };
 
-  async function accept(req: Request, res: Response, raw: RawParams, parsed: ParsedPostback): Promise<void> {
-    const tokenHash = parsed.params?.token_hash;
+  async function accept(req: Request, res: Response, raw: RawParams, parsed: ParsedPostback | Refusal): Promise<void> {
+    const params = 'params' in parsed ? parsed.params : null;
+    const refusal: Refusal | null = 'params' in parsed ? (parsed.problems ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: parsed.problems } : null) : parsed;
+    const tokenHash = params?.token_hash;
     if (tokenHash && !(await tokens.knows(tokenHash))) {
       logger.warn('postback with an unknown token refused', { requestId: req.id, ip: req.ip });
       throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
@@ -50,9 +87,9 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
       requestId: req.id,
       method: req.method,
       ip: req.ip ?? null,
-      raw: redact(raw),
-      params: parsed.params,
-      invalid: parsed.problems,
+      raw: redactor.params(raw),
+      params,
+      invalid: refusal?.problems ?? null,
     };
     try {
       await enqueuePostback(id, job);
@@ -60,37 +97,74 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
       logger.warn('postback not queued', { requestId: req.id, err: err instanceof Error ? err.message : String(err) });
       throw queueUnavailable(err);
     }
-    if (parsed.problems) {
-      const error = new AppError(ErrorCodes.POSTBACK_INVALID, summarize(parsed.problems), { httpStatus: 400, details: parsed.problems });
-      logger.info('postback malformed', { requestId: req.id, postbackId: id, problems: parsed.problems.map((p) => p.field) });
-      res.status(400).json({ ...errorBody(error), id });
+    if (refusal) {
+      const error = new AppError(refusal.code, summarize(refusal.problems), { httpStatus: refusal.status, details: refusal.problems });
+      logger.info('postback malformed', { requestId: req.id, postbackId: id, status: refusal.status, problems: refusal.problems.map((p) => p.field) });
+      res.status(refusal.status).json({ ...errorBody(error), id });
       return;
     }
     res.json({ ok: true, id });
   }
 
+  router.head('/postback', (_req, res) => {
+    res.status(200).end();
+  });
   router.get('/postback', handle);
   router.post('/postback', ...bodyParsers, handle, unreadableBody);
   return router;
 }
 
-/** Query string and body together; a key given in both, or a nested value, is a problem. */
-function collectParams(req: Request): { raw: RawParams; problems: FieldProblem[] } {
-  const raw: RawParams = {};
-  const problems: FieldProblem[] = [];
-  const add = (key: string, value: unknown): void => {
+function unsupportedType(req: Request): Refusal {
+  const given = req.headers['content-type'] ?? 'none';
+  return {
+    status: 415,
+    code: ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+    problems: [
+      {
+        field: 'content-type',
+        message: `a postback body must be form data or a JSON object (got content type ${given.slice(0, 100)}); or send the parameters in the query string`,
+        allowed: [...POSTBACK_BODY_TYPES],
+      },
+    ],
+  };
+}
+
+/** body-parser's failures, as the postback's answer. */
+function readFailure(err: { type?: string; status?: number }): Refusal | null {
+  const invalid = (status: number, code: ErrorCode, message: string): Refusal => ({ status, code, problems: [{ field: 'body', message }] });
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return invalid(400, ErrorCodes.POSTBACK_INVALID, 'the body could not be read as JSON or form data');
+    case 'entity.too.large':
+      return invalid(413, ErrorCodes.POSTBACK_INVALID, `the body is larger than ${BODY_LIMIT}`);
+    case 'parameters.too.many':
+      return invalid(413, ErrorCodes.POSTBACK_INVALID, 'the body has more than 200 parameters');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return invalid(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'the body must be UTF-8, uncompressed or gzip/deflate');
+    default:
+      return null;
+  }
+}
+
+/**
+ * Parameters into a map without inherited members (so `toString` or `__proto__` are
+ * parameters like any other); a key given twice (query and body, or repeated) keeps
+ * every value, and a nested value is a problem.
+ */
+function collect(source: Record<string, unknown>, into?: { raw: RawParams; problems: FieldProblem[] }): { raw: RawParams; problems: FieldProblem[] } {
+  const raw = bareMap<string | string[]>();
+  const problems: FieldProblem[] = into ? [...into.problems] : [];
+  if (into) for (const [key, value] of Object.entries(into.raw)) raw[key] = value;
+  for (const [key, value] of Object.entries(source)) {
     const flat = flatten(value);
     if (flat === null) {
-      raw[key] = JSON.stringify(value);
+      raw[key] = boundedJson(value);
       problems.push({ field: key, message: `${key} must be a single text or number value` });
-      return;
+      continue;
     }
-    const before = raw[key];
+    const before = Object.hasOwn(raw, key) ? raw[key] : undefined;
     raw[key] = before === undefined ? flat : ([] as string[]).concat(before, flat);
-  };
-  for (const [key, value] of Object.entries(req.query)) add(key, value);
-  if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
-    for (const [key, value] of Object.entries(req.body as Record<string, unknown>)) add(key, value);
   }
   return { raw, problems };
 }

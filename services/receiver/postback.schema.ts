@@ -1,12 +1,13 @@
 import Joi from 'joi';
 import { SUB_KEYS, type RawParams, type Subs } from '../../shared/domain/entities.js';
 import { CLICKID_PATTERN } from '../../shared/domain/ids.js';
-import { isIsoCurrency } from '../../shared/domain/fx.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { STATUSES, type Status } from '../../shared/domain/statuses.js';
 import { hashToken } from '../../shared/domain/token.js';
 import type { FieldProblem } from '../../shared/errors/app-error.js';
 import { joiProblems } from '../../shared/errors/joi-problems.js';
+import { currencyField } from '../../shared/validation/fields.js';
+import { bareMap } from '../../shared/validation/safe-object.js';
 import type { PostbackParams } from '../../shared/domain/entities.js';
 
 const money = Joi.string().pattern(MONEY_PATTERN).messages({
@@ -26,9 +27,7 @@ export const postbackSchema = Joi.object({
   rdtk_event_id: eventId,
   event_id: eventId,
   txid: eventId,
-  currency: Joi.string()
-    .custom((code: string, helpers) => (isIsoCurrency(code.toUpperCase()) ? code : helpers.error('any.invalid')))
-    .messages({ 'any.invalid': 'currency must be an ISO 4217 code in use, e.g. USD or EUR' }),
+  currency: currencyField,
   token: Joi.string().max(256),
   ...Object.fromEntries(SUB_KEYS.map((key) => [key, Joi.string().max(500)])),
 })
@@ -49,7 +48,7 @@ export function parsePostback(raw: RawParams): ParsedPostback {
   if (repeated.length > 0) {
     return { params: null, problems: repeated.map((field) => ({ field, message: `${field} is given more than once; give it once` })) };
   }
-  const given: Record<string, string> = {};
+  const given = bareMap<string>();
   for (const [key, value] of Object.entries(raw)) if (value !== '') given[key] = value as string;
   const { error } = postbackSchema.validate(given);
   if (error) return { params: null, problems: joiProblems(error) };
@@ -68,9 +67,4 @@ export function parsePostback(raw: RawParams): ParsedPostback {
       subs,
     },
   };
-}
-
-/** The raw parameters with any token replaced, as they may be queued and logged. */
-export function redact(raw: RawParams): RawParams {
-  return raw.token === undefined ? raw : { ...raw, token: '[redacted]' };
 }

@@ -5,6 +5,8 @@ import type { Store } from '../../shared/store/store.js';
 export interface TokenDirectory {
   /** True when the token hash belongs to some offer source. */
   knows(tokenHash: string): Promise<boolean>;
+  /** Every offer source's token, to find and redact wherever a postback carries one. */
+  secrets(): readonly string[];
   close(): void;
 }
 
@@ -16,13 +18,15 @@ export interface TokenDirectory {
  */
 export async function createTokenDirectory(store: Store, logger: Logger, refreshMs = 5000): Promise<TokenDirectory> {
   let hashes = new Set<string>();
+  let secrets: readonly string[] = [];
   let loadedAt = 0;
   let loading: Promise<void> | null = null;
   const refresh = (): Promise<void> => {
     loading ??= (async () => {
       try {
         const sources = await store.offerSources.list();
-        hashes = new Set(sources.flatMap((s) => (s.postback_token ? [hashToken(s.postback_token)] : [])));
+        secrets = sources.flatMap((s) => (s.postback_token ? [s.postback_token] : []));
+        hashes = new Set(secrets.map(hashToken));
         loadedAt = Date.now();
       } catch (err) {
         // Keep the last known set: a store hiccup must not turn every postback into a 403.
@@ -42,6 +46,7 @@ export async function createTokenDirectory(store: Store, logger: Logger, refresh
       if (Date.now() - loadedAt > 250) await refresh();
       return hashes.has(tokenHash);
     },
+    secrets: () => secrets,
     close: () => clearInterval(timer),
   };
 }

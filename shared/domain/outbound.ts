@@ -99,7 +99,7 @@ export function deliveryEvent(conversion: Conversion, click: Click | null): Deli
   };
 }
 
-/** The macros of a postback URL template, each value URL-encoded. */
+/** The macros of a postback URL template, each value URL-encoded; unknown ones (`{constructor}` too) stay as written. */
 export function fillTemplate(template: string, event: DeliveryEvent): string {
   const values: Record<string, string> = {
     external_id: event.external_id ?? '',
@@ -113,7 +113,7 @@ export function fillTemplate(template: string, event: DeliveryEvent): string {
     conversion_id: event.conversion_id,
   };
   for (const key of SUB_KEYS) values[key] = event.subs[key] ?? '';
-  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) => (name in values ? encodeURIComponent(values[name] as string) : whole));
+  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? encodeURIComponent(values[name] as string) : whole));
 }
 
 const SECRET_PARAM = /token|secret|key|pass|sig|auth/i;

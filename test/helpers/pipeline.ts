@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { Express } from 'express';
 import type { Config } from '../../shared/config/config.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
@@ -16,7 +15,7 @@ export interface Pipeline {
   store: Store;
   receiver: ReceiverHarness;
   workers: WorkerHarness;
-  report: { app: Express; close: () => Promise<void> };
+  report: Awaited<ReturnType<typeof startReport>>;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,8 @@ export function memoryLog(): { stream: Writable; lines: () => Array<Record<strin
 export interface ReceiverHarness extends Receiver {
   redis: Redis;
   prefix: string;
+  /** What the receiver logged, at debug level. */
+  logLines: ReturnType<typeof memoryLog>['lines'];
 }
 
 /** The production receiver composition on real BullMQ queues under a prefix of its own. */
@@ -30,12 +32,14 @@ export async function startReceiver(redisUrl: string, store: Store): Promise<Rec
   redis.on('error', () => {});
   await waitForRedis(redis, redisUrl, 5000);
   const prefix = uniquePrefix();
-  const logger = createLogger({ level: 'error', service: 'receiver-test', stream: memoryLog().stream });
+  const log = memoryLog();
+  const logger = createLogger({ level: 'debug', service: 'receiver-test', stream: log.stream });
   const receiver = await createReceiver({ redis, queuePrefix: prefix, store, trustProxy: ['loopback'], logger, tokenRefreshMs: 60_000 });
   return {
     ...receiver,
     redis,
     prefix,
+    logLines: log.lines,
     close: async () => {
       await receiver.close();
       redis.disconnect();

@@ -19,10 +19,16 @@ export interface ReportOptions {
 }
 
 /** The report service (wired as in production) on the given store and real queues under `prefix`. */
-export async function startReport(redisUrl: string, prefix: string, store: Store, options: ReportOptions = {}): Promise<{ app: Express; close: () => Promise<void> }> {
+export async function startReport(
+  redisUrl: string,
+  prefix: string,
+  store: Store,
+  options: ReportOptions = {},
+): Promise<{ app: Express; logLines: ReturnType<typeof memoryLog>['lines']; close: () => Promise<void> }> {
   const redis: Redis = createRedis(redisUrl, 'producer');
   await waitForRedis(redis, redisUrl, 5000);
   const defaults = loadConfig({});
+  const log = memoryLog();
   const service = createReportService({
     store,
     redis,
@@ -37,10 +43,11 @@ export async function startReport(redisUrl: string, prefix: string, store: Store
     fileRates: options.fileRates ?? {},
     metrics: createMetrics('report'),
     readiness: [],
-    logger: createLogger({ level: 'error', service: 'report-test', stream: memoryLog().stream }),
+    logger: createLogger({ level: 'debug', service: 'report-test', stream: log.stream }),
   });
   return {
     app: service.app,
+    logLines: log.lines,
     close: async () => {
       await service.close();
       redis.disconnect();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { effectiveCost, shareOf } from '../../shared/domain/costs.js';
 import { applyRate, convert, normaliseRates } from '../../shared/domain/fx.js';
-import { deliveryFor, fillTemplate, redactUrl } from '../../shared/domain/outbound.js';
+import { deliveryEvent, deliveryFor, fillTemplate, redactUrl } from '../../shared/domain/outbound.js';
 import { buildClick, buildConversion, buildDelivery } from '../helpers/builders.js';
 import { buildChannel } from '../helpers/seed.js';
 
@@ -49,6 +49,11 @@ describe('outbound postbacks', () => {
     const event = { ...buildDelivery().event, external_id: 'a b&c', type: 'First Deposit', payout_micros: 12_500_000, event_id: 'T/1', subs: { sub3: 'zone=7' } };
     const url = fillTemplate('https://ads.example/pb?cid={external_id}&p={payout}&c={currency}&t={type}&s={status}&e={event_id}&z={sub3}&n={sub4}&x={nope}', event);
     expect(url).to.equal('https://ads.example/pb?cid=a%20b%26c&p=12.5&c=USD&t=First%20Deposit&s=approved&e=T%2F1&z=zone%3D7&n=&x={nope}');
+  });
+
+  it('when a channel template has macros named like object members, then they are left as written', () => {
+    const event = deliveryEvent(buildConversion(buildClick()), null);
+    expect(fillTemplate('https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}', event)).to.equal('https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}');
   });
 
   it('when a URL carries credentials or secret-looking parameters, then the log shows them redacted', () => {

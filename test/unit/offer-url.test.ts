@@ -21,4 +21,8 @@ describe('offer URL macros', () => {
     const url = fillOfferUrl('https://o.example/?c={clickid}&e={external_id}&s={sub1}&s2={sub2}&x={other}', click);
     expect(url).to.equal('https://o.example/?c=01ABC&e=ext%201%262&s=a%2Fb&s2=&x={other}');
   });
+
+  it('when a macro is named like an object member, then it is left as written', () => {
+    expect(fillOfferUrl('https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}', click)).to.equal('https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}');
+  });
 });

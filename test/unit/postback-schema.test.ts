@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { parsePostback, redact } from '../../services/receiver/postback.schema.js';
+import { parsePostback } from '../../services/receiver/postback.schema.js';
+import { createRedactor } from '../../services/receiver/redact.js';
 import { hashToken } from '../../shared/domain/token.js';
 
 describe('postback syntax', () => {
@@ -52,6 +53,34 @@ describe('postback syntax', () => {
   it('when a token is given, then only its hash travels and the raw copy is redacted', () => {
     const raw = { clickid: 'c', token: 's3cret-token' };
     expect(parsePostback(raw).params?.token_hash).to.equal(hashToken('s3cret-token'));
-    expect(JSON.stringify(redact(raw))).not.to.contain('s3cret');
+    expect(JSON.stringify(createRedactor(() => []).params(raw))).not.to.contain('s3cret');
+  });
+
+  it('when a look-alike currency is sent (uſd, ınr), then it is refused, not upper-cased into a real code', () => {
+    for (const currency of ['uſd', 'ınr', 'US D', 'usd\u0000']) {
+      expect(parsePostback({ clickid: 'c', currency }).problems?.[0]?.field, currency).to.equal('currency');
+    }
+    expect(parsePostback({ clickid: 'c', currency: 'usd' }).params?.currency).to.equal('USD');
+  });
+
+  it('when parameters are named like object members, then they are ordinary unknown parameters', () => {
+    const raw = Object.assign(Object.create(null) as Record<string, string>, { clickid: 'c', toString: 'x', constructor: 'y', valueOf: 'z', hasOwnProperty: 'w', __proto__: 'p' });
+    expect(parsePostback(raw).problems).to.equal(null);
+  });
+});
+
+describe('redaction of what a postback leaves behind', () => {
+  const redactor = createRedactor(() => ['known-source-token-1']);
+
+  it('when a token is in a parameter of any name or case, then the kept copy has none', () => {
+    const kept = redactor.params({ clickid: 'c', TOKEN: 'a-secret-1', api_key: 'a-secret-2', sub1: 'known-source-token-1' });
+    expect(JSON.stringify(kept)).not.to.match(/a-secret|known-source-token/);
+    expect(kept.clickid).to.equal('c');
+  });
+
+  it('when a token is in a body we could not parse (JSON, form, XML), then the kept text has none', () => {
+    for (const body of ['{"token":"a-secret-1","sum":', 'token=a-secret-1&sum=5', '<postback><token>a-secret-1</token></postback>', "{'Token': 'a-secret-1'}", 'x known-source-token-1 y']) {
+      expect(redactor.text(body), body).not.to.match(/a-secret|known-source-token/);
+    }
   });
 });
