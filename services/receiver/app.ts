@@ -38,7 +38,7 @@ export function createReceiverApp(deps: ReceiverDeps): Express {
   // Postbacks first: the hot path should match before any other route is tried.
   app.use(postbackRoute(deps));
   app.use(clickRoute(deps));
-  app.use(healthRoutes(deps.readiness));
+  app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(metricsRoute(deps.metrics));
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));

@@ -20,6 +20,7 @@ import { docsRouter } from './openapi.js';
 import { replayRoute, type EnqueueReplay } from './replay.route.js';
 import { reportRoute } from './report.route.js';
 import { settingsRoute } from './settings.route.js';
+import { refuseUnsafeJson } from './validate.js';
 
 export interface ReportDeps {
   store: Store;
@@ -52,7 +53,7 @@ export function createReportApp(deps: ReportDeps): Express {
   app.set('query parser', 'simple');
   app.use(httpMetrics(deps.metrics));
   app.use(requestId());
-  app.use(healthRoutes(deps.readiness));
+  app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(metricsRoute(deps.metrics));
 
   const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard });
@@ -61,7 +62,7 @@ export function createReportApp(deps: ReportDeps): Express {
 
   const api = Router();
   api.use(requireApiKey(deps.apiKey));
-  api.use(express.json({ limit: '1mb' }));
+  api.use(express.json({ limit: '1mb' }), refuseUnsafeJson());
   api.use(settingsRoute(deps));
   api.use(replayRoute(deps.store, deps.enqueueReplay));
   api.use(logsRoute(deps.store));

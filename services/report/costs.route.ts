@@ -3,18 +3,19 @@ import { parse } from 'csv-parse/sync';
 import Joi from 'joi';
 import type { CostRecord, CostRequest, SubFilter } from '../../shared/domain/costs.js';
 import { SUB_KEYS, type SubKey } from '../../shared/domain/entities.js';
-import { convert, isIsoCurrency, type Converted, type FxRates } from '../../shared/domain/fx.js';
-import { newId } from '../../shared/domain/ids.js';
+import { convert, type Converted, type FxRates } from '../../shared/domain/fx.js';
+import { ID_PATTERN, newId } from '../../shared/domain/ids.js';
 import { moneyToNumber, parseMoney } from '../../shared/domain/money.js';
 import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { CostJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
+import { currencyField } from '../../shared/validation/fields.js';
 import { cursorField, encodeCursor, limitField } from './cursor.js';
 import { rangeOf } from './report.route.js';
 import { boundField, tzField } from './report.schema.js';
 import { moneyField } from './settings.schema.js';
-import { validate } from './validate.js';
+import { validate, validateBody } from './validate.js';
 
 /** Queues one cost job under its id; resolves once Redis has it. */
 export type EnqueueCost = (id: string, job: CostJob) => Promise<void>;
@@ -28,11 +29,6 @@ export interface CostsRouteDeps {
   enqueueCost: EnqueueCost;
   queuedState: QueuedState;
 }
-
-const currencyField = Joi.string()
-  .uppercase()
-  .custom((code: string, helpers) => (isIsoCurrency(code) ? code : helpers.error('any.invalid')))
-  .messages({ 'any.invalid': '{#label} must be an ISO 4217 currency code in use, e.g. USD or EUR' });
 
 export const costBody = Joi.object({
   campaign_id: Joi.string().max(64).required(),
@@ -113,7 +109,7 @@ export function costsRoute(deps: CostsRouteDeps): Router {
   };
 
   router.post('/costs', async (req, res) => {
-    const input = validate<CostInput>(costBody, req.body ?? {});
+    const input = validateBody<CostInput>(costBody, req);
     const { request, problems } = await prepare(input, await deps.rates());
     if (problems.length) throw invalid(problems);
     const id = await queue(request, req);
@@ -154,7 +150,7 @@ export function costsRoute(deps: CostsRouteDeps): Router {
   });
 
   router.post('/costs/undo', async (req, res) => {
-    const { campaign_id } = validate<{ campaign_id: string }>(undoBody, req.body ?? {});
+    const { campaign_id } = validateBody<{ campaign_id: string }>(undoBody, req);
     if (!(await deps.store.campaigns.get(campaign_id))) throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
     const id = await queue({ kind: 'undo', campaign_id }, req);
     res.status(202).json({ id, state: 'queued', status_url: `/api/costs/${id}` });
@@ -167,6 +163,8 @@ export function costsRoute(deps: CostsRouteDeps): Router {
   });
 
   router.get('/costs/:id', async (req, res) => {
+    // Only our own ids reach the queue: `meta`, `events` and the like are BullMQ's keys, not jobs.
+    if (!ID_PATTERN.test(req.params.id)) throw new AppError(ErrorCodes.NOT_FOUND, `no cost update ${req.params.id}`, { httpStatus: 404 });
     const record = await deps.store.getCost(req.params.id);
     if (record) {
       res.json(presentCost(record));

@@ -4,7 +4,7 @@ import { normaliseRates, type FxRates } from '../../shared/domain/fx.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
-import { validate } from './validate.js';
+import { validateBody } from './validate.js';
 
 export const fxRatesBody = Joi.object({
   rates: Joi.object()
@@ -33,7 +33,7 @@ export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: F
     res.json(await present());
   });
   router.put('/fx-rates', async (req, res) => {
-    const input = validate<{ rates: Record<string, string | number> }>(fxRatesBody, req.body ?? {});
+    const input = validateBody<{ rates: Record<string, string | number> }>(fxRatesBody, req);
     const { rates, problems } = normaliseRates(input.rates);
     if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1') problems.push(`${accountCurrency}: the account currency's rate is 1`);
     if (problems.length) {

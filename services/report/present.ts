@@ -4,9 +4,22 @@ import { moneyToNumber } from '../../shared/domain/money.js';
 /** How records look in API answers: ISO times, money as exact decimal numbers. */
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The last four characters of a secret, so an operator can tell which one is set. */
+export const maskSecret = (secret: string): string => `…${secret.slice(-4)}`;
+
+/**
+ * The postback token is write-only (SPEC §10): answers show its last four characters,
+ * and `postback_url` has `token=<postback_token>` for the operator to fill in with the
+ * token they set.
+ */
 export const presentOfferSource = (s: OfferSource, publicUrl: string) => {
-  const token = s.postback_token ? `&token=${encodeURIComponent(s.postback_token)}` : '';
-  return { ...s, created_at: iso(s.created_at), postback_url: `${publicUrl}/postback?clickid={clickid}&sum={sum}${token}` };
+  const token = s.postback_token ? '&token=<postback_token>' : '';
+  return {
+    ...s,
+    postback_token: s.postback_token ? maskSecret(s.postback_token) : null,
+    created_at: iso(s.created_at),
+    postback_url: `${publicUrl}/postback?clickid={clickid}&sum={sum}${token}`,
+  };
 };
 
 export const presentOffer = ({ payout_micros, ...o }: Offer) => ({ ...o, payout: moneyToNumber(payout_micros), created_at: iso(o.created_at) });
@@ -14,7 +27,7 @@ export const presentOffer = ({ payout_micros, ...o }: Offer) => ({ ...o, payout:
 /** The access token is a secret: only its last four characters are shown. */
 export const presentTrafficChannel = (t: TrafficChannel) => ({
   ...t,
-  facebook: t.facebook ? { ...t.facebook, access_token: `…${t.facebook.access_token.slice(-4)}` } : null,
+  facebook: t.facebook ? { ...t.facebook, access_token: maskSecret(t.facebook.access_token) } : null,
   created_at: iso(t.created_at),
 });
 

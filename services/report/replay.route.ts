@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
-import { validate } from './validate.js';
+import { validateBody } from './validate.js';
 
 /** Queues one job; resolves once Redis has it. */
 export type EnqueueReplay = (jobId: string, data: PostbackJob) => Promise<void>;
@@ -49,7 +49,7 @@ export function replayRoute(store: Store, enqueue: EnqueueReplay): Router {
   };
 
   router.post('/postbacks/replay', async (req, res) => {
-    const { reason, clickid } = validate<{ reason: RejectReason; clickid?: string }>(bulkBody, req.body ?? {});
+    const { reason, clickid } = validateBody<{ reason: RejectReason; clickid?: string }>(bulkBody, req);
     let cursor = null;
     let queued = 0;
     do {

@@ -3,19 +3,21 @@ import { stringify } from 'csv-stringify';
 import type { Filters, Store, TimeRange } from '../../shared/store/store.js';
 import { buildReport, type Report, type ReportRow } from './build-report.js';
 import { FILTER_DIMENSIONS, reportQuery, type ReportQuery } from './report.schema.js';
+import { dayText, nextDay, parseBound } from './dates.js';
 import { localMidnight } from './time-zone.js';
 import { validate } from './validate.js';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A date is local to `tz` (as `to`, the whole day is included); a timestamp is an instant (as `to`, exclusive). */
+/**
+ * A date is local to `tz` (as `to`, the whole day is included); a timestamp is an
+ * instant (as `to`, exclusive). Bounds come validated by `boundField`; one that does
+ * not parse counts as open.
+ */
 export function rangeOf(from: string | undefined, to: string | undefined, tz: string): TimeRange {
   const at = (text: string | undefined, end: boolean): number | null => {
-    if (text === undefined) return null;
-    if (!DAY.test(text)) return Date.parse(text);
-    if (!end) return localMidnight(text, tz);
-    const next = new Date(Date.parse(`${text}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    return localMidnight(next, tz);
+    const bound = text === undefined ? null : parseBound(text);
+    if (!bound) return null;
+    if (bound.kind === 'instant') return bound.ms;
+    return localMidnight(end ? nextDay(bound) : dayText(bound), tz);
   };
   return { from: at(from, false), to: at(to, true) };
 }

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
+import { BOUND_FORMS, parseBound } from './dates.js';
 import { isTimeZone } from './time-zone.js';
 
 /** Dimensions a report groups by (SPEC §7); `date` and `hour` are local to `tz`. */
@@ -12,12 +13,11 @@ export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
 /** The metric columns of a row, in CSV order; each can be sorted on. */
 export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpc', 'cpa'] as const;
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `from` / `to` of reports and logs: a date local to `tz`, or an ISO timestamp. */
+/** `from` / `to` of reports, logs and cost updates: a real date local to `tz`, or an ISO timestamp with a zone. */
 export const boundField = Joi.string()
-  .custom((text: string, helpers) => (DAY.test(text) || !Number.isNaN(Date.parse(text)) ? text : helpers.error('any.invalid')))
-  .messages({ 'any.invalid': '{#label} must be a date (YYYY-MM-DD, local to tz) or an ISO 8601 timestamp' });
+  .max(40)
+  .custom((text: string, helpers) => (parseBound(text) ? text : helpers.error('any.invalid')))
+  .messages({ 'any.invalid': `{#label} must be ${BOUND_FORMS}` });
 
 /** An IANA time zone, default UTC. */
 export const tzField = Joi.string()

@@ -5,7 +5,7 @@ import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import { summarize } from '../../shared/errors/joi-problems.js';
 import type { SettingsRepo } from '../../shared/store/store.js';
-import { notFound, validate } from './validate.js';
+import { notFound, validateBody } from './validate.js';
 
 /** How one settings collection is validated, built, checked and shown. */
 export interface ResourceSpec<T extends { id: string; created_at: number }, Input> {
@@ -38,7 +38,7 @@ export function resourceRoute<T extends { id: string; created_at: number }, Inpu
   };
 
   router.post(`/${spec.path}`, async (req, res) => {
-    const input = validate<Input>(spec.schemas.create, req.body);
+    const input = validateBody<Input>(spec.schemas.create, req);
     const record = await save(spec.build(input, { id: newId(), created_at: Date.now() }, null));
     res.status(201).json(spec.present(record));
   });
@@ -50,7 +50,7 @@ export function resourceRoute<T extends { id: string; created_at: number }, Inpu
   });
   router.patch(`/${spec.path}/:id`, async (req, res) => {
     const existing = await load(req.params.id);
-    const input = validate<Input>(spec.schemas.patch, req.body);
+    const input = validateBody<Input>(spec.schemas.patch, req);
     const record = await save(spec.build(input, { id: existing.id, created_at: existing.created_at }, existing));
     res.json(spec.present(record));
   });

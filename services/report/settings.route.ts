@@ -10,7 +10,7 @@ import type { Store } from '../../shared/store/store.js';
 import { presentCampaign, presentConversionType, presentOffer, presentOfferSource, presentTrafficChannel } from './present.js';
 import { resourceRoute } from './resource.route.js';
 import { settingsSchemas } from './settings.schema.js';
-import { notFound, validate } from './validate.js';
+import { notFound, validate, validateBody } from './validate.js';
 
 export interface SettingsRouteDeps {
   store: Store;
@@ -125,7 +125,7 @@ function conversionTypesRoute(store: Store, journeyTypeLimit: number): Router {
   });
   router.put('/conversion-types/:name', async (req, res) => {
     const name = validate<string>(settingsSchemas.conversionTypeName, req.params.name);
-    const input = validate<Input<ConversionType>>(settingsSchemas.conversionType, req.body ?? {});
+    const input = validateBody<Input<ConversionType>>(settingsSchemas.conversionType, req);
     const existing = await store.conversionTypes.get(name);
     const type: ConversionType = {
       name,

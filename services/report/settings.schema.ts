@@ -1,9 +1,9 @@
 import Joi from 'joi';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
-import { isIsoCurrency } from '../../shared/domain/fx.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { INTEGRATIONS } from '../../shared/domain/outbound.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
+import { currencyField } from '../../shared/validation/fields.js';
 
 const name = Joi.string().trim().min(1).max(200);
 const id = Joi.string().max(64);
@@ -30,11 +30,6 @@ export const moneyField = Joi.alternatives()
   })
   .messages({ 'any.invalid': '{#label} must be a decimal number ≥ 0 with up to 6 decimals', 'alternatives.types': '{#label} must be a decimal number ≥ 0 with up to 6 decimals' });
 
-/** An ISO 4217 code in use, normalised to upper case. */
-export const currencyField = Joi.string()
-  .uppercase()
-  .custom((code: string, helpers) => (isIsoCurrency(code) ? code : helpers.error('any.invalid')))
-  .messages({ 'any.invalid': '{#label} must be an ISO 4217 currency code in use, e.g. USD or EUR' });
 
 /** The fields of each settings entity; `required` marks what a create must carry. */
 const offerSource = {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from '../logging/logger.js';
 
 /** A named check for /readyz; it throws or rejects when the dependency is not usable. */
 export interface ReadinessCheck {
@@ -6,8 +7,12 @@ export interface ReadinessCheck {
   check: () => Promise<unknown>;
 }
 
-/** `/healthz` (the process answers) and `/readyz` (its dependencies answer too). */
-export function healthRoutes(checks: ReadinessCheck[]): Router {
+/**
+ * `/healthz` (the process answers) and `/readyz` (its dependencies answer too).
+ * `/readyz` is open to probes, so it names the dependency that is down and keeps the
+ * error text (hosts, ports, driver messages) for the log.
+ */
+export function healthRoutes(checks: ReadinessCheck[], logger?: Logger): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -19,7 +24,8 @@ export function healthRoutes(checks: ReadinessCheck[]): Router {
           await withTimeout(check(), 2000);
           return [name, 'ok'] as const;
         } catch (err) {
-          return [name, err instanceof Error ? err.message : String(err)] as const;
+          logger?.warn('dependency not ready', { dependency: name, err: err instanceof Error ? err.message : String(err) });
+          return [name, 'down'] as const;
         }
       }),
     );

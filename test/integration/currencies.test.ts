@@ -56,7 +56,7 @@ describe('payouts in other currencies', () => {
 
   it('when the code is not ISO 4217 or a rate is malformed, then the 400 says which', async () => {
     const res = await request(pipeline.receiver.app).get('/postback?clickid=k1&sum=1&currency=ABC').expect(400);
-    expect(JSON.stringify(res.body)).to.contain('currency must be an ISO 4217 code');
+    expect(JSON.stringify(res.body)).to.contain('currency must be an ISO 4217 currency code in use');
     const bad = await request(pipeline.report.app).put('/api/fx-rates').set(auth).send({ rates: { EUR: '-1', XYZ: '2' } }).expect(400);
     expect(bad.body.error.details.map((d: { field: string }) => d.field)).to.deep.equal(['rates.EUR', 'rates.XYZ']);
   });

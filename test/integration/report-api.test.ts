@@ -54,10 +54,11 @@ describe('report service API', () => {
   });
 
   describe('settings', () => {
-    it('when the chain source → offer → channel → campaign is created, then the answers carry the URLs to paste', async () => {
+    it('when the chain source → offer → channel → campaign is created, then the answers carry the URLs to paste, and the token is never shown again', async () => {
       const source = (await api().post('/offer-sources', { name: 'Net', postback_token: 'tok-12345' }).expect(201)).body;
-      expect(source).to.include({ name: 'Net', default_status: 'approved', duplicate_mode: 'create_new' });
-      expect(source.postback_url).to.equal('https://track.example/postback?clickid={clickid}&sum={sum}&token=tok-12345');
+      expect(source).to.include({ name: 'Net', default_status: 'approved', duplicate_mode: 'create_new', postback_token: '…2345' });
+      expect(source.postback_url).to.equal('https://track.example/postback?clickid={clickid}&sum={sum}&token=<postback_token>');
+      expect(JSON.stringify((await api().get('/offer-sources').expect(200)).body)).not.to.contain('tok-12345');
       const offer = (await api().post('/offers', { name: 'O', url: 'https://o.example/?c={clickid}', offer_source_id: source.id, payout: '3.10' }).expect(201)).body;
       expect(offer.payout).to.equal(3.1);
       const channel = (await api().post('/traffic-channels', { name: 'C' }).expect(201)).body;
