@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { durabilityProblems, readRedisDurability } from '../shared/queue/redis-durability.js';
 
 /** True when something at `url` answers PING within a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
@@ -13,6 +14,23 @@ export async function redisAnswers(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** One line on whether the Redis at `url` keeps queued postbacks across a restart. */
+export async function describeRedisDurability(url: string): Promise<string> {
+  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const state = await readRedisDurability(client);
+    const problems = durabilityProblems(state);
+    if (problems.length) return `NOT durable: ${problems.join('; ')}`;
+    return state.aof === null ? 'persistence unknown (Redis would not say)' : 'durable (AOF on, noeviction)';
+  } catch (err) {
+    return `not checked (${(err as Error).message})`;
   } finally {
     client.disconnect();
   }

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../shared/config/config.js';
 import { redactUrl } from '../shared/queue/wait-for-redis.js';
-import { redisAnswers, startLocalRedis } from './local-redis.js';
+import { describeRedisDurability, redisAnswers, startLocalRedis } from './local-redis.js';
 
 /**
  * `npm start`: the receiver, the worker and the report service as three child
@@ -24,6 +24,11 @@ async function main(): Promise<void> {
     say(`started a private redis-server for ${redactUrl(config.redis.url)} (files in ${join(config.dataDir, 'redis')})`);
     await waitUntil(() => redisAnswers(config.redis.url), 10_000);
   }
+
+  say(`Redis ${redactUrl(config.redis.url)}: ${await describeRedisDurability(config.redis.url)}`);
+  say(`data in ${resolve(config.dataDir)}; ${config.store.mongoUrl ? 'store: MongoDB' : `embedded store: ${resolve(config.store.sqlitePath)}`}`);
+  say(`postback URL for networks: ${config.receiver.publicUrl}/postback?clickid={clickid}&sum={sum}`);
+  say(`API docs: http://localhost:${config.report.port}/api/docs   queue dashboard: http://localhost:${config.report.port}/admin/queues`);
 
   const here = fileURLToPath(new URL('.', import.meta.url));
   const children = ['receiver', 'worker', 'report'].map((service) =>

@@ -1,17 +1,19 @@
-import { closeServer, listen } from '../../shared/http/listen.js';
+import { boundPort, closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
+import { guardRedisDurability } from '../../shared/queue/redis-durability.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { resolveApiKey } from './api-key.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createReportService } from './report-service.js';
 
 runService('report', async (config, logger) => {
-  const redis = createRedis(config.redis.url, 'producer');
+  const redis = createRedis(config.redis.url, 'producer', logger);
   await waitForRedis(redis, config.redis.url);
+  await guardRedisDurability(redis, config.redis.url, config.env, logger);
   const store = await createStore(config.store);
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {
@@ -34,11 +36,12 @@ runService('report', async (config, logger) => {
   });
   watchQueues(metrics, service.queues);
   const server = await listen(service.app, config.report.port);
-  logger.info('report service listening', { port: config.report.port, store: store.kind });
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
     { name: 'queues', close: () => service.close() },
     { name: 'redis', close: () => redis.quit() },
     { name: 'store', close: () => store.close() },
   ]);
+  // Said once the signal handlers are in place: whoever waits for this line may stop us.
+  logger.info('report service listening', { port: boundPort(server), store: store.kind });
 });

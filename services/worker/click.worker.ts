@@ -15,10 +15,12 @@ export interface ClickWorkerDeps {
   store: Store;
   logger: Logger;
   metrics: Metrics;
+  /** False: take no job until `run()`. */
+  autorun?: boolean;
 }
 
 /** Stores queued clicks; storing one twice changes nothing. */
-export function createClickWorker({ connection, prefix, concurrency, jobLockMs, store, logger, metrics }: ClickWorkerDeps): Worker<ClickJob> {
+export function createClickWorker({ connection, prefix, concurrency, jobLockMs, autorun, store, logger, metrics }: ClickWorkerDeps): Worker<ClickJob> {
   const log = logger.child({ component: 'click-worker' });
   return new Worker<ClickJob>(
     QueueNames.CLICKS,
@@ -29,6 +31,6 @@ export function createClickWorker({ connection, prefix, concurrency, jobLockMs, 
       timer();
       log.debug('click stored', { clickid: click.clickid, requestId });
     },
-    { connection, prefix, concurrency, ...workerOptions(jobLockMs) },
+    { connection, prefix, concurrency, ...workerOptions(jobLockMs, autorun) },
   );
 }

@@ -16,6 +16,7 @@ export interface CostWorkerDeps {
   withLock: WithLock;
   logger: Logger;
   metrics: Metrics;
+  autorun?: boolean;
 }
 
 /**
@@ -36,6 +37,6 @@ export function createCostWorker(deps: CostWorkerDeps): Worker<CostJob> {
       return { state: record.state, clicks: record.clicks };
     },
     // One at a time per process: a cost job may touch many clicks.
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, ...workerOptions(deps.jobLockMs) },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, ...workerOptions(deps.jobLockMs, deps.autorun) },
   );
 }

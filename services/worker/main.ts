@@ -1,27 +1,31 @@
-import { closeServer, listen } from '../../shared/http/listen.js';
+import { boundPort, closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createMetrics } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
+import { guardRedisDurability } from '../../shared/queue/redis-durability.js';
+import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createWorkerApp } from './app.js';
 import { createWorkers } from './workers.js';
 
 runService('worker', async (config, logger) => {
-  const connection = createRedis(config.redis.url, 'worker');
+  const connection = createRedis(config.redis.url, 'worker', logger);
+  await waitForRedis(connection, config.redis.url);
+  await guardRedisDurability(connection, config.redis.url, config.env, logger);
   const store = await createStore(config.store);
   const metrics = createMetrics('worker');
   const fileRates = config.fxRatesFile ? readRatesFile(config.fxRatesFile) : {};
-  const workers = createWorkers({ connection, store, logger, metrics, config, fileRates });
-  const server = await listen(
-    createWorkerApp([
-      { name: 'redis', check: () => connection.ping() },
-      { name: 'store', check: () => store.ping() },
-    ], metrics),
-    config.worker.port,
-  );
-  logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency, port: config.worker.port });
+  const workers = createWorkers({ connection, store, logger, metrics, config, fileRates, autorun: false });
+  const readiness = [
+    { name: 'redis', check: () => connection.ping() },
+    { name: 'store', check: () => store.ping() },
+  ];
+  // Listen first: a port already taken (a second worker on this host) must fail the
+  // process before its workers take jobs they would then leave stalled.
+  const server = await listen(createWorkerApp(readiness, metrics, logger), config.worker.port);
+  workers.run();
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },
     // Worker.close() waits for the jobs in flight to finish.
@@ -29,4 +33,6 @@ runService('worker', async (config, logger) => {
     { name: 'redis', close: () => connection.quit() },
     { name: 'store', close: () => store.close() },
   ]);
+  // Said once the signal handlers are in place: whoever waits for this line may stop us.
+  logger.info('worker started', { store: store.kind, concurrency: config.worker.concurrency, port: boundPort(server) });
 });

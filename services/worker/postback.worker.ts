@@ -14,6 +14,7 @@ export interface PostbackWorkerDeps extends ProcessPostbackDeps {
   jobLockMs: number;
   logger: Logger;
   metrics: Metrics;
+  autorun?: boolean;
   /** Sends the conversion a postback changed on to its traffic channel, where it should go. */
   schedule: (conversionId: string) => Promise<unknown>;
 }
@@ -57,6 +58,6 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<PostbackJ
       });
       return { outcome: entry.outcome, reason: entry.reason };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, ...workerOptions(deps.jobLockMs) },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, ...workerOptions(deps.jobLockMs, deps.autorun) },
   );
 }

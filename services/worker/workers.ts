@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { createRedisLock } from '../../shared/locking/redis-lock.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
@@ -26,6 +27,8 @@ export interface WorkersDeps {
   config: Pick<Config, 'rules' | 'worker' | 'outbound'> & { redis: Pick<Config['redis'], 'queuePrefix'> };
   /** Rates from FX_RATES_FILE, if any. */
   fileRates: FxRates;
+  /** False: the workers take no job until `run()` (a process binds its port first). */
+  autorun?: boolean;
 }
 
 export interface Workers {
@@ -34,14 +37,16 @@ export interface Workers {
   costs: Worker;
   outbound: Worker;
   all: Worker[];
+  /** Starts taking jobs (for workers made with `autorun: false`). */
+  run(): void;
   /** Waits for the jobs in flight, then stops. */
   close(): Promise<void>;
 }
 
 /** Every worker of the system, wired the one way `main.ts` and the tests both use. */
-export function createWorkers({ connection, store, logger, metrics, config, fileRates }: WorkersDeps): Workers {
+export function createWorkers({ connection, store, logger, metrics, config, fileRates, autorun = true }: WorkersDeps): Workers {
   const prefix = config.redis.queuePrefix;
-  const common = { metrics, connection, prefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, store, logger };
+  const common = { metrics, connection, prefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, autorun, store, logger };
   const withLock = createRedisLock(connection, prefix, LOCK_OPTIONS);
   // A delivery's lock outlives its request's deadline.
   const deliveryLock = createRedisLock(connection, prefix, { ttlMs: config.outbound.timeoutMs * 2 + 10_000, waitMs: 1_000 });
@@ -74,6 +79,10 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     costs,
     outbound,
     all,
+    run: () => {
+      // run() resolves when the worker closes; its errors are the workers' 'error' events.
+      for (const worker of all) if (!worker.isRunning()) worker.run().catch((err: unknown) => logger.error('worker stopped', { queue: worker.name, err: errorFields(err) }));
+    },
     close: async () => {
       await Promise.all(all.map((w) => w.close()));
       await outboundQueue.close();

@@ -8,6 +8,12 @@ export function listen(app: Express, port: number): Promise<Server> {
   });
 }
 
+/** The port a server is bound to: the one asked for, or the one the OS picked for port 0. */
+export function boundPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
 /** Stops accepting, lets requests in flight finish, drops idle keep-alive sockets. */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -24,8 +24,9 @@ export function jobIdFor(id: string): string {
  * Worker options from the job lock time. A worker that dies mid-job leaves it
  * "stalled"; another worker takes it back after about `jobLockMs`. Several stalls are
  * allowed before the job fails, since a crash says nothing about the job itself, and
- * the store makes a re-run harmless.
+ * the store makes a re-run harmless. `autorun: false` leaves the worker idle until
+ * `run()`, so a process can bind its port before it takes a job.
  */
-export function workerOptions(jobLockMs: number): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
-  return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 10 };
+export function workerOptions(jobLockMs: number, autorun = true): { lockDuration: number; stalledInterval: number; maxStalledCount: number; autorun: boolean } {
+  return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 10, autorun };
 }

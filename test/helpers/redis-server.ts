@@ -16,14 +16,15 @@ export interface TestRedis {
   destroy(): Promise<void>;
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/** `args` are added to (and override) the defaults: no persistence, as most tests want. */
+export async function startTestRedis(args: string[] = []): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'convtrack-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], {
       stdio: 'ignore',
     });
     await waitForPing(url);

@@ -14,6 +14,7 @@ export interface OutboundWorkerDeps extends DeliverDeps {
   jobLockMs: number;
   logger: Logger;
   metrics: Metrics;
+  autorun?: boolean;
 }
 
 /**
@@ -41,6 +42,6 @@ export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJ
       logger.warn('conversion delivery failed', { ...fields, error: result.error, permanent: result.permanent, final });
       throw result.permanent ? new UnrecoverableError(result.error) : new Error(result.error);
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, ...workerOptions(deps.jobLockMs) },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency, ...workerOptions(deps.jobLockMs, deps.autorun) },
   );
 }

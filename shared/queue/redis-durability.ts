@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import { StartupError } from '../lifecycle/run-service.js';
+import type { Logger } from '../logging/logger.js';
+import { redactUrl } from './wait-for-redis.js';
+
+/** What Redis says of its persistence and eviction (null: it would not say). */
+export interface RedisDurability {
+  aof: boolean | null;
+  policy: string | null;
+  /** `maxmemory` in bytes; 0 means no limit. */
+  maxmemory: number | null;
+  /** Why a value is null, e.g. a managed Redis that forbids CONFIG. */
+  notes: string[];
+}
+
+/** Reads `INFO persistence` and `CONFIG GET maxmemory*`; a refused command leaves its value null. */
+export async function readRedisDurability(redis: Redis): Promise<RedisDurability> {
+  const result: RedisDurability = { aof: null, policy: null, maxmemory: null, notes: [] };
+  try {
+    const info = await redis.info('persistence');
+    const match = /^aof_enabled:(\d)/m.exec(info);
+    if (match) result.aof = match[1] === '1';
+    else result.notes.push('INFO persistence did not say whether AOF is on');
+  } catch (err) {
+    result.notes.push(`INFO persistence was refused (${(err as Error).message})`);
+  }
+  try {
+    const pairs = (await redis.config('GET', 'maxmemory*')) as string[];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      if (pairs[i] === 'maxmemory-policy') result.policy = pairs[i + 1] ?? null;
+      if (pairs[i] === 'maxmemory') result.maxmemory = Number(pairs[i + 1]);
+    }
+  } catch (err) {
+    result.notes.push(`CONFIG GET was refused (${(err as Error).message}), as managed Redis services do: check yourself that maxmemory-policy is noeviction`);
+  }
+  return result;
+}
+
+/** What is wrong for a queue that must not lose an acknowledged postback, one fix per problem. */
+export function durabilityProblems(state: RedisDurability): string[] {
+  const problems: string[] = [];
+  if (state.aof === false) problems.push('AOF is off, so a Redis restart loses every queued postback (set appendonly yes)');
+  if (state.policy !== null && state.policy !== 'noeviction') problems.push(`maxmemory-policy is ${state.policy}, so a full Redis drops queued postbacks (set maxmemory-policy noeviction)`);
+  return problems;
+}
+
+/**
+ * The durability guard (SPEC §9): in production a Redis that forgets (AOF off) or
+ * evicts (a policy other than noeviction) is a reason not to start; elsewhere it is
+ * one warning line. What could not be read is said and tolerated.
+ */
+export async function guardRedisDurability(redis: Redis, url: string, env: string, logger: Logger): Promise<RedisDurability> {
+  const state = await readRedisDurability(redis);
+  const problems = durabilityProblems(state);
+  for (const note of state.notes) logger.warn('redis durability not fully checked', { redis: redactUrl(url), note });
+  if (problems.length === 0) {
+    logger.info('redis durability checked', { redis: redactUrl(url), aof: state.aof, maxmemoryPolicy: state.policy });
+    return state;
+  }
+  const line = `Redis at ${redactUrl(url)} can lose acknowledged postbacks: ${problems.join('; ')}`;
+  if (env === 'production') throw new StartupError(`${line}. Refusing to start in production.`);
+  logger.warn('redis can lose acknowledged postbacks', { redis: redactUrl(url), problems, note: 'fine for a try-out; NODE_ENV=production refuses to start like this' });
+  return state;
+}
