@@ -10,6 +10,7 @@ import type { Store } from '../../shared/store/store.js';
 import type { Queue } from 'bullmq';
 import { requireApiKey } from './auth.js';
 import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
+import { dashboardGuard } from './dashboard-guard.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { costsRoute, type EnqueueCost, type QueuedState } from './costs.route.js';
 import { fxRatesRoute } from './fx-rates.route.js';
@@ -72,7 +73,7 @@ export function createReportApp(deps: ReportDeps): Express {
   api.use(fxRatesRoute(deps.store, deps.accountCurrency, deps.fileRates));
   api.use(outboundRoute(deps.store, deps.retryDelivery));
   app.use('/api', api);
-  app.use(DASHBOARD_PATH, dashboardAuth, dashboardRouter(deps.queues));
+  app.use(DASHBOARD_PATH, dashboardAuth, dashboardGuard(), dashboardRouter(deps.queues));
 
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));

@@ -72,4 +72,38 @@ describe('queue dashboard (bull-board)', () => {
     expect(items.map((c) => [c.id, c.payout_micros])).to.deep.equal([[id, 7_000_000]]);
     expect((await store.getPostback(id))?.outcome).to.equal('recorded');
   });
+
+  it("when a job id names one of BullMQ's own keys, then the dashboard answers 404 and the queue keeps its metadata", async () => {
+    const dashboard = (method: 'get' | 'put', path: string) => request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
+    const metaKey = `${receiver.prefix}:postbacks:meta`;
+    const metaBefore = await receiver.redis.hgetall(metaKey);
+    expect(Object.keys(metaBefore)).not.to.have.length(0);
+    for (const id of ['meta', 'events', 'id', 'wait', 'stalled-check']) {
+      expect((await dashboard('get', `/${id}`)).status, id).to.equal(404);
+      expect((await dashboard('put', `/${id}/clean`)).status, id).to.equal(404);
+    }
+    expect(await receiver.redis.hgetall(metaKey)).to.deep.equal(metaBefore);
+  });
+
+  it('when the dashboard is asked to drop or forge queued postbacks, then it refuses with 403 and the job stays', async () => {
+    const dashboard = (method: 'put' | 'post', path: string) => request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
+    const id = newId();
+    await receiver.postbacks.add('postbacks', buildPostbackJob({ clickid: 'not-yet-clicked' }), { jobId: id, delay: 60_000 });
+    for (const [method, path] of [
+      ['put', '/empty'],
+      ['put', '/obliterate'],
+      ['put', '/clean/delayed'],
+      ['put', '/clean/failed'],
+      ['post', '/add'],
+      ['put', `/${id}/clean`],
+      ['put', `/${id}/update-data`],
+    ] as const) {
+      const res = await dashboard(method, path);
+      expect(res.status, `${method} ${path}`).to.equal(403);
+      expect(res.body.error.code).to.equal('AUTH.FORBIDDEN');
+    }
+    expect(await receiver.postbacks.getJobState(id)).to.equal('delayed');
+    expect((await dashboard('put', '/clean/completed')).status).to.be.within(200, 204);
+    await (await receiver.postbacks.getJob(id))?.remove();
+  });
 });
