@@ -65,7 +65,7 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
   }
 
   /** A body that could not be read (bad JSON, too large, an unknown charset) is refused too, and kept as far as it came. */
-  const unreadableBody: ErrorRequestHandler = (err: { type?: string; status?: number; body?: unknown }, req, res, next) => {
+  const unreadableBody: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; body?: unknown }, req, res, next) => {
     const refusal = readFailure(err);
     if (!refusal) return next(err);
     const { raw } = collect(req.query as Record<string, unknown>);
@@ -130,7 +130,7 @@ function unsupportedType(req: Request): Refusal {
 }
 
 /** body-parser's failures, as the postback's answer. */
-function readFailure(err: { type?: string; status?: number }): Refusal | null {
+function readFailure(err: { type?: string; status?: number; message?: string }): Refusal | null {
   const invalid = (status: number, code: ErrorCode, message: string): Refusal => ({ status, code, problems: [{ field: 'body', message }] });
   switch (err.type) {
     case 'entity.parse.failed':
@@ -143,7 +143,10 @@ function readFailure(err: { type?: string; status?: number }): Refusal | null {
     case 'encoding.unsupported':
       return invalid(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'the body must be UTF-8, uncompressed or gzip/deflate');
     default:
-      return null;
+      // Any other failure to read the body (a broken gzip stream, say) is the sender's too.
+      return typeof err.status === 'number' && err.status >= 400 && err.status < 500
+        ? invalid(err.status === 415 ? 415 : 400, err.status === 415 ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE : ErrorCodes.POSTBACK_INVALID, `the body could not be read (${(err.message ?? 'unreadable').slice(0, 100)})`)
+        : null;
   }
 }
 

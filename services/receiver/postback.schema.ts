@@ -11,7 +11,7 @@ import { bareMap } from '../../shared/validation/safe-object.js';
 import type { PostbackParams } from '../../shared/domain/entities.js';
 
 const money = Joi.string().pattern(MONEY_PATTERN).messages({
-  'string.pattern.base': '{#label} must be a decimal number ≥ 0 with up to 6 decimals, e.g. 12.5',
+  'string.pattern.base': '{#label} must be a decimal number ≥ 0 and below 1,000,000,000, with up to 6 decimals, e.g. 12.5',
 });
 const eventId = Joi.string().max(256);
 

@@ -21,14 +21,16 @@ const httpUrl = Joi.string()
   })
   .messages({ 'any.invalid': '{#label} must be an http or https URL (macros like {clickid} are allowed)' });
 
+const MONEY_RULE = '{#label} must be a decimal number ≥ 0 and below 1,000,000,000, with up to 6 decimals, e.g. 12.5';
+
 /** A decimal amount given as a JSON number or a string, ≥ 0, up to 6 decimals; kept as text. */
 export const moneyField = Joi.alternatives()
-  .try(Joi.number().min(0), Joi.string())
+  .try(Joi.number().min(0).unsafe(), Joi.string())
   .custom((value: number | string, helpers) => {
     const text = String(value);
     return MONEY_PATTERN.test(text) ? text : helpers.error('any.invalid');
   })
-  .messages({ 'any.invalid': '{#label} must be a decimal number ≥ 0 with up to 6 decimals', 'alternatives.types': '{#label} must be a decimal number ≥ 0 with up to 6 decimals' });
+  .messages({ 'any.invalid': MONEY_RULE, 'alternatives.types': MONEY_RULE });
 
 
 /** The fields of each settings entity; `required` marks what a create must carry. */

@@ -39,9 +39,10 @@ function toAppError(err: unknown): AppError {
   const { status, type } = err as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // body-parser's errors (malformed JSON, body too large, unknown charset) carry their status and type.
-    const message = BODY_ERRORS[String(type)] ?? (err as Error).message;
+    const bodyMessage = BODY_ERRORS[String(type)];
     const code = status === 415 ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE : ErrorCodes.VALIDATION;
-    return new AppError(code, message, { httpStatus: status, details: [{ field: 'body', message }] });
+    if (!bodyMessage) return new AppError(code, (err as Error).message, { httpStatus: status });
+    return new AppError(code, bodyMessage, { httpStatus: status, details: [{ field: 'body', message: bodyMessage }] });
   }
   return new AppError(ErrorCodes.INTERNAL, 'internal error', { cause: err });
 }
