@@ -1,0 +1,149 @@
+/**
+ * npm run bench:drain — how fast the worker drains a backlog of postbacks, next to a
+ * naive BullMQ worker (a Redis lock and one SQLite insert per job) measured in the
+ * same run on the same machine.
+ *
+ * 1. naive: BENCH_N jobs, bench/naive-worker.ts.
+ * 2. distinct: BENCH_N postbacks on distinct clicks, over the six duplicate modes (one
+ *    conversion type per mode), through the real worker process (services/worker/main.ts,
+ *    default settings, LOG_LEVEL info), every rule on, the embedded store.
+ * 3. hot key: BENCH_HOT increment_payout postbacks on one click; the drain rate of each
+ *    quarter of them shows whether an apply costs more as the key's history grows.
+ *
+ * The queue is filled first, then the worker starts: the clock runs from its "started"
+ * line to the last job completed. It prints figures and asserts nothing.
+ */
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { DUPLICATE_MODES } from '../shared/domain/duplicate-modes.js';
+import { newId } from '../shared/domain/ids.js';
+import type { PostbackJob } from '../shared/queue/jobs.js';
+import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
+import type { Store } from '../shared/store/store.js';
+import { buildClick } from '../test/helpers/builders.js';
+import { seedCampaign } from '../test/helpers/seed.js';
+import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-env.js';
+
+const N = Number(process.env.BENCH_N ?? 20_000);
+const HOT = Number(process.env.BENCH_HOT ?? 2_000);
+const PROFILE = process.env.BENCH_PROFILE; // a folder: the worker runs with --cpu-prof there
+
+interface Drain {
+  count: number;
+  seconds: number;
+  perSecond: number;
+}
+
+async function addAll(queue: Queue, jobs: Array<{ id: string; data: object }>): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 1000) {
+    await queue.addBulk(jobs.slice(i, i + 1000).map((j) => ({ name: queue.name, data: j.data, opts: { jobId: j.id, removeOnComplete: { age: 3600 } } })));
+  }
+}
+
+/** Starts a worker child, waits for its ready line, then for `count` completed jobs. */
+async function drain(env: BenchEnv, queue: Queue, count: number, args: string[], childEnv: Record<string, string>, ready: (line: string) => boolean): Promise<Drain> {
+  const lines: string[] = [];
+  const child = env.spawn(args, childEnv, (line) => lines.push(line));
+  await lineMatching(lines, ready);
+  const started = performance.now();
+  await until(async () => (await queue.getCompletedCount()) >= count, 30 * 60_000, 20);
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return { count, seconds, perSecond: count / seconds };
+}
+
+function postbackJob(clickid: string, type: string, i: number): PostbackJob {
+  return {
+    receivedAt: Date.now(),
+    requestId: `bench-${i}`,
+    method: 'GET',
+    ip: '198.51.100.7',
+    raw: { clickid, type, sum: '1.5', event_id: `E${i}` },
+    params: { clickid, payout: '1.5', status: 'approved', type, event_id: `E${i}`, currency: null, token_hash: null, subs: { sub1: `s${i % 50}` } },
+    invalid: null,
+  };
+}
+
+async function seed(store: Store, clicks: number): Promise<string[]> {
+  const seeded = await seedCampaign(store);
+  for (const mode of DUPLICATE_MODES) await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
+  const ids: string[] = [];
+  for (let i = 0; i < clicks; i++) {
+    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, ts: Date.now() - 60_000 });
+    await store.insertClick(click);
+    ids.push(click.clickid);
+  }
+  return ids;
+}
+
+/** Runs convtrack's worker over `jobs` on a fresh store and queue prefix. */
+async function convtrack(env: BenchEnv, name: string, build: (store: Store) => Promise<Array<{ id: string; data: PostbackJob }>>): Promise<{ drain: Drain; store: Store }> {
+  const sqlitePath = join(env.dir, `${name}.db`);
+  const store = createSqliteStore(sqlitePath);
+  const prefix = `{${name}}`;
+  const queue = new Queue('postbacks', { connection: env.redis, prefix });
+  const jobs = await build(store);
+  await addAll(queue, jobs);
+  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const result = await drain(
+    env,
+    queue,
+    jobs.length,
+    [...profile, 'services/worker/main.ts'],
+    { REDIS_URL: env.redisUrl, QUEUE_PREFIX: prefix, SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, WORKER_PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development' },
+    (line) => line.includes('"worker started"'),
+  );
+  await queue.close();
+  return { drain: result, store };
+}
+
+const fmt = (d: Drain): string => `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s`;
+
+async function main(): Promise<void> {
+  const env = await benchEnv();
+  try {
+    console.log(`drain benchmark: ${N} postbacks on distinct clicks, ${HOT} on one hot key; Redis with AOF everysec`);
+    const naiveQueue = new Queue('naive', { connection: env.redis, prefix: '{naive}' });
+    await addAll(
+      naiveQueue,
+      Array.from({ length: N }, (_, i) => ({ id: newId(), data: { clickid: `c${i}`, sum: '1.5', receivedAt: Date.now() } })),
+    );
+    const naive = await drain(env, naiveQueue, N, ['bench/naive-worker.ts'], { REDIS_URL: env.redisUrl, SQLITE_PATH: join(env.dir, 'naive.db') }, (l) => l === 'ready');
+    await naiveQueue.close();
+    console.log(`naive BullMQ worker (lock + 1 insert)       ${fmt(naive)}   1.00x`);
+
+    const distinct = await convtrack(env, 'distinct', async (store) => {
+      const clicks = await seed(store, N);
+      return clicks.map((clickid, i) => ({ id: newId(), data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i) }));
+    });
+    await distinct.store.close();
+    console.log(`convtrack, distinct clicks, six modes       ${fmt(distinct.drain)}   ${(distinct.drain.perSecond / naive.perSecond).toFixed(2)}x of naive (target >= 0.60)`);
+
+    const hot = await convtrack(env, 'hot', async (store) => {
+      const [clickid] = await seed(store, 1);
+      return Array.from({ length: HOT }, (_, i) => ({ id: newId(), data: postbackJob(clickid as string, 'increment_payout', i) }));
+    });
+    console.log(`convtrack, one hot key (increment_payout)   ${fmt(hot.drain)}   ${(hot.drain.perSecond / distinct.drain.perSecond).toFixed(2)}x of distinct (target >= 0.50)`);
+    const applied = (await hot.store.listPostbacks({}, { limit: HOT, cursor: null })).items.map((p) => p.processed_at).sort((a, b) => a - b);
+    const quarter = Math.floor(applied.length / 4);
+    const rates = [0, 1, 2, 3].map((q) => {
+      const slice = applied.slice(q * quarter, (q + 1) * quarter);
+      const ms = Math.max(1, (slice[slice.length - 1] ?? 0) - (slice[0] ?? 0));
+      return ((slice.length - 1) / ms) * 1000;
+    });
+    console.log(`hot key, applies/s by quarter of its history: ${rates.map((r) => r.toFixed(0)).join(' → ')} (flat when the cost per apply does not grow)`);
+    const conversion = (await hot.store.listConversions({}, { limit: 2, cursor: null })).items;
+    console.log(`hot key result: ${conversion.length} conversion, payout ${(conversion[0]?.payout_micros ?? 0) / 1e6} (expected ${HOT * 1.5})`);
+    await hot.store.close();
+  } finally {
+    await env.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
