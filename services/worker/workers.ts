@@ -8,15 +8,15 @@ import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, outboundJobOptions } from '../../shared/queue/queues.js';
-import { ratesFrom } from '../../shared/store/fx-rates.js';
 import type { Store } from '../../shared/store/store.js';
 import { createClickWorker } from './click.worker.js';
 import { createCostWorker } from './cost.worker.js';
 import { createOutboundWorker } from './outbound/outbound.worker.js';
 import { scheduleDelivery } from './outbound/schedule-delivery.js';
 import { createPostbackWorker } from './postback.worker.js';
+import { createSettingsCache } from './settings-cache.js';
 
-/** A postback's read-decide-write takes milliseconds; the TTL only matters if a worker dies holding it. */
+/** A cost update's lock; the TTL only matters if a worker dies holding it. */
 const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
 
 export interface WorkersDeps {
@@ -57,9 +57,12 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   const postbacks = createPostbackWorker({
     ...common,
     rules: config.rules,
-    withLock,
-    rates: ratesFrom(store, fileRates),
-    schedule: (conversionId) => scheduleDelivery({ store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) }, conversionId),
+    settings: createSettingsCache(store, fileRates),
+    schedule: (result) =>
+      scheduleDelivery(
+        { store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) },
+        { conversionId: result.entry.conversion_id as string, conversion: result.applied ? result.conversion : null, click: result.click, settings: result.settings },
+      ),
   });
   const costs = createCostWorker({ ...common, withLock });
   const outbound = createOutboundWorker({

@@ -1,4 +1,4 @@
-import type { ClickDimensions, Conversion, Subs } from './entities.js';
+import type { ClickDimensions, ConversionRecord, Subs } from './entities.js';
 import type { DuplicateMode } from './duplicate-modes.js';
 import type { Outcome } from './outcomes.js';
 import type { Converted } from './fx.js';
@@ -31,9 +31,28 @@ export interface EntryOutcome {
   detail: string | null;
 }
 
+/**
+ * What the next entry of a key needs to know of the entries before it: the key's
+ * first conversion as it stands (edits and increments go to it; `ignore` and
+ * `new_or_repeated` ask whether it exists). It does not grow with the key's history.
+ */
+export interface FoldState {
+  first: ConversionRecord | null;
+}
+
+export const EMPTY_FOLD: FoldState = { first: null };
+
+/** One entry applied to the state before it. */
+export interface Step {
+  state: FoldState;
+  outcome: EntryOutcome;
+  /** The conversion this entry created or changed, as it stands after it; null when it changed none. */
+  conversion: ConversionRecord | null;
+}
+
 export interface Fold {
   /** The conversions the entries add up to; each one's id is the postback that created it. */
-  conversions: Conversion[];
+  conversions: ConversionRecord[];
   outcomes: Map<string, EntryOutcome>;
 }
 
@@ -52,58 +71,63 @@ export function resolveMode(typeMode: DuplicateMode | null | undefined, sourceMo
   return typeMode ?? sourceMode ?? 'create_new';
 }
 
+/** Arrival order: postback ids are ULIDs, so their order is the order they were received in. */
+export const byArrival = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
- * Applies a key's entries one after another in arrival order. Because the result
- * depends only on the set of entries, two workers that apply the same postbacks in
- * different orders end with the same conversions as one worker applying them in
- * arrival order.
+ * Applies one entry to the state of the entries before it (SPEC §5). The whole
+ * duplicate policy is here; a key's result is these steps taken in arrival order.
  */
-export function foldLedger(entries: readonly LedgerEntry[]): Fold {
-  const conversions: Conversion[] = [];
-  const outcomes = new Map<string, EntryOutcome>();
-  for (const entry of [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const original = conversions[0];
-    const record = (duplicateStatus: Conversion['duplicate_status'], detail: string | null = null): void => {
-      conversions.push(newConversion(entry, duplicateStatus));
-      outcomes.set(entry.id, { outcome: 'recorded', conversion_id: entry.id, detail });
-    };
-    switch (entry.mode) {
-      case 'create_new':
-        record('unknown');
-        break;
-      case 'new_or_repeated':
-        record(original ? 'repeated' : 'new');
-        break;
-      case 'ignore':
-      case 'ignore_by_event_id':
-        if (!original) record('unknown', entry.carried.event_id === null && entry.mode === 'ignore_by_event_id' ? 'event id missing: recorded without dedupe' : null);
-        else outcomes.set(entry.id, { outcome: entry.mode === 'ignore' ? 'ignored_duplicate' : 'ignored_event_id', conversion_id: original.id, detail: null });
-        break;
-      case 'edit':
-        if (!original) record('unknown');
-        else {
-          conversions[0] = edit(original, entry);
-          outcomes.set(entry.id, { outcome: 'updated', conversion_id: original.id, detail: null });
-        }
-        break;
-      case 'increment_payout':
-        if (!original) record('unknown');
-        else {
-          conversions[0] = {
-            ...original,
-            ...increment(original, moneyOf(entry)),
-            updated_at: Math.max(original.updated_at, entry.received_at),
-            postback_ids: [...original.postback_ids, entry.id],
-          };
-          outcomes.set(entry.id, { outcome: 'incremented', conversion_id: original.id, detail: null });
-        }
-        break;
-    }
+export function step(state: FoldState, entry: LedgerEntry): Step {
+  const original = state.first;
+  const record = (duplicateStatus: ConversionRecord['duplicate_status'], detail: string | null = null): Step => {
+    const conversion = newConversion(entry, duplicateStatus);
+    return { state: original ? state : { first: conversion }, outcome: { outcome: 'recorded', conversion_id: entry.id, detail }, conversion };
+  };
+  const change = (outcome: 'updated' | 'incremented', conversion: ConversionRecord): Step => ({
+    state: { first: conversion },
+    outcome: { outcome, conversion_id: conversion.id, detail: null },
+    conversion,
+  });
+  switch (entry.mode) {
+    case 'create_new':
+      return record('unknown');
+    case 'new_or_repeated':
+      return record(original ? 'repeated' : 'new');
+    case 'ignore':
+    case 'ignore_by_event_id':
+      if (!original) return record('unknown', entry.carried.event_id === null && entry.mode === 'ignore_by_event_id' ? 'event id missing: recorded without dedupe' : null);
+      return { state, outcome: { outcome: entry.mode === 'ignore' ? 'ignored_duplicate' : 'ignored_event_id', conversion_id: original.id, detail: null }, conversion: null };
+    case 'edit':
+      return original ? change('updated', edit(original, entry)) : record('unknown');
+    case 'increment_payout':
+      return original
+        ? change('incremented', { ...original, ...increment(original, moneyOf(entry)), updated_at: Math.max(original.updated_at, entry.received_at) })
+        : record('unknown');
   }
-  return { conversions, outcomes };
 }
 
-type Money = Pick<Conversion, 'payout_micros' | 'currency' | 'original_payout_micros' | 'original_currency' | 'fx_rate'>;
+/**
+ * A key's entries applied one after another in arrival order. Because the result
+ * depends only on the set of entries, two workers that apply the same postbacks in
+ * different orders end with the same conversions as one worker applying them in
+ * arrival order. The worker applies entries one `step` at a time; this is the same
+ * rule over a whole ledger, for checks and tests.
+ */
+export function foldLedger(entries: readonly LedgerEntry[], from: FoldState = EMPTY_FOLD): Fold {
+  const conversions = new Map<string, ConversionRecord>();
+  const outcomes = new Map<string, EntryOutcome>();
+  let state = from;
+  for (const entry of [...entries].sort(byArrival)) {
+    const next = step(state, entry);
+    if (next.conversion) conversions.set(next.conversion.id, next.conversion);
+    outcomes.set(entry.id, next.outcome);
+    state = next.state;
+  }
+  return { conversions: [...conversions.values()], outcomes };
+}
+
+type Money = Pick<ConversionRecord, 'payout_micros' | 'currency' | 'original_payout_micros' | 'original_currency' | 'fx_rate'>;
 
 /**
  * The payout an entry brings: the one it carried, else the offer's default, in the
@@ -136,7 +160,7 @@ function increment(original: Money, more: Money): Money {
   return { payout_micros, currency: original.currency, original_payout_micros: payout_micros, original_currency: original.currency, fx_rate: '1' };
 }
 
-function newConversion(entry: LedgerEntry, duplicateStatus: Conversion['duplicate_status']): Conversion {
+function newConversion(entry: LedgerEntry, duplicateStatus: ConversionRecord['duplicate_status']): ConversionRecord {
   const { carried, defaults } = entry;
   return {
     id: entry.id,
@@ -150,12 +174,11 @@ function newConversion(entry: LedgerEntry, duplicateStatus: Conversion['duplicat
     updated_at: entry.received_at,
     click: entry.click,
     subs: carried.subs,
-    postback_ids: [entry.id],
   };
 }
 
 /** `edit`: only what the postback carries changes; everything else is kept. */
-function edit(original: Conversion, entry: LedgerEntry): Conversion {
+function edit(original: ConversionRecord, entry: LedgerEntry): ConversionRecord {
   const { carried } = entry;
   return {
     ...original,
@@ -165,6 +188,5 @@ function edit(original: Conversion, entry: LedgerEntry): Conversion {
     event_id: carried.event_id ?? original.event_id,
     subs: { ...original.subs, ...carried.subs },
     updated_at: Math.max(original.updated_at, entry.received_at),
-    postback_ids: [...original.postback_ids, entry.id],
   };
 }

@@ -127,9 +127,17 @@ export interface Conversion {
   click: ClickDimensions;
   /** sub1..sub10 as the postback carried them. */
   subs: Subs;
-  /** Every postback applied to this conversion, first one first. */
+  /**
+   * Every postback applied to this conversion, first one first. Read from the
+   * postback log (each applied postback names its conversion), not kept on the
+   * conversion, so a conversion with 10,000 increments costs no more to change than
+   * a new one.
+   */
   postback_ids: string[];
 }
+
+/** A conversion as the duplicate rules make it and the store keeps it. */
+export type ConversionRecord = Omit<Conversion, 'postback_ids'>;
 
 /** Request parameters as received; a repeated key keeps all its values. */
 export type RawParams = Record<string, string | string[]>;

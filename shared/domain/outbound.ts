@@ -1,4 +1,4 @@
-import type { Click, Conversion, ConversionType, Subs, TrafficChannel } from './entities.js';
+import type { Click, ConversionRecord, ConversionType, Subs, TrafficChannel } from './entities.js';
 import { SUB_KEYS } from './entities.js';
 import { formatMoney } from './money.js';
 import type { Status } from './statuses.js';
@@ -70,7 +70,7 @@ export type Integration = (typeof INTEGRATIONS)[number];
  * among the channel's types; a postback channel also filters by status, while an API
  * integration gets each conversion once, with no status.
  */
-export function deliveryFor(conversion: Conversion, type: ConversionType | null, channel: TrafficChannel): { id: string } | null {
+export function deliveryFor(conversion: ConversionRecord, type: ConversionType | null, channel: TrafficChannel): { id: string } | null {
   if (channel.integration === 'postback' && !channel.postback_url) return null;
   if (conversion.type === null ? !channel.send_main : !type?.send_to_channel) return null;
   if (conversion.type !== null && channel.send_types !== null && !channel.send_types.includes(conversion.type)) return null;
@@ -80,7 +80,7 @@ export function deliveryFor(conversion: Conversion, type: ConversionType | null,
 }
 
 /** The event a delivery sends: the conversion as it is now, with what its click adds. */
-export function deliveryEvent(conversion: Conversion, click: Click | null): DeliveryEvent {
+export function deliveryEvent(conversion: ConversionRecord, click: Click | null): DeliveryEvent {
   return {
     conversion_id: conversion.id,
     clickid: conversion.clickid,

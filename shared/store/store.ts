@@ -2,6 +2,7 @@ import type {
   Campaign,
   Click,
   Conversion,
+  ConversionRecord,
   ConversionType,
   Offer,
   OfferSource,
@@ -9,7 +10,7 @@ import type {
   TrafficChannel,
 } from '../domain/entities.js';
 import type { CostRecord, CostRequest } from '../domain/costs.js';
-import type { LedgerEntry } from '../domain/duplicate-policy.js';
+import type { LedgerHead, LedgerRow } from '../domain/ledger.js';
 import type { FxTable } from '../domain/fx.js';
 import type { Delivery } from '../domain/outbound.js';
 import type { DuplicateStatus } from '../domain/duplicate-modes.js';
@@ -26,17 +27,6 @@ export interface SettingsRepo<T> {
   delete(key: string): Promise<boolean>;
 }
 
-/**
- * The accepted postbacks of one duplicate key (see `ledgerKey`), with a version for
- * compare-and-set. Conversions and log outcomes of the key are derived from it.
- */
-export interface Ledger {
-  key: string;
-  /** 0 when the key has no ledger yet. */
-  version: number;
-  entries: LedgerEntry[];
-}
-
 /** A changed outcome of a postback already in the log. */
 export interface LogUpdate {
   id: string;
@@ -47,11 +37,42 @@ export interface LogUpdate {
 
 /** What a ledger change writes: the key's conversions, removals, outcomes and the new entry. */
 export interface Projection {
-  conversions: Conversion[];
+  conversions: ConversionRecord[];
   removedConversionIds: string[];
   logUpdates: LogUpdate[];
   /** The postback's own log entry, written whole (it replaces a `rejected` one on replay). */
   entry: PostbackLogEntry;
+}
+
+/** One key's part of a batch commit: its ledger, if still at `expectedVersion`, and what follows from it. */
+export interface LedgerCommit {
+  key: string;
+  expectedVersion: number;
+  head: LedgerHead;
+  /** Rows to insert or replace. */
+  rows: LedgerRow[];
+  /** Rows with ids below this are deleted, the state after the last of them kept as the head's base. */
+  compactBefore: string | null;
+  /** Conversions as they stand after the commit: a record to write, or null to remove. */
+  conversions: Map<string, ConversionRecord | null>;
+  /** The postbacks' own log entries, written whole (replacing a rejection on replay). */
+  entries: PostbackLogEntry[];
+  /** Outcomes of postbacks already logged, changed by a re-fold; applied after `entries`. */
+  logUpdates: LogUpdate[];
+}
+
+/** What a batch commit did: keys whose version had moved (nothing of theirs written), or settings that changed. */
+export interface CommitResult {
+  conflicts: string[];
+  /** True when the settings changed since `settingsVersion`: nothing was written. */
+  settingsChanged: boolean;
+}
+
+/** The rows of a key around one entry id: the last one before it and every one from it on. */
+export interface LedgerSuffix {
+  predecessor: LedgerRow | null;
+  /** Rows with ids ≥ the one asked for, in id order. */
+  rows: LedgerRow[];
 }
 
 /** Keyset position: the sort time and id of the last item of the previous page. */
@@ -180,6 +201,10 @@ export interface Store {
   getClick(clickid: string): Promise<Click | null>;
 
   getPostback(id: string): Promise<PostbackLogEntry | null>;
+  /** The log entries of those ids that are logged. */
+  getPostbacks(ids: readonly string[]): Promise<Map<string, PostbackLogEntry>>;
+  /** The stored clicks among `clickids`. */
+  getClicks(clickids: readonly string[]): Promise<Map<string, Click>>;
   /**
    * Logs a rejected postback. An entry with another outcome under the same id is kept
    * (the postback was applied before); an earlier rejection is replaced (a replay).
@@ -187,14 +212,20 @@ export interface Store {
    */
   logRejected(entry: PostbackLogEntry): Promise<PostbackLogEntry>;
 
-  loadLedger(key: string): Promise<Ledger>;
+  /** Changes whenever a settings record is put or deleted, so caches know to reload. */
+  settingsVersion(): Promise<number>;
+  /** The heads of these keys' ledgers (an empty head for a key without one). */
+  loadLedgerHeads(keys: readonly string[]): Promise<Map<string, LedgerHead>>;
+  loadLedgerSuffix(key: string, fromId: string): Promise<LedgerSuffix>;
   /**
-   * Sets the key's entries if its version is still `expectedVersion`, and writes the
-   * projection (in one transaction where the store has them). False, writing nothing,
-   * when another writer got there first.
+   * Commits many keys at once (one transaction, one disk sync, where the store has
+   * them): each key whose version is still `expectedVersion` gets its head, rows and
+   * projection; the others are returned as conflicts, with nothing of theirs written.
+   * `rejected` are logged as `logRejected` does. With `settingsVersion` given and no
+   * longer current, nothing is written.
    */
-  commitLedger(key: string, expectedVersion: number, entries: LedgerEntry[], projection: Projection): Promise<boolean>;
-  /** Writes a projection again, to repair one a crash cut short. Idempotent. */
+  commitLedgers(commits: LedgerCommit[], rejected: PostbackLogEntry[], settingsVersion: number | null): Promise<CommitResult>;
+  /** Writes conversions and log entries as given (seeding, repair). Idempotent. */
   writeProjection(projection: Projection): Promise<void>;
 
   getConversion(id: string): Promise<Conversion | null>;

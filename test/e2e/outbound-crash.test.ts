@@ -67,7 +67,10 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
     for (;;) {
       deliveries = (await store.listDeliveries({}, { limit: 1000, cursor: null })).items;
       if (deliveries.length === CONVERSIONS && deliveries.every((d) => d.state === 'delivered')) break;
-      if (Date.now() > until) throw new Error(`${deliveries.filter((d) => d.state === 'delivered').length}/${CONVERSIONS} delivered\n${workers.output().slice(-3000)}`);
+      if (Date.now() > until) {
+        const stuck = deliveries.filter((d) => d.state !== 'delivered').map((d) => `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''}`);
+        throw new Error(`${CONVERSIONS - stuck.length}/${CONVERSIONS} delivered (${deliveries.length} recorded); not delivered: ${stuck.join('; ')}\n${workers.output().slice(-3000)}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const kills = await killer.stop();

@@ -1,19 +1,15 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import { processPostback } from '../../services/worker/process-postback.js';
+import { createSettingsCache } from '../../services/worker/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import type { DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import type { Conversion } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
-import { createRedisLock } from '../../shared/locking/redis-lock.js';
-import { createRedis } from '../../shared/queue/redis.js';
 import type { PostbackParams } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
 import { storeFactories } from '../helpers/store-factories.js';
-import { uniquePrefix } from '../helpers/temp.js';
 
 type Sent = Partial<PostbackParams> & { click?: 'A' | 'B' };
 interface Row {
@@ -108,16 +104,13 @@ for (const factory of storeFactories()) {
   describe(`duplicate modes (${factory.name} store)`, () => {
     let store: Store;
     let dispose: () => Promise<void>;
-    let redis: Redis;
     let seeded: Seeded;
     const rules = loadConfig({}).rules;
 
     beforeEach(async () => {
       ({ store, dispose } = await factory.make());
-      redis = createRedis(testRedisUrl(), 'worker');
     });
     afterEach(async () => {
-      redis.disconnect();
       await dispose();
     });
 
@@ -134,7 +127,7 @@ for (const factory of storeFactories()) {
       const jobs = row.postbacks.map(({ click = 'A', ...params }) => ({ id: newId(), job: buildPostbackJob({ ...params, clickid: clicks[click].clickid }) }));
       return { clicks, jobs };
     };
-    const deps = () => ({ store, rules, rates: async () => ({ EUR: '1.1' }), withLock: createRedisLock(redis, uniquePrefix(), { ttlMs: 5000, waitMs: 5000 }) });
+    const deps = () => ({ store, rules, settings: createSettingsCache(store, { EUR: '1.1' }) });
     const conversionsOf = async () => (await store.listConversions({}, { limit: 100, cursor: null })).items.reverse();
 
     for (const row of ROWS) {

@@ -1,6 +1,8 @@
+import type { Click, ConversionRecord } from '../../../shared/domain/entities.js';
 import type { Delivery } from '../../../shared/domain/outbound.js';
 import { deliveryEvent, deliveryFor } from '../../../shared/domain/outbound.js';
 import type { Store } from '../../../shared/store/store.js';
+import type { Settings } from '../settings-cache.js';
 
 export interface ScheduleDeps {
   store: Store;
@@ -9,26 +11,34 @@ export interface ScheduleDeps {
   now?: () => number;
 }
 
+/** A conversion a postback created or changed, with what its delivery needs. */
+export interface Changed {
+  conversionId: string;
+  /** As the postback left it; read from the store when not given (a retried job). */
+  conversion: ConversionRecord | null;
+  click: Click | null;
+  settings: Settings;
+}
+
 /**
  * After a postback changed a conversion: if the conversion, as it is now, should go
  * to its click's traffic channel and has not gone in this status yet, record the
  * delivery and queue it. Runs again harmlessly for a retried postback job (the
  * delivery exists; a queued one is queued again under the same job id, which
  * BullMQ keeps once), so a crash between the conversion's write and this step loses
- * nothing.
+ * nothing. Channels and types come from the settings the postback was applied with;
+ * most conversions go nowhere and cost no read at all.
  */
-export async function scheduleDelivery(deps: ScheduleDeps, conversionId: string): Promise<Delivery | null> {
-  const { store } = deps;
-  const conversion = await store.getConversion(conversionId);
+export async function scheduleDelivery(deps: ScheduleDeps, changed: Changed): Promise<Delivery | null> {
+  const { store, settings } = { ...deps, settings: changed.settings };
+  const conversion = changed.conversion ?? (await store.getConversion(changed.conversionId));
   if (!conversion) return null;
-  const [channel, type] = await Promise.all([
-    store.trafficChannels.get(conversion.click.traffic_channel_id),
-    conversion.type === null ? null : store.conversionTypes.get(conversion.type),
-  ]);
+  const channel = settings.channels.get(conversion.click.traffic_channel_id);
   if (!channel) return null;
+  const type = conversion.type === null ? null : (settings.types.get(conversion.type) ?? null);
   const plan = deliveryFor(conversion, type, channel);
   if (!plan) return null;
-  const click = await store.getClick(conversion.clickid);
+  const click = changed.click ?? (await store.getClick(conversion.clickid));
   const now = (deps.now ?? Date.now)();
   const delivery = await store.createDelivery({
     id: plan.id,

@@ -22,12 +22,9 @@ export function registerModels(connection: Connection) {
   postback.index({ received_at: -1, _id: -1 });
   postback.index({ outcome: 1, received_at: -1 });
   postback.index({ clickid: 1 });
-
-  // One document per duplicate key; `version` is the compare-and-set guard.
-  const ledger = new Schema({ _id: String, version: Number, entries: [Schema.Types.Mixed] }, options);
+  postback.index({ conversion_id: 1 });
 
   return {
-    Ledger: connection.model('Ledger', ledger, 'ledgers'),
     Setting: connection.model('Setting', setting, 'settings'),
     Click: connection.model('Click', click, 'clicks'),
     Conversion: connection.model('Conversion', conversion, 'conversions'),

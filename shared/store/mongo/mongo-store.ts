@@ -1,7 +1,6 @@
 import mongoose from 'mongoose';
-import type { LedgerEntry } from '../../domain/duplicate-policy.js';
 import type { CostRecord } from '../../domain/costs.js';
-import type { Click, Conversion, PostbackLogEntry } from '../../domain/entities.js';
+import type { Click, Conversion, ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
 import type { Delivery } from '../../domain/outbound.js';
 import { planAggregate } from '../rollup-plan.js';
 import type { Cursor, Dimension, Filters, Page, PageQuery, Projection, SettingsRepo, Store, TimeRange } from '../store.js';
@@ -9,6 +8,7 @@ import { aggregate } from './aggregate.js';
 import { registerModels, type Doc, type Models } from './models.js';
 import { createMongoCosts } from './costs.js';
 import { createMongoRollups } from './rollups.js';
+import { createMongoLedgers, type MongoProjectionWriter } from './ledgers.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
 
@@ -25,7 +25,7 @@ export async function createMongoStore(url: string): Promise<Store> {
   const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
-  const { Click: clicks, Conversion: conversions, Postback: postbacks, Ledger: ledgers } = collections(models);
+  const { Click: clicks, Conversion: conversions, Postback: postbacks } = collections(models);
 
   // Rollups need multi-document transactions, so a replica set (a single node is
   // enough). On a standalone server every aggregate reads the raw collections.
@@ -47,21 +47,46 @@ export async function createMongoStore(url: string): Promise<Store> {
   };
 
   /** Each changed conversion takes its stored version out of the rollups and puts the new one in. */
-  async function project({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection, session: Session): Promise<void> {
-    for (const { id, ...c } of desired) {
+  const writer: MongoProjectionWriter = {
+    async conversion(id, record, session) {
+      if (!record) {
+        const before = await conversions.findOneAndDelete({ _id: id }, { session });
+        if (rollups && before) await rollups.conversion(fromDoc<ConversionRecord>(before, 'id'), -1, session);
+        return;
+      }
+      const { id: _id, ...c } = record;
       const before = rollups ? await conversions.findOne({ _id: id }, { session }) : null;
-      if (rollups && before) await rollups.conversion(fromDoc<Conversion>(before, 'id'), -1, session);
+      if (rollups && before) await rollups.conversion(fromDoc<ConversionRecord>(before, 'id'), -1, session);
       await conversions.replaceOne({ _id: id }, c, { upsert: true, session });
-      if (rollups) await rollups.conversion({ id, ...c }, 1, session);
-    }
-    for (const id of removedConversionIds) {
-      const before = await conversions.findOneAndDelete({ _id: id }, { session });
-      if (rollups && before) await rollups.conversion(fromDoc<Conversion>(before, 'id'), -1, session);
-    }
-    for (const { id, ...update } of logUpdates) await postbacks.updateOne({ _id: id }, { $set: update }, { session });
-    const { id, ...log } = entry;
-    await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
+      if (rollups) await rollups.conversion(record, 1, session);
+    },
+    async entry({ id, ...log }, session) {
+      await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
+    },
+    async logUpdate({ id, ...update }, session) {
+      await postbacks.updateOne({ _id: id }, { $set: update }, { session });
+    },
+    async rejected({ id, ...log }, session) {
+      // Replaces an earlier rejection (a replay) but never an applied outcome.
+      await ignoreDuplicate(postbacks.replaceOne({ _id: id, outcome: 'rejected' }, log, { upsert: true, session }));
+    },
+  };
+  async function project({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection, session: Session): Promise<void> {
+    for (const c of desired) await writer.conversion(c.id, c, session);
+    for (const id of removedConversionIds) await writer.conversion(id, null, session);
+    for (const update of logUpdates) await writer.logUpdate(update, session);
+    await writer.entry(entry, session);
   }
+  const ledgers = createMongoLedgers(connection.db as mongoose.mongo.Db, writer, inTransaction, rollups !== null);
+  await ledgers.ensureIndexes();
+  // postback_ids of conversions, from the log: every applied postback names its conversion.
+  const withPostbackIds = async (docs: Doc[]): Promise<Conversion[]> => {
+    const applied = await postbacks
+      .find({ conversion_id: { $in: docs.map((d) => d._id) }, outcome: { $in: ['recorded', 'updated', 'incremented'] } }, { projection: { _id: 1, conversion_id: 1 } })
+      .sort({ _id: 1 })
+      .toArray();
+    return docs.map((doc) => ({ ...fromDoc<ConversionRecord>(doc, 'id'), postback_ids: applied.filter((p) => p.conversion_id === doc._id).map((p) => p._id) }));
+  };
   const costs = createMongoCosts(connection.db as mongoose.mongo.Db, clicks, rollups, inTransaction);
   await costs.ensureIndexes();
   const deliveries = connection.db?.collection<{ _id: string; conversion_id: string; channel_id: string; state: string; created_at: number; doc: Delivery }>('deliveries');
@@ -88,12 +113,12 @@ export async function createMongoStore(url: string): Promise<Store> {
 
   return {
     kind: 'mongo',
-    offerSources: settingsRepo(models, 'offer_source'),
-    offers: settingsRepo(models, 'offer'),
-    trafficChannels: settingsRepo(models, 'traffic_channel'),
-    campaigns: settingsRepo(models, 'campaign'),
-    conversionTypes: settingsRepo(models, 'conversion_type'),
-    fxRates: settingsRepo(models, 'fx_rates'),
+    offerSources: settingsRepo(models, 'offer_source', ledgers.bumpSettings),
+    offers: settingsRepo(models, 'offer', ledgers.bumpSettings),
+    trafficChannels: settingsRepo(models, 'traffic_channel', ledgers.bumpSettings),
+    campaigns: settingsRepo(models, 'campaign', ledgers.bumpSettings),
+    conversionTypes: settingsRepo(models, 'conversion_type', ledgers.bumpSettings),
+    fxRates: settingsRepo(models, 'fx_rates', ledgers.bumpSettings),
 
     insertClick: async (click: Click) => {
       const { clickid, ...rest } = click;
@@ -110,49 +135,22 @@ export async function createMongoStore(url: string): Promise<Store> {
       const doc = await postbacks.findOne({ _id: id });
       return doc ? fromDoc<PostbackLogEntry>(doc, 'id') : null;
     },
+    getPostbacks: async (ids) => new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, fromDoc<PostbackLogEntry>(doc, 'id')])),
+    getClicks: async (clickids) => new Map((await clicks.find({ _id: { $in: [...clickids] } }).toArray()).map((doc) => [doc._id, fromDoc<Click>(doc, 'clickid')])),
     logRejected: async (entry) => {
-      const { id, ...log } = entry;
-      // Replaces an earlier rejection (a replay) but never an applied outcome.
-      const written = await ignoreDuplicate(postbacks.replaceOne({ _id: id, outcome: 'rejected' }, log, { upsert: true }));
-      if (written) return entry;
-      const stored = await postbacks.findOne({ _id: id });
+      await writer.rejected(entry, undefined);
+      const stored = await postbacks.findOne({ _id: entry.id });
       return stored ? fromDoc<PostbackLogEntry>(stored, 'id') : entry;
     },
-    loadLedger: async (key) => {
-      const doc = await ledgers.findOne({ _id: key });
-      return doc ? { key, version: doc.version as number, entries: doc.entries as LedgerEntry[] } : { key, version: 0, entries: [] };
-    },
-    commitLedger: async (key, expectedVersion, entries, projection) => {
-      if (rollups) {
-        // Ledger, projection and rollups in one transaction; a concurrent commit makes
-        // ours conflict and re-run, and then it sees the version has moved.
-        try {
-          return await inTransaction(async (session) => {
-            const current = await ledgers.findOne({ _id: key }, { session });
-            if (((current?.version as number | undefined) ?? 0) !== expectedVersion) return false;
-            await ledgers.replaceOne({ _id: key }, { version: expectedVersion + 1, entries }, { upsert: true, session });
-            await project(projection, session);
-            return true;
-          });
-        } catch (err) {
-          if (isDuplicateKey(err)) return false;
-          throw err;
-        }
-      }
-      // Standalone server: the compare-and-set on the ledger decides, and the projection
-      // after it is idempotent, repaired by the job's retry if cut short.
-      const won =
-        expectedVersion === 0
-          ? await ignoreDuplicate(ledgers.insertOne({ _id: key, version: 1, entries }))
-          : (await ledgers.updateOne({ _id: key, version: expectedVersion }, { $set: { entries, version: expectedVersion + 1 } })).modifiedCount === 1;
-      if (won) await writeProjection(projection);
-      return won;
-    },
+    settingsVersion: () => ledgers.settingsVersion(),
+    loadLedgerHeads: (keys) => ledgers.heads(keys),
+    loadLedgerSuffix: (key, fromId) => ledgers.suffix(key, fromId),
+    commitLedgers: (commits, rejected, settingsVersion) => ledgers.commit(commits, rejected, settingsVersion),
     writeProjection,
 
     getConversion: async (id) => {
       const doc = await conversions.findOne({ _id: id });
-      return doc ? fromDoc<Conversion>(doc, 'id') : null;
+      return doc ? ((await withPostbackIds([doc]))[0] ?? null) : null;
     },
 
     applyCost: (job, now) => costs.apply(job, now),
@@ -170,8 +168,10 @@ export async function createMongoStore(url: string): Promise<Store> {
     listDeliveries: async ({ from, to, ...rest }, query) =>
       unwrap(await page<{ doc: Delivery }>(deliveries as unknown as mongoose.mongo.Collection<Doc>, 'created_at', definedOnly({ ...rest, created_at: timeRange(from, to) }), query, '_id')),
 
-    listConversions: async ({ campaign_id, offer_source_id, from, to, ...rest }, query) =>
-      page<Conversion>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, 'id'),
+    listConversions: async ({ campaign_id, offer_source_id, from, to, ...rest }, query) => {
+      const found = await page<Doc>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, '_id');
+      return { items: await withPostbackIds(found.items), next: found.next };
+    },
     listPostbacks: async ({ from, to, ...rest }, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
 
     aggregateClicks: aggregateFrom(clicks, 'clicks'),
@@ -191,19 +191,24 @@ function collections(models: Models) {
     Click: models.Click.collection as unknown as mongoose.mongo.Collection<Doc>,
     Conversion: models.Conversion.collection as unknown as mongoose.mongo.Collection<Doc>,
     Postback: models.Postback.collection as unknown as mongoose.mongo.Collection<Doc>,
-    Ledger: models.Ledger.collection as unknown as mongoose.mongo.Collection<Doc>,
   };
 }
 
-function settingsRepo<T extends object>(models: Models, kind: string): SettingsRepo<T> {
+/** Settings as documents; each change moves the settings version after it is written, so caches reload. */
+function settingsRepo<T extends object>(models: Models, kind: string, bump: () => Promise<void>): SettingsRepo<T> {
   const collection = models.Setting.collection;
   return {
     list: async () => (await collection.find({ kind }).sort({ key: 1 }).toArray()).map((d) => d.doc as T),
     get: async (key) => ((await collection.findOne({ kind, key }))?.doc as T | undefined) ?? null,
     put: async (key, record) => {
       await collection.updateOne({ kind, key }, { $set: { doc: record } }, { upsert: true });
+      await bump();
     },
-    delete: async (key) => (await collection.deleteOne({ kind, key })).deletedCount > 0,
+    delete: async (key) => {
+      const deleted = (await collection.deleteOne({ kind, key })).deletedCount > 0;
+      if (deleted) await bump();
+      return deleted;
+    },
   };
 }
 

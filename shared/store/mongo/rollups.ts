@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import type { Click, Conversion } from '../../domain/entities.js';
+import type { Click, ConversionRecord } from '../../domain/entities.js';
 import { DAY_MS, type Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
@@ -42,7 +42,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { cost: delta }, session);
       await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { cost: delta }, session);
     },
-    async conversion(c: Conversion, sign: 1 | -1, session: Session): Promise<void> {
+    async conversion(c: ConversionRecord, sign: 1 | -1, session: Session): Promise<void> {
       const type_key = c.type ?? '';
       const by = { n: sign, revenue: sign * c.payout_micros };
       await inc(convQ, { bucket: Math.floor(c.created_at / BUCKET_MS), type_key, status: c.status }, by, session);

@@ -1,4 +1,4 @@
-import { SUB_KEYS, type PostbackParams, type RawParams, type Click, type Conversion, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
+import { SUB_KEYS, type PostbackParams, type RawParams, type Click, type Conversion, type ConversionRecord, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
 import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
 import type { Status } from '../../domain/statuses.js';
@@ -93,7 +93,7 @@ export function rowToClick(row: ClickRow): Click {
   };
 }
 
-export function conversionToRow(c: Conversion): ConversionRow {
+export function conversionToRow(c: ConversionRecord): ConversionRow {
   return {
     id: c.id,
     clickid: c.clickid,
@@ -114,11 +114,13 @@ export function conversionToRow(c: Conversion): ConversionRow {
     traffic_channel_id: c.click.traffic_channel_id,
     ...subColumns(c.click.subs),
     subs: JSON.stringify(c.subs),
-    postback_ids: JSON.stringify(c.postback_ids),
+    // Kept for stores from before it was read from the postback log; no longer read.
+    postback_ids: '[]',
   };
 }
 
-export function rowToConversion(row: ConversionRow): Conversion {
+/** A stored conversion with the postbacks applied to it (from the postback log). */
+export function rowToConversion(row: ConversionRow, postbackIds: string[]): Conversion {
   return {
     id: row.id,
     clickid: row.clickid,
@@ -142,7 +144,7 @@ export function rowToConversion(row: ConversionRow): Conversion {
       subs: subsOf(row),
     },
     subs: JSON.parse(row.subs) as Subs,
-    postback_ids: JSON.parse(row.postback_ids) as string[],
+    postback_ids: postbackIds,
   };
 }
 

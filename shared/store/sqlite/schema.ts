@@ -56,11 +56,20 @@ CREATE INDEX IF NOT EXISTS conversions_created ON conversions (created_at, id);
 
 CREATE INDEX IF NOT EXISTS conversions_type_event ON conversions (type, event_id);
 
--- One row per duplicate key: the accepted postbacks that decide its conversions.
+-- One row per duplicate key: its head (version, last entry, the state after all
+-- entries). entries is the whole ledger of stores from before heads, migrated at open.
 CREATE TABLE IF NOT EXISTS ledgers (
   key TEXT PRIMARY KEY,
   version INTEGER NOT NULL,
   entries TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per accepted postback of a key still re-foldable: entry, outcome, state after it.
+CREATE TABLE IF NOT EXISTS ledger_rows (
+  key TEXT NOT NULL,
+  id TEXT NOT NULL,
+  row TEXT NOT NULL,
+  PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS postbacks (
@@ -84,6 +93,7 @@ CREATE TABLE IF NOT EXISTS postbacks (
 CREATE INDEX IF NOT EXISTS postbacks_received ON postbacks (received_at, id);
 CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at);
 CREATE INDEX IF NOT EXISTS postbacks_clickid ON postbacks (clickid);
+CREATE INDEX IF NOT EXISTS postbacks_conversion ON postbacks (conversion_id);
 CREATE INDEX IF NOT EXISTS postbacks_campaign ON postbacks (campaign_id, received_at);
 CREATE INDEX IF NOT EXISTS conversions_campaign ON conversions (campaign_id, created_at);
 CREATE INDEX IF NOT EXISTS clicks_campaign_ts ON clicks (campaign_id, ts);
@@ -125,4 +135,5 @@ CREATE INDEX IF NOT EXISTS deliveries_conversion ON deliveries (conversion_id);
 /** Columns added since a table was first created: added to older files at open. */
 export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
   conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT' },
+  ledgers: { head: 'TEXT' },
 };

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { LedgerEntry } from '../../domain/duplicate-policy.js';
-import type { PostbackLogEntry } from '../../domain/entities.js';
+import type { Conversion, PostbackLogEntry } from '../../domain/entities.js';
 import type { CostRecord } from '../../domain/costs.js';
 import type { Delivery } from '../../domain/outbound.js';
 import type { ConversionFilter, CostFilter, Cursor, DeliveryFilter, Page, PageQuery, PostbackFilter, Projection, Store } from '../store.js';
@@ -22,6 +21,7 @@ import { createRollups } from './rollups.js';
 import { ADDED_COLUMNS, SCHEMA } from './schema.js';
 import { createSqliteCosts } from './costs.js';
 import { createSqliteSettingsRepo } from './settings-repo.js';
+import { createSqliteLedgers, type ProjectionWriter } from './ledgers.js';
 
 const insertSql = (table: string, columns: string[]): string =>
   `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
@@ -47,9 +47,6 @@ export function createSqliteStore(path: string): Store {
   const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');
   const getPostback = db.prepare<[string], PostbackRow>('SELECT * FROM postbacks WHERE id = ?');
   const getConversion = db.prepare<[string], ConversionRow>('SELECT * FROM conversions WHERE id = ?');
-  const getLedger = db.prepare<[string], { version: number; entries: string }>('SELECT version, entries FROM ledgers WHERE key = ?');
-  const insertLedger = db.prepare('INSERT OR IGNORE INTO ledgers (key, version, entries) VALUES (?, 1, ?)');
-  const updateLedger = db.prepare('UPDATE ledgers SET version = version + 1, entries = ? WHERE key = ? AND version = ?');
   const deleteConversion = db.prepare('DELETE FROM conversions WHERE id = ?');
   const updateOutcome = db.prepare('UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id');
   const getDelivery = db.prepare<[string], { doc: string }>('SELECT doc FROM deliveries WHERE id = ?');
@@ -68,43 +65,67 @@ export function createSqliteStore(path: string): Store {
   };
 
   // Each conversion change takes its old version out of the rollups and puts the new one in.
-  const project = (projection: Projection): void => {
-    for (const conversion of projection.conversions) {
-      const before = getConversion.get(conversion.id);
+  const writer: ProjectionWriter = {
+    conversion(id, record) {
+      const before = getConversion.get(id);
       if (before) rollups.conversion(before, -1);
-      const row = conversionToRow(conversion);
+      if (!record) {
+        if (before) deleteConversion.run(id);
+        return;
+      }
+      const row = conversionToRow(record);
       upsert('conversions', { ...row });
       rollups.conversion(row, 1);
-    }
-    for (const id of projection.removedConversionIds) {
-      const before = getConversion.get(id);
-      if (!before) continue;
-      rollups.conversion(before, -1);
-      deleteConversion.run(id);
-    }
-    for (const update of projection.logUpdates) updateOutcome.run(update);
-    upsert('postbacks', { ...postbackToRow(projection.entry) });
+    },
+    entry: (entry) => upsert('postbacks', { ...postbackToRow(entry) }),
+    logUpdate: (update) => void updateOutcome.run(update),
+    rejected(entry) {
+      const existing = getPostback.get(entry.id);
+      if (!existing || existing.outcome === 'rejected') upsert('postbacks', { ...postbackToRow(entry) });
+    },
   };
-  const writeProjection = db.transaction(project);
-
-  // Compare-and-set plus projection in one IMMEDIATE transaction: SQLite serialises
-  // writers across processes, so a commit either lands whole or not at all.
-  const commit = db.transaction((key: string, expected: number, entries: string, projection: Projection): boolean => {
-    const changed = expected === 0 ? insertLedger.run(key, entries).changes : updateLedger.run(entries, key, expected).changes;
-    if (changed === 0) return false;
-    project(projection);
-    return true;
+  const writeProjection = db.transaction((projection: Projection): void => {
+    for (const conversion of projection.conversions) writer.conversion(conversion.id, conversion);
+    for (const id of projection.removedConversionIds) writer.conversion(id, null);
+    for (const update of projection.logUpdates) writer.logUpdate(update);
+    writer.entry(projection.entry);
   });
+  const ledgers = createSqliteLedgers(db, writer);
+
+  // postback_ids of conversions, from the log: every applied postback names its conversion.
+  const appliedTo = (ids: readonly string[]): Map<string, string[]> => {
+    const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = db
+        .prepare<string[], { id: string; conversion_id: string }>(
+          `SELECT id, conversion_id FROM postbacks WHERE conversion_id IN (${chunk.map(() => '?').join(',')}) AND outcome IN ('recorded', 'updated', 'incremented') ORDER BY id`,
+        )
+        .all(...chunk);
+      for (const row of rows) out.get(row.conversion_id)?.push(row.id);
+    }
+    return out;
+  };
+  const withPostbackIds = (rows: ConversionRow[]): Conversion[] => {
+    const ids = appliedTo(rows.map((r) => r.id));
+    return rows.map((row) => rowToConversion(row, ids.get(row.id) ?? []));
+  };
+  const inList = <R>(sql: (marks: string) => string, values: readonly string[]): R[] => {
+    const out: R[] = [];
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      out.push(...(db.prepare<string[], R>(sql(chunk.map(() => '?').join(','))).all(...chunk)));
+    }
+    return out;
+  };
 
   const storeClick = db.transaction((row: ClickRow) => {
     if (insertClick.run(row).changes > 0) rollups.click(row);
   });
 
   const logRejected = db.transaction((entry: PostbackLogEntry): PostbackLogEntry => {
-    const existing = getPostback.get(entry.id);
-    if (existing && existing.outcome !== 'rejected') return rowToPostback(existing);
-    upsert('postbacks', { ...postbackToRow(entry) });
-    return entry;
+    writer.rejected(entry);
+    return rowToPostback(getPostback.get(entry.id) as PostbackRow);
   });
 
   /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip. */
@@ -160,19 +181,20 @@ export function createSqliteStore(path: string): Store {
       const row = getPostback.get(id);
       return row ? rowToPostback(row) : null;
     },
+    getPostbacks: async (ids) => new Map(inList<PostbackRow>((m) => `SELECT * FROM postbacks WHERE id IN (${m})`, ids).map((row) => [row.id, rowToPostback(row)])),
+    getClicks: async (clickids) => new Map(inList<ClickRow>((m) => `SELECT * FROM clicks WHERE clickid IN (${m})`, clickids).map((row) => [row.clickid, rowToClick(row)])),
     logRejected: async (entry) => logRejected.immediate(entry),
-    loadLedger: async (key) => {
-      const row = getLedger.get(key);
-      return row ? { key, version: row.version, entries: JSON.parse(row.entries) as LedgerEntry[] } : { key, version: 0, entries: [] };
-    },
-    commitLedger: async (key, expectedVersion, entries, projection) => commit.immediate(key, expectedVersion, JSON.stringify(entries), projection),
+    settingsVersion: async () => ledgers.settingsVersion(),
+    loadLedgerHeads: async (keys) => ledgers.heads(keys),
+    loadLedgerSuffix: async (key, fromId) => ledgers.suffix(key, fromId),
+    commitLedgers: async (commits, rejected, settingsVersion) => ledgers.commit(commits, rejected, settingsVersion),
     writeProjection: async (projection) => {
       writeProjection.immediate(projection);
     },
 
     getConversion: async (id) => {
       const row = getConversion.get(id);
-      return row ? rowToConversion(row) : null;
+      return row ? (withPostbackIds([row])[0] ?? null) : null;
     },
 
     applyCost: async (job, now) => costs.apply(job, now),
@@ -193,7 +215,10 @@ export function createSqliteStore(path: string): Store {
     listDeliveries: async (filter: DeliveryFilter, query) => page('deliveries', 'created_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as Delivery),
 
     // Filter keys are the typed fields of ConversionFilter / PostbackFilter, all real columns.
-    listConversions: async (filter: ConversionFilter, query) => page('conversions', 'created_at', { ...filter }, query, rowToConversion),
+    listConversions: async (filter: ConversionFilter, query) => {
+      const rows = page('conversions', 'created_at', { ...filter }, query, (row: ConversionRow) => row);
+      return { items: withPostbackIds(rows.items), next: rows.next };
+    },
     listPostbacks: async (filter: PostbackFilter, query) => page('postbacks', 'received_at', { ...filter }, query, rowToPostback),
 
     aggregateClicks: async (groupBy, range, filters) => aggregate(db, 'clicks', groupBy, range, filters),

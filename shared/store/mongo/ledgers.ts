@@ -1,0 +1,91 @@
+import type mongoose from 'mongoose';
+import type { ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
+import { emptyHead, type LedgerHead, type LedgerRow } from '../../domain/ledger.js';
+import type { CommitResult, LedgerCommit, LedgerSuffix, LogUpdate } from '../store.js';
+
+type Session = mongoose.mongo.ClientSession | undefined;
+type StoredHead = Omit<LedgerHead, 'key' | 'version'>;
+type RowDoc = { _id: string; key: string; id: string; row: LedgerRow };
+type HeadDoc = { _id: string; version: number; head?: StoredHead };
+
+/** What a commit writes besides ledgers: the store's projection writer, inside the commit's session. */
+export interface MongoProjectionWriter {
+  conversion(id: string, record: ConversionRecord | null, session: Session): Promise<void>;
+  entry(entry: PostbackLogEntry, session: Session): Promise<void>;
+  logUpdate(update: LogUpdate, session: Session): Promise<void>;
+  rejected(entry: PostbackLogEntry, session: Session): Promise<void>;
+}
+
+/**
+ * Ledger heads (`ledgers`) and rows (`ledger_rows`, one document per entry) in
+ * MongoDB, the same model as SQLite's. On a replica set a batch commits in one
+ * transaction; on a standalone server each key's compare-and-set on its head decides
+ * and its rows and projection follow it (a crash between them leaves the projection
+ * to the job's retry: see the README's MongoDB notes).
+ */
+export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjectionWriter, inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>, transactional: boolean) {
+  const heads = db.collection<HeadDoc>('ledgers');
+  const rows = db.collection<RowDoc>('ledger_rows');
+  const meta = db.collection<{ _id: string; value: number }>('meta');
+  const rowId = (key: string, id: string): string => `${key}\u0000${id}`;
+
+  const commitOne = async (c: LedgerCommit, session: Session): Promise<boolean> => {
+    const { key: _key, version, ...head } = c.head;
+    const current = await heads.findOne({ _id: c.key }, { session });
+    if ((current?.version ?? 0) !== c.expectedVersion) return false;
+    const filter = c.expectedVersion === 0 ? { _id: c.key, version: { $exists: false } } : { _id: c.key, version: c.expectedVersion };
+    try {
+      const moved = await heads.updateOne(filter, { $set: { version, head } }, { upsert: c.expectedVersion === 0, session });
+      if (moved.matchedCount === 0 && moved.upsertedCount === 0) return false;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+    if (c.rows.length) {
+      await rows.bulkWrite(
+        c.rows.map((row) => ({ replaceOne: { filter: { _id: rowId(c.key, row.entry.id) }, replacement: { _id: rowId(c.key, row.entry.id), key: c.key, id: row.entry.id, row }, upsert: true } })),
+        { session },
+      );
+    }
+    if (c.compactBefore) {
+      const last = await rows.find({ key: c.key, id: { $lt: c.compactBefore } }, { session }).sort({ id: -1 }).limit(1).next();
+      if (last) await heads.updateOne({ _id: c.key }, { $set: { 'head.base': last.row.after } }, { session });
+      await rows.deleteMany({ key: c.key, id: { $lt: c.compactBefore } }, { session });
+    }
+    for (const [id, record] of c.conversions) await write.conversion(id, record, session);
+    for (const entry of c.entries) await write.entry(entry, session);
+    for (const update of c.logUpdates) await write.logUpdate(update, session);
+    return true;
+  };
+
+  return {
+    async ensureIndexes(): Promise<void> {
+      await rows.createIndex({ key: 1, id: 1 });
+    },
+    settingsVersion: async (): Promise<number> => (await meta.findOne({ _id: 'settings_version' }))?.value ?? 0,
+    bumpSettings: async (): Promise<void> => {
+      await meta.updateOne({ _id: 'settings_version' }, { $inc: { value: 1 } }, { upsert: true });
+    },
+    heads: async (keys: readonly string[]): Promise<Map<string, LedgerHead>> => {
+      const docs = await heads.find({ _id: { $in: [...keys] } }).toArray();
+      const found = new Map(docs.filter((d) => d.head).map((d) => [d._id, { key: d._id, version: d.version, ...(d.head as StoredHead) }]));
+      return new Map(keys.map((key) => [key, found.get(key) ?? emptyHead(key)]));
+    },
+    suffix: async (key: string, fromId: string): Promise<LedgerSuffix> => {
+      const previous = await rows.find({ key, id: { $lt: fromId } }).sort({ id: -1 }).limit(1).next();
+      const after = await rows.find({ key, id: { $gte: fromId } }).sort({ id: 1 }).toArray();
+      return { predecessor: previous?.row ?? null, rows: after.map((d) => d.row) };
+    },
+    commit: async (commits: LedgerCommit[], rejected: PostbackLogEntry[], expectedSettings: number | null): Promise<CommitResult> => {
+      const run = async (session: Session): Promise<CommitResult> => {
+        if (expectedSettings !== null && ((await meta.findOne({ _id: 'settings_version' }, { session }))?.value ?? 0) !== expectedSettings) return { conflicts: [], settingsChanged: true };
+        const conflicts: string[] = [];
+        for (const c of commits) if (!(await commitOne(c, session))) conflicts.push(c.key);
+        for (const entry of rejected) await write.rejected(entry, session);
+        return { conflicts, settingsChanged: false };
+      };
+      return transactional ? inTransaction(run) : run(undefined);
+    },
+  };
+}
+
