@@ -6,6 +6,7 @@ import type { ClickJob } from '../../shared/queue/jobs.js';
 import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import type { Store } from '../../shared/store/store.js';
+import { createBatcher } from './batcher.js';
 
 export interface ClickWorkerDeps {
   connection: Redis;
@@ -19,17 +20,20 @@ export interface ClickWorkerDeps {
   autorun?: boolean;
 }
 
-/** Stores queued clicks; storing one twice changes nothing. */
+/** Stores queued clicks, the clicks of concurrent jobs in one transaction; storing one twice changes nothing. */
 export function createClickWorker({ connection, prefix, concurrency, jobLockMs, autorun, store, logger, metrics }: ClickWorkerDeps): Worker<ClickJob> {
   const log = logger.child({ component: 'click-worker' });
+  const batcher = createBatcher<ClickJob, void>(async (jobs) => {
+    await store.insertClicks(jobs.map(({ requestId: _requestId, ...click }) => ({ ...click, cost_micros: 0 })));
+    return jobs.map(() => undefined);
+  }, concurrency);
   return new Worker<ClickJob>(
     QueueNames.CLICKS,
     async (job) => {
       const timer = metrics.jobDuration.startTimer({ queue: QueueNames.CLICKS });
-      const { requestId, ...click } = job.data;
-      await store.insertClick({ ...click, cost_micros: 0 });
+      await batcher.submit(job.data);
       timer();
-      log.debug('click stored', { clickid: click.clickid, requestId });
+      if (log.isDebugEnabled()) log.debug('click stored', { clickid: job.data.clickid, requestId: job.data.requestId });
     },
     { connection, prefix, concurrency, ...workerOptions(jobLockMs, autorun) },
   );

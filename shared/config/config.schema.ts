@@ -79,7 +79,12 @@ export const configSchema = Joi.object({
     .min(0)
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
-  WORKER_CONCURRENCY: Joi.number().integer().min(1).max(1000).default(16).description('jobs a worker process runs at once'),
+  WORKER_CONCURRENCY: Joi.number()
+    .integer()
+    .min(1)
+    .max(1000)
+    .default(64)
+    .description('jobs a worker process holds at once; the postbacks and clicks among them are stored in one transaction'),
   JOB_LOCK_MS: Joi.number()
     .integer()
     .min(1000)

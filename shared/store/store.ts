@@ -198,6 +198,8 @@ export interface Store {
 
   /** Idempotent: storing the same clickid again changes nothing. */
   insertClick(click: Click): Promise<void>;
+  /** `insertClick` for many, in one transaction where the store has them. */
+  insertClicks(clicks: readonly Click[]): Promise<void>;
   getClick(clickid: string): Promise<Click | null>;
 
   getPostback(id: string): Promise<PostbackLogEntry | null>;

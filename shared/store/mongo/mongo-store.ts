@@ -95,6 +95,14 @@ export async function createMongoStore(url: string): Promise<Store> {
   await deliveries.createIndex({ conversion_id: 1 });
   const deliveryDoc = (d: Delivery) => ({ conversion_id: d.conversion_id, channel_id: d.channel_id, state: d.state, created_at: d.created_at, doc: d });
 
+  const insertClicks = (batch: readonly Click[]): Promise<void> =>
+    inTransaction(async (session) => {
+      for (const click of batch) {
+        const { clickid, ...rest } = click;
+        const result = await clicks.updateOne({ _id: clickid }, { $setOnInsert: rest }, { upsert: true, session });
+        if (rollups && result.upsertedCount === 1) await rollups.click(click, session);
+      }
+    });
   const writeProjection = (projection: Projection): Promise<void> => inTransaction((session) => project(projection, session));
   const aggregateFrom = (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
@@ -120,13 +128,8 @@ export async function createMongoStore(url: string): Promise<Store> {
     conversionTypes: settingsRepo(models, 'conversion_type', ledgers.bumpSettings),
     fxRates: settingsRepo(models, 'fx_rates', ledgers.bumpSettings),
 
-    insertClick: async (click: Click) => {
-      const { clickid, ...rest } = click;
-      await inTransaction(async (session) => {
-        const result = await clicks.updateOne({ _id: clickid }, { $setOnInsert: rest }, { upsert: true, session });
-        if (rollups && result.upsertedCount === 1) await rollups.click(click, session);
-      });
-    },
+    insertClick: (click: Click) => insertClicks([click]),
+    insertClicks,
     getClick: async (clickid) => {
       const doc = await clicks.findOne({ _id: clickid });
       return doc ? fromDoc<Click>(doc, 'clickid') : null;

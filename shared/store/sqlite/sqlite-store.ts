@@ -92,35 +92,35 @@ export function createSqliteStore(path: string): Store {
   });
   const ledgers = createSqliteLedgers(db, writer);
 
-  // postback_ids of conversions, from the log: every applied postback names its conversion.
-  const appliedTo = (ids: readonly string[]): Map<string, string[]> => {
-    const out = new Map<string, string[]>(ids.map((id) => [id, []]));
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = db
-        .prepare<string[], { id: string; conversion_id: string }>(
-          `SELECT id, conversion_id FROM postbacks WHERE conversion_id IN (${chunk.map(() => '?').join(',')}) AND outcome IN ('recorded', 'updated', 'incremented') ORDER BY id`,
-        )
-        .all(...chunk);
-      for (const row of rows) out.get(row.conversion_id)?.push(row.id);
-    }
-    return out;
-  };
-  const withPostbackIds = (rows: ConversionRow[]): Conversion[] => {
-    const ids = appliedTo(rows.map((r) => r.id));
-    return rows.map((row) => rowToConversion(row, ids.get(row.id) ?? []));
-  };
+  // `… IN (?, ?, …)` reads, prepared once per SQL and list length.
+  const listStatements = new Map<string, BetterSqlite3.Statement<string[]>>();
   const inList = <R>(sql: (marks: string) => string, values: readonly string[]): R[] => {
     const out: R[] = [];
     for (let i = 0; i < values.length; i += 500) {
       const chunk = values.slice(i, i + 500);
-      out.push(...(db.prepare<string[], R>(sql(chunk.map(() => '?').join(','))).all(...chunk)));
+      const text = sql(chunk.map(() => '?').join(','));
+      let statement = listStatements.get(text);
+      if (!statement) {
+        statement = db.prepare<string[]>(text);
+        if (listStatements.size < 200) listStatements.set(text, statement);
+      }
+      out.push(...(statement.all(...chunk) as R[]));
     }
     return out;
   };
+  // postback_ids of conversions, from the log: every applied postback names its conversion.
+  const withPostbackIds = (rows: ConversionRow[]): Conversion[] => {
+    const ids = new Map<string, string[]>(rows.map((r) => [r.id, []]));
+    const applied = inList<{ id: string; conversion_id: string }>(
+      (marks) => `SELECT id, conversion_id FROM postbacks WHERE conversion_id IN (${marks}) AND outcome IN ('recorded', 'updated', 'incremented') ORDER BY id`,
+      rows.map((r) => r.id),
+    );
+    for (const row of applied) ids.get(row.conversion_id)?.push(row.id);
+    return rows.map((row) => rowToConversion(row, ids.get(row.id) ?? []));
+  };
 
-  const storeClick = db.transaction((row: ClickRow) => {
-    if (insertClick.run(row).changes > 0) rollups.click(row);
+  const storeClicks = db.transaction((rows: ClickRow[]) => {
+    for (const row of rows) if (insertClick.run(row).changes > 0) rollups.click(row);
   });
 
   const logRejected = db.transaction((entry: PostbackLogEntry): PostbackLogEntry => {
@@ -171,7 +171,10 @@ export function createSqliteStore(path: string): Store {
     fxRates: createSqliteSettingsRepo(db, 'fx_rates'),
 
     insertClick: async (click) => {
-      storeClick.immediate(clickToRow(click));
+      storeClicks.immediate([clickToRow(click)]);
+    },
+    insertClicks: async (clicks) => {
+      storeClicks.immediate(clicks.map(clickToRow));
     },
     getClick: async (clickid) => {
       const row = getClick.get(clickid);
