@@ -13,8 +13,8 @@ const db = new BetterSqlite3(process.env.SQLITE_PATH as string);
 db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
-db.exec('CREATE TABLE IF NOT EXISTS conversions (id TEXT PRIMARY KEY, clickid TEXT NOT NULL, payout TEXT, received_at INTEGER NOT NULL)');
-const insert = db.prepare('INSERT OR IGNORE INTO conversions (id, clickid, payout, received_at) VALUES (?, ?, ?, ?)');
+db.exec('CREATE TABLE IF NOT EXISTS conversions (id TEXT PRIMARY KEY, clickid TEXT NOT NULL, payout TEXT, received_at INTEGER NOT NULL, processed_at INTEGER NOT NULL)');
+const insert = db.prepare('INSERT OR IGNORE INTO conversions (id, clickid, payout, received_at, processed_at) VALUES (?, ?, ?, ?, ?)');
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 const worker = new Worker<{ clickid: string; sum: string; receivedAt: number }>(
@@ -24,7 +24,7 @@ const worker = new Worker<{ clickid: string; sum: string; receivedAt: number }>(
     const token = randomUUID();
     await connection.set(lock, token, 'PX', 30_000, 'NX');
     try {
-      insert.run(job.id, job.data.clickid, job.data.sum, job.data.receivedAt);
+      insert.run(job.id, job.data.clickid, job.data.sum, job.data.receivedAt, Date.now());
     } finally {
       await connection.eval(RELEASE, 1, lock, token);
     }
