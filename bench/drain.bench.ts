@@ -86,7 +86,9 @@ async function convtrack(env: BenchEnv, name: string, build: (store: Store) => P
   const prefix = `{${name}}`;
   const queue = new Queue('postbacks', { connection: env.redis, prefix });
   const jobs = await build(store);
+  const before = usedMemory(await env.redis.info('memory'));
   await addAll(queue, jobs);
+  memoryPer100k.set(name, ((usedMemory(await env.redis.info('memory')) - before) / jobs.length) * 100_000);
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
   const result = await drain(
     env,
@@ -99,6 +101,9 @@ async function convtrack(env: BenchEnv, name: string, build: (store: Store) => P
   await queue.close();
   return { drain: result, store };
 }
+
+const usedMemory = (info: string): number => Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+const memoryPer100k = new Map<string, number>();
 
 const fmt = (d: Drain): string => `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s`;
 
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
     console.log(`hot key, applies/s by quarter of its history: ${rates.map((r) => r.toFixed(0)).join(' → ')} (flat when the cost per apply does not grow)`);
     const conversion = (await hot.store.listConversions({}, { limit: 2, cursor: null })).items;
     console.log(`hot key result: ${conversion.length} conversion, payout ${(conversion[0]?.payout_micros ?? 0) / 1e6} (expected ${HOT * 1.5})`);
+    console.log(`Redis memory per 100k queued postbacks (as the receiver queues them): ${((memoryPer100k.get('distinct') ?? 0) / 1e6).toFixed(0)} MB`);
     await hot.store.close();
   } finally {
     await env.close();
