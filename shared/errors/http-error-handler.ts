@@ -44,5 +44,24 @@ function toAppError(err: unknown): AppError {
     if (!bodyMessage) return new AppError(code, (err as Error).message, { httpStatus: status });
     return new AppError(code, bodyMessage, { httpStatus: status, details: [{ field: 'body', message: bodyMessage }] });
   }
+  const outage = dependencyOutage(err);
+  if (outage) return outage;
   return new AppError(ErrorCodes.INTERNAL, 'internal error', { cause: err });
+}
+
+const REDIS_DOWN = /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i;
+
+/**
+ * Redis or the store away (restarting, failing over, locked by a long write) is not a
+ * bug: the caller gets a 503 with Retry-After, and the log still has the cause.
+ */
+function dependencyOutage(err: unknown): AppError | null {
+  const { name = '', code = '', message = '' } = (err ?? {}) as { name?: string; code?: string; message?: string };
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /^Mongo(Network|ServerSelection|NotConnected)/.test(name)) {
+    return new AppError(ErrorCodes.STORE_UNAVAILABLE, 'the store is busy or unreachable; retry later', { httpStatus: 503, retryable: true, cause: err });
+  }
+  if (name === 'MaxRetriesPerRequestError' || REDIS_DOWN.test(message)) {
+    return new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue is unreachable; retry later', { httpStatus: 503, retryable: true, cause: err });
+  }
+  return null;
 }

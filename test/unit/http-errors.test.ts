@@ -23,3 +23,25 @@ describe('HTTP errors', () => {
     expect(line.err.stack).to.contain('http-errors.test.ts');
   });
 });
+
+describe('HTTP errors when a dependency is away', () => {
+  for (const [what, err, code] of [
+    ['the store is locked', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }), 'STORE.UNAVAILABLE'],
+    ['Redis is gone', new Error('Connection is closed.'), 'QUEUE.UNAVAILABLE'],
+    ['Redis refuses', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }), 'QUEUE.UNAVAILABLE'],
+  ] as const) {
+    it(`when ${what}, then the caller gets 503 with Retry-After, not a 500, and the log keeps the cause`, async () => {
+      const log = memoryLog();
+      const app = express();
+      app.use(requestId());
+      app.get('/x', () => {
+        throw err;
+      });
+      app.use(createHttpErrorHandler(createLogger({ level: 'info', service: 't', stream: log.stream })));
+      const res = await request(app).get('/x').expect(503);
+      expect(res.headers['retry-after']).to.equal('5');
+      expect(res.body.error.code).to.equal(code);
+      expect(JSON.stringify(log.lines())).to.contain(err.message);
+    });
+  }
+});

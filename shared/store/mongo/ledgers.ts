@@ -1,5 +1,6 @@
 import type mongoose from 'mongoose';
 import type { ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
+import { EMPTY_FOLD, step, type LedgerEntry } from '../../domain/duplicate-policy.js';
 import { emptyHead, type LedgerHead, type LedgerRow } from '../../domain/ledger.js';
 import type { CommitResult, LedgerCommit, LedgerSuffix, LogUpdate } from '../store.js';
 
@@ -59,8 +60,22 @@ export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjection
   };
 
   return {
-    async ensureIndexes(): Promise<void> {
+    /** Indexes, and the ledgers of stores from before heads (each key's whole ledger in one document) turned into heads and rows. */
+    async prepare(): Promise<void> {
       await rows.createIndex({ key: 1, id: 1 });
+      const old = heads.find({ head: { $exists: false }, entries: { $exists: true } } as never);
+      for await (const doc of old) {
+        const entries = [...((doc as unknown as { entries: LedgerEntry[] }).entries ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
+        let state = EMPTY_FOLD;
+        for (const entry of entries) {
+          const next = step(state, entry);
+          const row: LedgerRow = { entry, outcome: next.outcome, after: next.state };
+          await rows.replaceOne({ _id: rowId(doc._id, entry.id) }, { key: doc._id, id: entry.id, row }, { upsert: true });
+          state = next.state;
+        }
+        const head: StoredHead = { lastId: entries[entries.length - 1]?.id ?? null, state, compactedTo: null, base: EMPTY_FOLD };
+        await heads.updateOne({ _id: doc._id }, { $set: { head }, $unset: { entries: '' } } as never);
+      }
     },
     settingsVersion: async (): Promise<number> => (await meta.findOne({ _id: 'settings_version' }))?.value ?? 0,
     bumpSettings: async (): Promise<void> => {

@@ -78,7 +78,7 @@ export async function createMongoStore(url: string): Promise<Store> {
     await writer.entry(entry, session);
   }
   const ledgers = createMongoLedgers(connection.db as mongoose.mongo.Db, writer, inTransaction, rollups !== null);
-  await ledgers.ensureIndexes();
+  await ledgers.prepare();
   // postback_ids of conversions, from the log: every applied postback names its conversion.
   const withPostbackIds = async (docs: Doc[]): Promise<Conversion[]> => {
     const applied = await postbacks
