@@ -1,52 +1,14 @@
-import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { DUPLICATE_MODES, type DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
-import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick } from '../helpers/builders.js';
 import { expectExactlyOnce, type SentPostback } from '../helpers/mode-invariants.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
-import { seedCampaign, type Seeded } from '../helpers/seed.js';
-import { tempDir } from '../helpers/temp.js';
-import { keepKilling, workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
-
-/** Real worker processes (two, concurrency 8) on one SQLite file, fed by the receiver. */
-function fixture() {
-  const state = {} as { dir: ReturnType<typeof tempDir>; store: Store; receiver: ReceiverHarness; workers: WorkerProcesses; seeded: Seeded };
-
-  before(async function () {
-    this.timeout(60_000);
-    state.dir = tempDir();
-    const sqlitePath = join(state.dir.path, 'store.db');
-    state.store = createSqliteStore(sqlitePath);
-    state.seeded = await seedCampaign(state.store);
-    // One conversion type per mode, named after it.
-    for (const mode of DUPLICATE_MODES) {
-      await state.store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
-    }
-    state.receiver = await startReceiver(testRedisUrl(), state.store);
-    state.workers = workerProcesses(2, {
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: state.receiver.prefix,
-      SQLITE_PATH: sqlitePath,
-      DATA_DIR: state.dir.path,
-      WORKER_CONCURRENCY: '8',
-      JOB_LOCK_MS: '1500',
-    });
-    await Promise.all([state.workers.start(0), state.workers.start(1)]);
-  });
-  after(async function () {
-    this.timeout(30_000);
-    await state.workers.stopAll();
-    await state.receiver.close();
-    await state.store.close();
-    state.dir.remove();
-  });
-  return state;
-}
+import type { ReceiverHarness } from '../helpers/receiver-harness.js';
+import type { Seeded } from '../helpers/seed.js';
+import { crashFixture } from '../helpers/crash-fixture.js';
+import { keepKilling } from '../helpers/worker-processes.js';
 
 async function storeClicks(store: Store, seeded: Seeded, count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -80,7 +42,7 @@ async function waitUntilLogged(store: Store, sent: SentPostback[], timeoutMs: nu
 
 describe('exactly once: 50 postbacks for one click and type at once, two worker processes', function () {
   this.timeout(60_000);
-  const state = fixture();
+  const state = crashFixture();
 
   it('when 50 postbacks per mode arrive at the same moment, then every mode ends as if they were applied one after another', async () => {
     const [clickid] = await storeClicks(state.store, state.seeded, 1);
@@ -103,7 +65,7 @@ describe('exactly once: 50 postbacks for one click and type at once, two worker 
 
 describe('exactly once: workers SIGKILLed mid-burst and restarted', function () {
   this.timeout(180_000);
-  const state = fixture();
+  const state = crashFixture();
 
   it('when 2,000 postbacks across all modes meet at least five worker crashes, then every acknowledged one is applied exactly once', async () => {
     const clicks = await storeClicks(state.store, state.seeded, 30);

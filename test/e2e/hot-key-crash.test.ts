@@ -1,52 +1,21 @@
-import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { foldLedger, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
 import { dimensionsOf } from '../../shared/domain/entities.js';
-import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
-import type { Store } from '../../shared/store/store.js';
 import { buildClick } from '../helpers/builders.js';
 import { allConversions } from '../helpers/mode-invariants.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign } from '../helpers/seed.js';
-import { tempDir } from '../helpers/temp.js';
-import { keepKilling, workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
+import { crashFixture } from '../helpers/crash-fixture.js';
+import { keepKilling } from '../helpers/worker-processes.js';
 
 const POSTBACKS = 5000;
 
 describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and restarted', function () {
   this.timeout(240_000);
-  let dir: ReturnType<typeof tempDir>;
-  let store: Store;
-  let receiver: ReceiverHarness;
-  let workers: WorkerProcesses;
-
-  before(async function () {
-    this.timeout(60_000);
-    dir = tempDir();
-    const sqlitePath = join(dir.path, 'store.db');
-    store = createSqliteStore(sqlitePath);
-    receiver = await startReceiver(testRedisUrl(), store);
-    workers = workerProcesses(2, {
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: receiver.prefix,
-      SQLITE_PATH: sqlitePath,
-      DATA_DIR: dir.path,
-      WORKER_CONCURRENCY: '8',
-      JOB_LOCK_MS: '1500',
-    });
-    await Promise.all([workers.start(0), workers.start(1)]);
-  });
-  after(async function () {
-    this.timeout(30_000);
-    await workers.stopAll();
-    await receiver.close();
-    await store.close();
-    dir.remove();
-  });
+  const state = crashFixture();
 
   it('when 5,000 edit postbacks for one click meet worker crashes, then the conversion and every outcome equal the pure fold of what was acknowledged', async () => {
+    const { store, receiver, workers } = state;
     const seeded = await seedCampaign(store, { source: { duplicate_mode: 'edit' } });
     const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
     await store.insertClick(click);
