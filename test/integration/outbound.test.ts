@@ -108,7 +108,11 @@ describe('outbound postbacks to traffic channels', () => {
     const id = await postback(`clickid=${await newClick()}&sum=3`);
     const [delivery] = await settledDeliveries(id);
     expect(delivery).to.deep.include({ state: 'delivered', attempts: 4, http_status: 200, error: null });
-    const after = await attempts();
+    // The worker counts an attempt just after it records it: wait for the count, not a fixed time.
+    let after = await attempts();
+    for (const until = Date.now() + 5000; (after.delivered ?? 0) === (before.delivered ?? 0) && Date.now() < until; after = await attempts()) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect([(after.retrying ?? 0) - (before.retrying ?? 0), (after.delivered ?? 0) - (before.delivered ?? 0)], 'retrying and delivered attempts counted').to.deep.equal([3, 1]);
     // Run its job again, as a dashboard retry or a stalled job after a crash would.
     await enqueue(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix), `${delivery.id}-again`, { deliveryId: delivery.id });
