@@ -33,12 +33,9 @@ export function runService(service: string, start: (config: Config, logger: Logg
     process.exit(1);
   });
   start(config, logger).catch((err: unknown) => {
-    if (err instanceof StartupError) {
-      process.stderr.write(`convtrack ${service}: ${err.message}\n`);
-      logger.error('refused to start', { reason: err.message });
-    } else {
-      logger.error('could not start', { err: errorFields(err) });
-    }
+    // A reason not to start is one line for the operator, not a log record as well.
+    if (err instanceof StartupError) process.stderr.write(`convtrack ${service}: ${err.message}\n`);
+    else logger.error('could not start', { err: errorFields(err) });
     process.exit(1);
   });
 }

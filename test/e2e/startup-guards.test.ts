@@ -73,8 +73,8 @@ describe('start-up guards: a Redis that forgets, a port already taken', () => {
     const redis = await redisWith([]);
     const run = await runService('receiver', envFor(redis, { NODE_ENV: 'production' }));
     expect(run.code).to.equal(1);
-    const lines = run.stderr.trim().split('\n');
-    expect(lines, run.stderr).to.have.length(1);
+    const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
+    expect(lines, run.stdout + run.stderr).to.have.length(1);
     expect(lines[0]).to.match(/^convtrack receiver: Redis at redis:\/\/127\.0\.0\.1:\d+ can lose acknowledged postbacks: AOF is off.*set appendonly yes.*Refusing to start in production\.$/);
     expect(run.stdout).not.to.contain('receiver listening');
   });
