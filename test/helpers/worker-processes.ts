@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './free-port.js';
 
 export interface WorkerProcesses {
   /** Starts worker `i` (again) and resolves once it answers /readyz. */
@@ -15,18 +14,24 @@ export function workerProcesses(count: number, env: Record<string, string>): Wor
   const children: Array<ChildProcess | null> = Array.from({ length: count }, () => null);
   let output = '';
   const start = async (i: number): Promise<void> => {
-    const port = await freePort();
+    // Port 0: the worker picks a free port and says which, so two starting at once never collide.
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env, WORKER_PORT: String(port) },
+      env: { ...process.env, LOG_LEVEL: 'info', ...env, WORKER_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    let mine = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      mine += d.toString();
+    });
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     children[i] = child;
     const until = Date.now() + 30_000;
     for (;;) {
+      const started = /"message":"worker started"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"worker started"/.exec(mine);
+      const port = started ? Number(started[1] ?? started[2]) : null;
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+        if (port && (await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
       } catch {
         // not up yet
       }
