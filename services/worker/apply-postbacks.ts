@@ -82,7 +82,8 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     const plans = new Map<string, Awaited<ReturnType<typeof planKey>>>();
     for (const [key, items] of byKey) plans.set(key, await planKey(store, heads.get(key) as LedgerHead, items, now));
     const commits: LedgerCommit[] = [...plans.values()].map((p) => p.commit);
-    const outcome = await store.commitLedgers(commits, rejected, settings.version);
+    // A batch of only settled or waiting postbacks has nothing to commit.
+    const outcome = commits.length || rejected.length ? await store.commitLedgers(commits, rejected, settings.version) : { conflicts: [], settingsChanged: false };
     if (outcome.settingsChanged) continue;
 
     const conflicts = new Set(outcome.conflicts);
