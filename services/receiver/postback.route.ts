@@ -103,7 +103,9 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
       res.status(refusal.status).json({ ...errorBody(error), id });
       return;
     }
-    res.json({ ok: true, id });
+    // The hot path's answer, written directly: res.json's generic work is measurable at thousands a second.
+    const body = `{"ok":true,"id":"${id}"}`;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   }
 
   router.head('/postback', (_req, res) => {

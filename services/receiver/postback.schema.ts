@@ -6,6 +6,7 @@ import { STATUSES, type Status } from '../../shared/domain/statuses.js';
 import { hashToken } from '../../shared/domain/token.js';
 import type { FieldProblem } from '../../shared/errors/app-error.js';
 import { joiProblems } from '../../shared/errors/joi-problems.js';
+import { parseCurrencyCode } from '../../shared/domain/fx.js';
 import { currencyField } from '../../shared/validation/fields.js';
 import { bareMap } from '../../shared/validation/safe-object.js';
 import type { PostbackParams } from '../../shared/domain/entities.js';
@@ -36,6 +37,27 @@ export const postbackSchema = Joi.object({
   .unknown(true)
   .prefs({ abortEarly: false, convert: false });
 
+const STATUS_SET: ReadonlySet<string> = new Set(STATUSES);
+const within = (value: string | undefined, max: number): boolean => value === undefined || value.length <= max;
+
+/**
+ * A quick pass for the postback every network sends: true only when the schema above
+ * would accept it too (each check is the schema's own rule, or stricter). On the hot
+ * path it spares joi's generic machinery, a tenth of the receiver's time; anything it
+ * is unsure of goes to the schema, which also words the errors.
+ */
+function plainlyValid(given: Record<string, string>): boolean {
+  if (given.clickid === undefined || !CLICKID_PATTERN.test(given.clickid)) return false;
+  if (given.sum !== undefined && given.payout !== undefined) return false;
+  const money = given.sum ?? given.payout;
+  if (money !== undefined && !MONEY_PATTERN.test(money)) return false;
+  if (given.status !== undefined && !STATUS_SET.has(given.status)) return false;
+  if ([given.rdtk_event_id, given.event_id, given.txid].filter((v) => v !== undefined).length > 1) return false;
+  if (!within(given.rdtk_event_id ?? given.event_id ?? given.txid, 256) || !within(given.type, 64) || !within(given.token, 256)) return false;
+  if (given.currency !== undefined && parseCurrencyCode(given.currency) === null) return false;
+  return SUB_KEYS.every((key) => within(given[key], 500));
+}
+
 export type ParsedPostback = { params: PostbackParams; problems: null } | { params: null; problems: FieldProblem[] };
 
 /**
@@ -50,8 +72,10 @@ export function parsePostback(raw: RawParams): ParsedPostback {
   }
   const given = bareMap<string>();
   for (const [key, value] of Object.entries(raw)) if (value !== '') given[key] = value as string;
-  const { error } = postbackSchema.validate(given);
-  if (error) return { params: null, problems: joiProblems(error) };
+  if (!plainlyValid(given)) {
+    const { error } = postbackSchema.validate(given);
+    if (error) return { params: null, problems: joiProblems(error) };
+  }
   const subs: Subs = {};
   for (const key of SUB_KEYS) if (given[key] !== undefined) subs[key] = given[key];
   return {

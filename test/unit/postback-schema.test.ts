@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parsePostback } from '../../services/receiver/postback.schema.js';
+import { parsePostback, postbackSchema } from '../../services/receiver/postback.schema.js';
 import { createRedactor } from '../../services/receiver/redact.js';
 import { hashToken } from '../../shared/domain/token.js';
 
@@ -82,5 +82,35 @@ describe('redaction of what a postback leaves behind', () => {
     for (const body of ['{"token":"a-secret-1","sum":', 'token=a-secret-1&sum=5', '<postback><token>a-secret-1</token></postback>', "{'Token': 'a-secret-1'}", 'x known-source-token-1 y']) {
       expect(redactor.text(body), body).not.to.match(/a-secret|known-source-token/);
     }
+  });
+});
+
+describe('the quick pass for well-formed postbacks', () => {
+  it('when any mix of good and bad values is checked, then it accepts exactly what the schema accepts', () => {
+    const values: Record<string, Array<string | undefined>> = {
+      clickid: ['abc-1', 'a b', 'x'.repeat(128), 'x'.repeat(129), undefined],
+      sum: ['1.5', '-1', '1.1234567', '1e5', undefined],
+      payout: ['2', undefined],
+      status: ['approved', 'Approved', undefined],
+      type: ['Sale', 'x'.repeat(65), undefined],
+      txid: ['T1', 'x'.repeat(257), undefined],
+      event_id: ['E1', undefined],
+      currency: ['eur', 'uſd', 'EURO', undefined],
+      sub3: ['s', 'x'.repeat(501), undefined],
+    };
+    const keys = Object.keys(values);
+    let accepted = 0;
+    for (let n = 0; n < 3000; n++) {
+      const raw: Record<string, string> = {};
+      for (const [i, key] of keys.entries()) {
+        const options = values[key] as Array<string | undefined>;
+        const value = options[(n * (i + 7) + Math.floor(n / (i + 1))) % options.length];
+        if (value !== undefined) raw[key] = value;
+      }
+      const schemaSays = postbackSchema.validate(raw).error === undefined;
+      expect(parsePostback(raw).problems === null, JSON.stringify(raw)).to.equal(schemaSays);
+      if (schemaSays) accepted++;
+    }
+    expect(accepted, 'both kinds of input were tried').to.be.within(10, 2990);
   });
 });
