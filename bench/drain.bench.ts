@@ -13,6 +13,7 @@
  * The queue is filled first, then the worker starts: the clock runs from its "started"
  * line to the last job completed. It prints figures and asserts nothing.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { DUPLICATE_MODES } from '../shared/domain/duplicate-modes.js';
@@ -32,6 +33,18 @@ interface Drain {
   count: number;
   seconds: number;
   perSecond: number;
+  /** The worker process's CPU time (user + system) per postback, in microseconds. */
+  cpuUs: number | null;
+}
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; null elsewhere). */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 async function addAll(queue: Queue, jobs: Array<{ id: string; data: object }>): Promise<void> {
@@ -46,13 +59,15 @@ async function drain(env: BenchEnv, queue: Queue, count: number, args: string[],
   const child = env.spawn(args, childEnv, (line) => lines.push(line));
   await lineMatching(lines, ready);
   const started = performance.now();
+  const cpuBefore = cpuMs(child.pid);
   await until(async () => (await queue.getCompletedCount()) >= count, 30 * 60_000, 20);
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuMs(child.pid);
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-  return { count, seconds, perSecond: count / seconds };
+  return { count, seconds, perSecond: count / seconds, cpuUs: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / count };
 }
 
 function postbackJob(clickid: string, type: string, i: number): PostbackJob {
@@ -105,7 +120,8 @@ async function convtrack(env: BenchEnv, name: string, build: (store: Store) => P
 const usedMemory = (info: string): number => Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
 const memoryPer100k = new Map<string, number>();
 
-const fmt = (d: Drain): string => `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s`;
+const fmt = (d: Drain): string =>
+  `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s${d.cpuUs === null ? '' : `, ${d.cpuUs.toFixed(0).padStart(4)} µs CPU each`}`;
 
 async function main(): Promise<void> {
   const env = await benchEnv();
