@@ -79,8 +79,14 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
  * head and a row per entry, folded once. Runs at open, in one transaction.
  */
 function migrateWholeLedgers(db: Database): void {
+  // Once per store: afterwards every ledger has a head, and the scan would only cost time at each start.
+  if (db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'ledger_heads'").get()) return;
+  const done = db.prepare("INSERT INTO meta (key, value) VALUES ('ledger_heads', '1') ON CONFLICT (key) DO NOTHING");
   const old = db.prepare<[], { key: string; version: number; entries: string }>("SELECT key, version, entries FROM ledgers WHERE head IS NULL AND entries != '[]'").all();
-  if (old.length === 0) return;
+  if (old.length === 0) {
+    done.run();
+    return;
+  }
   const putRow = db.prepare('INSERT OR REPLACE INTO ledger_rows (key, id, row) VALUES (?, ?, ?)');
   const putHead = db.prepare("UPDATE ledgers SET head = ?, entries = '[]' WHERE key = ?");
   db.transaction(() => {
@@ -95,5 +101,6 @@ function migrateWholeLedgers(db: Database): void {
       const head: StoredHead = { lastId: entries[entries.length - 1]?.id ?? null, state, compactedTo: null, base: EMPTY_FOLD };
       putHead.run(JSON.stringify(head), ledger.key);
     }
+    done.run();
   }).immediate();
 }
