@@ -24,6 +24,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const STEADY_S = Number(process.env.BENCH_STEADY ?? 10);
 const BURST_S = Number(process.env.BENCH_BURST ?? 10);
 const CLICKS = RATE * STEADY_S + 8000 * BURST_S;
+/** Worker processes for convtrack (BENCH_WORKERS, default 1). */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 
 interface Pipeline {
   port: number;
@@ -98,7 +100,7 @@ async function convtrack(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: ()
   const env2 = { REDIS_URL: env.redisUrl, QUEUE_PREFIX: '{e2e}', SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, LOG_LEVEL: 'info', NODE_ENV: 'development' };
   const lines: string[] = [];
   env.spawn(['services/receiver/main.ts'], { ...env2, RECEIVER_PORT: '0' }, (l) => lines.push(l));
-  env.spawn(['services/worker/main.ts'], { ...env2, WORKER_PORT: '0' }, (l) => lines.push(l));
+  for (let w = 0; w < WORKERS; w++) env.spawn(['services/worker/main.ts'], { ...env2, WORKER_PORT: '0' }, (l) => lines.push(l));
   const listening = await lineMatching(lines, (l) => l.includes('"receiver listening"'));
   await lineMatching(lines, (l) => l.includes('"worker started"'));
   const reader = new BetterSqlite3(sqlitePath, { readonly: true });

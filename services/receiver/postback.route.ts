@@ -1,34 +1,25 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RawParams } from '../../shared/domain/entities.js';
-import { newId } from '../../shared/domain/ids.js';
-import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
+import type { ServerResponse } from 'node:http';
+import type { FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors/error-codes.js';
-import { errorBody } from '../../shared/errors/http-error-handler.js';
-import { summarize } from '../../shared/errors/joi-problems.js';
-import type { Logger } from '../../shared/logging/logger.js';
-import type { PostbackJob } from '../../shared/queue/jobs.js';
 import { bareMap, boundedJson, isPlainObject, jsonShapeProblem } from '../../shared/validation/safe-object.js';
-import { queueUnavailable, type Enqueue } from './enqueue.js';
+import type { AcceptPostback, Refusal } from './accept-postback.js';
 import { parsePostback, type ParsedPostback } from './postback.schema.js';
-import { createRedactor } from './redact.js';
-import type { TokenDirectory } from './token-directory.js';
 
 export interface PostbackRouteDeps {
-  enqueuePostback: Enqueue<PostbackJob>;
-  tokens: TokenDirectory;
-  logger: Logger;
+  acceptPostback: AcceptPostback;
+}
+
+/** A JSON answer written directly: res.json's generic work is measurable at thousands a second. */
+export function sendJson(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /** The body types a postback may come in (SPEC §10); anything else with a body is a 415. */
 export const POSTBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
 const BODY_LIMIT = '32kb';
 
-/** Why a postback is refused before its parameters are checked: HTTP status, code and problems. */
-interface Refusal {
-  status: number;
-  code: ErrorCode;
-  problems: FieldProblem[];
-}
 
 /**
  * `GET|POST /postback` (SPEC §3, §10). Every postback, well-formed or not, is queued
@@ -38,9 +29,8 @@ interface Refusal {
  * not get an approved conversion from the query string alone. `HEAD` answers 200
  * and queues nothing.
  */
-export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRouteDeps): Router {
+export function postbackRoute({ acceptPostback }: PostbackRouteDeps): Router {
   const router = Router();
-  const redactor = createRedactor(() => tokens.secrets());
   // body-parser skips a body an earlier parser took, so the raw reader only sees the rest.
   const bodyParsers: RequestHandler[] = [
     express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 }),
@@ -74,38 +64,8 @@ export function postbackRoute({ enqueuePostback, tokens, logger }: PostbackRoute
   };
 
   async function accept(req: Request, res: Response, raw: RawParams, parsed: ParsedPostback | Refusal): Promise<void> {
-    const params = 'params' in parsed ? parsed.params : null;
-    const refusal: Refusal | null = 'params' in parsed ? (parsed.problems ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: parsed.problems } : null) : parsed;
-    const tokenHash = params?.token_hash;
-    if (tokenHash && !(await tokens.knows(tokenHash))) {
-      logger.warn('postback with an unknown token refused', { requestId: req.id, ip: req.ip });
-      throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
-    }
-    const id = newId();
-    const job: PostbackJob = {
-      receivedAt: Date.now(),
-      requestId: req.id,
-      method: req.method,
-      ip: req.ip ?? null,
-      raw: redactor.params(raw),
-      params,
-      invalid: refusal?.problems ?? null,
-    };
-    try {
-      await enqueuePostback(id, job);
-    } catch (err) {
-      logger.warn('postback not queued', { requestId: req.id, err: err instanceof Error ? err.message : String(err) });
-      throw queueUnavailable(err);
-    }
-    if (refusal) {
-      const error = new AppError(refusal.code, summarize(refusal.problems), { httpStatus: refusal.status, details: refusal.problems });
-      logger.info('postback malformed', { requestId: req.id, postbackId: id, status: refusal.status, problems: refusal.problems.map((p) => p.field) });
-      res.status(refusal.status).json({ ...errorBody(error), id });
-      return;
-    }
-    // The hot path's answer, written directly: res.json's generic work is measurable at thousands a second.
-    const body = `{"ok":true,"id":"${id}"}`;
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+    const answer = await acceptPostback({ requestId: req.id, method: req.method, ip: req.ip ?? null }, raw, parsed);
+    sendJson(res, answer.status, answer.body);
   }
 
   router.head('/postback', (_req, res) => {
@@ -157,7 +117,7 @@ function readFailure(err: { type?: string; status?: number; message?: string }):
  * parameters like any other); a key given twice (query and body, or repeated) keeps
  * every value, and a nested value is a problem.
  */
-function collect(source: Record<string, unknown>, into?: { raw: RawParams; problems: FieldProblem[] }): { raw: RawParams; problems: FieldProblem[] } {
+export function collect(source: Record<string, unknown>, into?: { raw: RawParams; problems: FieldProblem[] }): { raw: RawParams; problems: FieldProblem[] } {
   const raw = bareMap<string | string[]>();
   const problems: FieldProblem[] = into ? [...into.problems] : [];
   if (into) for (const [key, value] of Object.entries(into.raw)) raw[key] = value;

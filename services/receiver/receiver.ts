@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { TrustProxy } from '../../shared/config/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
@@ -6,7 +6,8 @@ import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
 import type { Store } from '../../shared/store/store.js';
-import { createReceiverApp } from './app.js';
+import { createReceiverHandler } from './app.js';
+import { createPostbackAcceptor } from './accept-postback.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
 
@@ -21,7 +22,8 @@ export interface ReceiverOptions {
 }
 
 export interface Receiver {
-  app: Express;
+  /** The HTTP handler: the lean postback path in front of the Express app. */
+  app: RequestListener;
   postbacks: TypedQueue<'postbacks'>;
   clicks: TypedQueue<'clicks'>;
   /** Closes what the receiver opened (queues, token refresh), not the connections it was given. */
@@ -35,11 +37,10 @@ export async function createReceiver({ redis, queuePrefix, store, trustProxy, lo
   const tokens = await createTokenDirectory(store, logger, tokenRefreshMs);
   const metrics = createMetrics('receiver');
   watchQueues(metrics, [postbacks, clicks]);
-  const app = createReceiverApp({
-    enqueuePostback: (id, data) => enqueue(postbacks, id, data),
+  const app = createReceiverHandler({
+    acceptPostback: createPostbackAcceptor({ enqueuePostback: (id, data) => enqueue(postbacks, id, data), tokens, logger }),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
-    tokens,
     trustProxy,
     metrics,
     readiness: [

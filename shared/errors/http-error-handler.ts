@@ -9,18 +9,22 @@ export function errorBody(error: AppError): { error: { code: string; message: st
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/** What an error answers, logged: a 5xx with its message, code and stack (never to the caller), a 4xx as refused. */
+export function errorResponse(err: unknown, logger: Logger, request: { requestId: string; method: string; path: string }): { status: number; headers: Record<string, string>; body: string } {
+  const error = toAppError(err);
+  const meta = { ...request, code: error.code };
+  if (error.httpStatus >= 500) logger.error('request failed', { ...meta, status: error.httpStatus, err: errorFields(err) });
+  else logger.info('request refused', meta);
+  return { status: error.httpStatus, headers: error.retryable ? { 'Retry-After': '5' } : {}, body: JSON.stringify(errorBody(error)) };
+}
+
 /** The last middleware of every app. Unknown errors become a 500 without internals. */
 export function createHttpErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const error = toAppError(err);
-    const meta = { requestId: req.id, method: req.method, path: req.path, code: error.code };
-    // A 5xx is a bug or an outage: its message, code and stack go to the log, never to the caller.
-    if (error.httpStatus >= 500) logger.error('request failed', { ...meta, status: error.httpStatus, err: errorFields(err) });
-    else logger.info('request refused', meta);
+    const answer = errorResponse(err, logger, { requestId: req.id, method: req.method, path: req.path });
     // A failure in the middle of a streamed answer (CSV) can only cut it short.
     if (res.headersSent) return void res.destroy();
-    if (error.retryable) res.set('Retry-After', '5');
-    res.status(error.httpStatus).json(errorBody(error));
+    res.status(answer.status).set(answer.headers).type('application/json').send(answer.body);
   };
 }
 

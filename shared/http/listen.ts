@@ -1,10 +1,14 @@
-import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
-/** Starts listening and resolves once the port is bound. */
-export function listen(app: Express, port: number): Promise<Server> {
+/** Starts listening and resolves once the port is bound (rejects when it cannot be, e.g. EADDRINUSE). */
+export function listen(handler: RequestListener, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, (err?: Error) => (err ? reject(err) : resolve(server)));
+    const server = createServer(handler);
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

@@ -63,6 +63,19 @@ describe('receiver', () => {
       expect(job?.data.raw).to.deep.equal({ clickid: 'abc', body: '{"sum": 1,' });
     });
 
+    it('when a GET takes the lean path or Express (another spelling), then the answer, the request id and the job are alike', async () => {
+      const lean = await request(receiver.app).get('/postback?clickid=same-1&sum=2').set('x-request-id', 'req-lean-1').expect(200);
+      const viaExpress = await request(receiver.app).get('/postback/?clickid=same-1&sum=2').set('x-request-id', 'req-express-1').expect(200);
+      expect(lean.headers['x-request-id']).to.equal('req-lean-1');
+      expect(viaExpress.headers['x-request-id']).to.equal('req-express-1');
+      expect(Object.keys(lean.body)).to.deep.equal(Object.keys(viaExpress.body));
+      expect(lean.headers['content-type']).to.equal(viaExpress.headers['content-type']);
+      const [a, b] = await Promise.all([receiver.postbacks.getJob(lean.body.id), receiver.postbacks.getJob(viaExpress.body.id)]);
+      expect({ ...a?.data, receivedAt: 0, requestId: '' }).to.deep.equal({ ...b?.data, receivedAt: 0, requestId: '' });
+      const bad = [await request(receiver.app).get('/postback?clickid=x&status=done'), await request(receiver.app).get('/postback/?clickid=x&status=done')];
+      expect(bad.map((r) => [r.status, r.body.error.code, r.body.error.details])).to.deep.equal([0, 1].map(() => [400, 'POSTBACK.INVALID_PARAMS', bad[0]?.body.error.details]));
+    });
+
     it('when a key is repeated or a JSON value is nested, then it is a 400 naming it', async () => {
       const repeated = await request(receiver.app).get('/postback?clickid=a&clickid=b').expect(400);
       expect(repeated.body.error.details[0].field).to.equal('clickid');
