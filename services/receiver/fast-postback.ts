@@ -1,14 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'node:querystring';
 import proxyaddr from 'proxy-addr';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import { errorResponse } from '../../shared/errors/http-error-handler.js';
 import { requestIdFrom } from '../../shared/http/request-id.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import type { AcceptPostback } from './accept-postback.js';
-import { collect, sendJson } from './postback.route.js';
-import { parsePostback } from './postback.schema.js';
+import { checked, collect, sendJson } from './postback.route.js';
 
 export interface FastPostbackDeps {
   acceptPostback: AcceptPostback;
@@ -42,8 +40,7 @@ export function createFastPostback({ acceptPostback, metrics, logger, trust }: F
     });
     // Express's 'simple' query parser is querystring.parse: the same map either way.
     const query = collect(parse(mark === -1 ? '' : url.slice(mark + 1)) as Record<string, unknown>);
-    const parsed = query.problems.length ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: query.problems } : parsePostback(query.raw);
-    acceptPostback({ requestId, method: 'GET', ip: proxyaddr(req, trust) }, query.raw, parsed).then(
+    acceptPostback({ requestId, method: 'GET', ip: proxyaddr(req, trust) }, query.raw, checked(query)).then(
       (answer) => sendJson(res, answer.status, answer.body),
       (err: unknown) => {
         const answer = errorResponse(err, logger, { requestId, method: 'GET', path: '/postback' });

@@ -1,6 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RawParams } from '../../shared/domain/entities.js';
-import type { ServerResponse } from 'node:http';
 import type { FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors/error-codes.js';
 import { bareMap, boundedJson, isPlainObject, jsonShapeProblem } from '../../shared/validation/safe-object.js';
@@ -19,7 +19,6 @@ export function sendJson(res: ServerResponse, status: number, body: string): voi
 /** The body types a postback may come in (SPEC §10); anything else with a body is a 415. */
 export const POSTBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
 const BODY_LIMIT = '32kb';
-
 
 /**
  * `GET|POST /postback` (SPEC §3, §10). Every postback, well-formed or not, is queued
@@ -51,7 +50,7 @@ export function postbackRoute({ acceptPostback }: PostbackRouteDeps): Router {
       if (shape) return accept(req, res, { ...query.raw, body: boundedJson(body) }, { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: [shape] });
     }
     const all = isPlainObject(body) ? collect(body, query) : query;
-    await accept(req, res, all.raw, all.problems.length ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: all.problems } : parsePostback(all.raw));
+    await accept(req, res, all.raw, checked(all));
   }
 
   /** A body that could not be read (bad JSON, too large, an unknown charset) is refused too, and kept as far as it came. */
@@ -117,6 +116,11 @@ function readFailure(err: { type?: string; status?: number; message?: string }):
  * parameters like any other); a key given twice (query and body, or repeated) keeps
  * every value, and a nested value is a problem.
  */
+/** Collected parameters checked: their shape problems, else the schema's verdict. */
+export function checked({ raw, problems }: { raw: RawParams; problems: FieldProblem[] }): ParsedPostback | Refusal {
+  return problems.length ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems } : parsePostback(raw);
+}
+
 export function collect(source: Record<string, unknown>, into?: { raw: RawParams; problems: FieldProblem[] }): { raw: RawParams; problems: FieldProblem[] } {
   const raw = bareMap<string | string[]>();
   const problems: FieldProblem[] = into ? [...into.problems] : [];

@@ -87,10 +87,11 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     if (outcome.settingsChanged) continue;
 
     const conflicts = new Set(outcome.conflicts);
+    const byId = new Map(pending.map((p) => [p.id, p]));
     for (const [key, plan] of plans) {
       if (conflicts.has(key)) continue;
       for (const [id, entry] of plan.entries) {
-        const input = pending.find((p) => p.id === id) as PostbackInput;
+        const input = byId.get(id) as PostbackInput;
         const conversion = entry.conversion_id ? (plan.commit.conversions.get(entry.conversion_id) ?? null) : null;
         decided.set(id, settled(input, entry, true, conversion));
       }

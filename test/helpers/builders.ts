@@ -2,7 +2,7 @@ import { dimensionsOf, type Click, type Conversion, type PostbackLogEntry } from
 import { newId } from '../../shared/domain/ids.js';
 import { deliveryEvent, type Delivery } from '../../shared/domain/outbound.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
-import type { Store } from '../../shared/store/store.js';
+import type { Projection, Store } from '../../shared/store/store.js';
 
 /** Test data builders: sensible defaults, override what the test is about. */
 export function buildClick(overrides: Partial<Click> = {}): Click {
@@ -80,6 +80,14 @@ export function buildPostbackJob(params: Partial<NonNullable<PostbackJob['params
     ...overrides,
   };
 }
+
+/** A projection writing one conversion and its postback's log entry. */
+export const projectionFor = (conversion: Conversion): Projection => ({
+  conversions: [conversion],
+  removedConversionIds: [],
+  logUpdates: [],
+  entry: buildLogEntry({ id: conversion.id, clickid: conversion.clickid, conversion_id: conversion.id }),
+});
 
 /** Writes a conversion and its log entry straight through the store port. */
 export async function putConversion(store: Store, conversion: Conversion, log: Partial<PostbackLogEntry> = {}): Promise<void> {
