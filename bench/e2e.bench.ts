@@ -18,6 +18,7 @@ import { DUPLICATE_MODES } from '../shared/domain/duplicate-modes.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import { buildClick } from '../test/helpers/builders.js';
 import { seedCampaign } from '../test/helpers/seed.js';
+import { pacedLoad } from './support/paced-load.js';
 import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-env.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
@@ -26,6 +27,8 @@ const BURST_S = Number(process.env.BENCH_BURST ?? 10);
 const CLICKS = RATE * STEADY_S + 8000 * BURST_S;
 /** Worker processes for convtrack (BENCH_WORKERS, default 1). */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+/** A folder: convtrack's receiver and workers run with --cpu-prof there (BENCH_PROFILE). */
+const PROFILE = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 
 interface Pipeline {
   port: number;
@@ -58,14 +61,16 @@ async function phase(env: BenchEnv, pipeline: Pipeline, paths: () => string, opt
     });
   }, 250);
   const started = Date.now();
-  const result = await autocannon({
-    url: `http://127.0.0.1:${pipeline.port}`,
-    connections: options.connections,
-    duration: options.seconds,
-    ...(options.rate ? { overallRate: options.rate } : {}),
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
-  });
-  const acked = result['2xx'];
+  // A steady rate is paced evenly (see pacedLoad); a burst is autocannon as fast as answered.
+  const load = options.rate
+    ? await pacedLoad({ port: pipeline.port, rate: options.rate, seconds: options.seconds, connections: options.connections, path: paths }).then((r) => ({ acked: r.ok, errors: r.failed }))
+    : await autocannon({
+        url: `http://127.0.0.1:${pipeline.port}`,
+        connections: options.connections,
+        duration: options.seconds,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
+      }).then((r) => ({ acked: r['2xx'], errors: r.errors + r.non2xx }));
+  const { acked } = load;
   await until(async () => pipeline.stored(started).length >= acked, 300_000, 100);
   clearInterval(sampler);
   const rows = pipeline.stored(started);
@@ -73,7 +78,7 @@ async function phase(env: BenchEnv, pipeline: Pipeline, paths: () => string, opt
   const lastStored = Math.max(...rows.map((r) => r.stored));
   return {
     acked,
-    errors: result.errors + result.non2xx,
+    errors: load.errors,
     ackedPerS: acked / options.seconds,
     storedPerS: rows.length / ((lastStored - started) / 1000),
     p50: quantile(latencies, 0.5),
@@ -99,8 +104,8 @@ async function convtrack(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: ()
   await store.close();
   const env2 = { REDIS_URL: env.redisUrl, QUEUE_PREFIX: '{e2e}', SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, LOG_LEVEL: 'info', NODE_ENV: 'development' };
   const lines: string[] = [];
-  env.spawn(['services/receiver/main.ts'], { ...env2, RECEIVER_PORT: '0' }, (l) => lines.push(l));
-  for (let w = 0; w < WORKERS; w++) env.spawn(['services/worker/main.ts'], { ...env2, WORKER_PORT: '0' }, (l) => lines.push(l));
+  env.spawn([...PROFILE, 'services/receiver/main.ts'], { ...env2, RECEIVER_PORT: '0' }, (l) => lines.push(l));
+  for (let w = 0; w < WORKERS; w++) env.spawn([...PROFILE, 'services/worker/main.ts'], { ...env2, WORKER_PORT: '0' }, (l) => lines.push(l));
   const listening = await lineMatching(lines, (l) => l.includes('"receiver listening"'));
   await lineMatching(lines, (l) => l.includes('"worker started"'));
   const reader = new BetterSqlite3(sqlitePath, { readonly: true });
@@ -131,6 +136,28 @@ async function naive(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: () => 
   };
 }
 
+/**
+ * Where receipt→stored went, from the completed jobs BullMQ keeps (p50/p99 in ms):
+ * receipt → job in Redis, in Redis → taken by a worker, taken → finished.
+ */
+async function stages(queue: Queue): Promise<string> {
+  const jobs = await queue.getJobs(['completed'], 0, 5000);
+  const spans = { queued: [] as number[], waited: [] as number[], processed: [] as number[] };
+  for (const job of jobs) {
+    const data = job.data as { receivedAt?: number; postbacks?: Array<{ receivedAt: number }> };
+    const received = data.receivedAt ?? data.postbacks?.[0]?.receivedAt;
+    if (received === undefined || job.processedOn === undefined || job.finishedOn === undefined) continue;
+    spans.queued.push(job.timestamp - received);
+    spans.waited.push(job.processedOn - job.timestamp);
+    spans.processed.push(job.finishedOn - job.processedOn);
+  }
+  const fmt = (xs: number[]): string => {
+    const sorted = xs.sort((a, b) => a - b);
+    return `p50 ${quantile(sorted, 0.5)} p99 ${quantile(sorted, 0.99)}`;
+  };
+  return `  ${jobs.length} jobs: receipt→in Redis ${fmt(spans.queued)}, in Redis→taken ${fmt(spans.waited)}, taken→done ${fmt(spans.processed)}`;
+}
+
 const line = (name: string, p: Phase): string =>
   `${name.padEnd(24)} acked ${p.ackedPerS.toFixed(0).padStart(5)}/s  stored ${p.storedPerS.toFixed(0).padStart(5)}/s  receipt→stored p50 ${String(p.p50).padStart(5)} ms  p99 ${String(p.p99).padStart(6)} ms  errors ${p.errors}  backlog ≤ ${p.peakBacklog}  Redis +${p.peakMemoryMb.toFixed(0)} MB`;
 
@@ -145,6 +172,7 @@ async function main(): Promise<void> {
       const { pipeline, paths } = await make(env);
       const steady = await phase(env, pipeline, paths, { rate: RATE, seconds: STEADY_S, connections: 50 });
       console.log(line(`${name}, steady`, steady));
+      if (name === 'convtrack') console.log(await stages(pipeline.queue));
       const burst = await phase(env, pipeline, paths, { seconds: BURST_S, connections: 100 });
       console.log(line(`${name}, burst`, burst));
       await pipeline.queue.close();

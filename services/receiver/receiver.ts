@@ -8,8 +8,12 @@ import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues
 import type { Store } from '../../shared/store/store.js';
 import { createReceiverHandler } from './app.js';
 import { createPostbackAcceptor } from './accept-postback.js';
+import { coalescePostbacks, type CoalesceOptions } from './coalesce.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
+
+/** Up to 4 writes under way at once, a burst's postbacks gathered 100 to a job while they are (bench:ingest). */
+const COALESCE: CoalesceOptions = { maxBatch: 100, maxInFlight: 4 };
 
 export interface ReceiverOptions {
   redis: Redis;
@@ -38,7 +42,15 @@ export async function createReceiver({ redis, queuePrefix, store, trustProxy, lo
   const metrics = createMetrics('receiver');
   watchQueues(metrics, [postbacks, clicks]);
   const app = createReceiverHandler({
-    acceptPostback: createPostbackAcceptor({ enqueuePostback: (id, data) => enqueue(postbacks, id, data), tokens, logger }),
+    acceptPostback: createPostbackAcceptor({
+      enqueuePostback: coalescePostbacks(
+        (id, data) => enqueue(postbacks, id, data),
+        (id, data) => enqueue(postbacks, id, data),
+        COALESCE,
+      ),
+      tokens,
+      logger,
+    }),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
     campaigns: createCampaignDirectory(store),
     trustProxy,

@@ -51,6 +51,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   // A delivery's lock outlives its request's deadline.
   const deliveryLock = createRedisLock(connection, prefix, { ttlMs: config.outbound.timeoutMs * 2 + 10_000, waitMs: 1_000 });
   const outboundQueue = createQueue(QueueNames.OUTBOUND, connection, prefix);
+  const postbacksQueue = createQueue(QueueNames.POSTBACKS, connection, prefix);
   const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
 
   const clicks = createClickWorker(common);
@@ -58,6 +59,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     ...common,
     rules: config.rules,
     settings: createSettingsCache(store, fileRates),
+    requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
     schedule: (result) =>
       scheduleDelivery(
         { store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) },
@@ -88,7 +90,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     },
     close: async () => {
       await Promise.all(all.map((w) => w.close()));
-      await outboundQueue.close();
+      await Promise.all([outboundQueue.close(), postbacksQueue.close()]);
     },
   };
 }

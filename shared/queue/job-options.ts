@@ -7,12 +7,13 @@ const DAY_S = 24 * 3600;
  * exponentially: 12 attempts from 1 s add up to over an hour. Failed jobs are kept
  * by age, not count, so an operator can retry them from the dashboard. Completed jobs
  * are only a view for the dashboard (the store's logs are the record), so at most the
- * last 10,000 per queue are kept: a day of them at thousands a second would fill Redis.
+ * last 1,000 per queue are kept: a day of them at thousands a second would fill Redis,
+ * and a postbacks job may hold a batch of up to 100 postbacks.
  */
 export const defaultJobOptions: JobsOptions = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: DAY_S, count: 10_000 },
+  removeOnComplete: { age: DAY_S, count: 1_000 },
   removeOnFail: { age: 14 * DAY_S },
 };
 

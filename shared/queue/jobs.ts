@@ -33,6 +33,29 @@ export interface PostbackJob {
   invalid: FieldProblem[] | null;
   /** Set on a replay from the API: the id of the logged postback to run again. */
   replayOf?: string;
+  /** How many times it already waited for its click before this job (a postback that left a batch to wait). */
+  waits?: number;
+}
+
+/** One postback of a batch job: its id and what the receiver queued. */
+export interface QueuedPostback extends PostbackJob {
+  id: string;
+}
+
+/**
+ * Postbacks that reached the receiver together, queued as one job: one Redis write and
+ * one worker round trip for all of them. Each request was answered only once this job
+ * was in Redis; the worker applies each postback on its own id, as for a single job.
+ */
+export interface PostbackBatchJob {
+  postbacks: QueuedPostback[];
+}
+
+/** A postbacks-queue job: one postback (its job id is the postback id) or a batch. */
+export type PostbacksQueueJob = PostbackJob | PostbackBatchJob;
+
+export function isPostbackBatch(data: PostbacksQueueJob): data is PostbackBatchJob {
+  return 'postbacks' in data;
 }
 
 /** A cost update or undo, as the report service queues it; the job id is its id. */
@@ -50,7 +73,7 @@ export interface OutboundJob {
 /** Job payloads by queue name; BullMQ jobs are typed through it. */
 export interface JobPayloads {
   [QueueNames.CLICKS]: ClickJob;
-  [QueueNames.POSTBACKS]: PostbackJob;
+  [QueueNames.POSTBACKS]: PostbacksQueueJob;
   [QueueNames.COSTS]: CostJob;
   [QueueNames.OUTBOUND]: OutboundJob;
 }

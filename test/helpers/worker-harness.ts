@@ -6,6 +6,7 @@ import type { FxRates } from '../../shared/domain/fx.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
 import { createRedis } from '../../shared/queue/redis.js';
+import { isPostbackBatch, type PostbacksQueueJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
 
@@ -15,7 +16,7 @@ export interface WorkerHarness {
   workers: Workers;
   logLines: ReturnType<typeof memoryLog>['lines'];
   metrics: Metrics;
-  /** Resolves with the job once the postback worker completed `jobId`. */
+  /** Resolves with the job once the postback worker completed `jobId`, or the batch job holding postback `jobId`. */
   completed(jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
@@ -43,8 +44,14 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
   const done = new Map<string, Job>();
   const waiters = new Map<string, (job: Job) => void>();
   postbackWorker.on('completed', (job) => {
-    done.set(job.id as string, job);
-    waiters.get(job.id as string)?.(job);
+    // A batch job completes every postback in it that did not leave it to wait for its click.
+    const data = job.data as PostbacksQueueJob;
+    const waiting = new Set((job.returnvalue as { waiting?: string[] } | undefined)?.waiting ?? []);
+    const ids = isPostbackBatch(data) ? data.postbacks.map((p) => p.id).filter((id) => !waiting.has(id)) : [job.id as string];
+    for (const id of ids) {
+      done.set(id, job);
+      waiters.get(id)?.(job);
+    }
   });
   return {
     postbackWorker,

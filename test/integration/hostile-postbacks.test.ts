@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { queuedPostback } from '../helpers/queued-postback.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick } from '../helpers/builders.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
@@ -68,12 +69,12 @@ describe('hostile postbacks: refused cleanly, kept for the log, never a conversi
       expect(res.status, JSON.stringify(res.body)).to.equal(c.status);
       expect(res.body.error.code).to.equal(c.code);
       expect(res.body.error.details.map((d: { field: string }) => d.field)).to.include(c.field);
-      const job = await pipeline.receiver.postbacks.getJob(res.body.id);
-      expect(job?.data.params).to.equal(null);
+      const job = await queuedPostback(pipeline.receiver.postbacks, res.body.id);
+      expect(job.params).to.equal(null);
       await pipeline.workers.completed(res.body.id);
       const logged = (await api(`/postbacks/${res.body.id}`).expect(200)).body;
       expect(logged).to.include({ outcome: 'rejected', reason: 'invalid_params' });
-      expect(JSON.stringify(job?.data)).not.to.contain(TOKEN);
+      expect(JSON.stringify(job)).not.to.contain(TOKEN);
       expect(JSON.stringify(logged)).not.to.contain(TOKEN);
     });
   }
@@ -84,9 +85,9 @@ describe('hostile postbacks: refused cleanly, kept for the log, never a conversi
 
   it('when parameters are named like object members, then they are kept as unknown parameters and the postback counts', async () => {
     const res = await request(pipeline.receiver.app).get(`/postback?clickid=${CLICK}&toString=1&constructor=2&valueOf=3&hasOwnProperty=4&__proto__=5&token=${TOKEN}`).expect(200);
-    const job = await pipeline.receiver.postbacks.getJob(res.body.id);
-    expect(job?.data.raw).to.deep.include({ toString: '1', constructor: '2', valueOf: '3', hasOwnProperty: '4' });
-    expect(Object.hasOwn(job?.data.raw ?? {}, '__proto__')).to.equal(true);
+    const job = await queuedPostback(pipeline.receiver.postbacks, res.body.id);
+    expect(job.raw).to.deep.include({ toString: '1', constructor: '2', valueOf: '3', hasOwnProperty: '4' });
+    expect(Object.hasOwn(job.raw, '__proto__')).to.equal(true);
     const entry = await pipeline.workers.completed(res.body.id);
     expect(entry.returnvalue).to.deep.include({ outcome: 'recorded' });
   });

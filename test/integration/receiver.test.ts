@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
+import { queuedPostback } from '../helpers/queued-postback.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
@@ -31,18 +32,18 @@ describe('receiver', () => {
       await new Promise((r) => setTimeout(r, 300)); // past the token directory's refresh spacing
       const res = await request(receiver.app).get('/postback?clickid=abc&sum=1.5&status=pending&type=Upsell&token=secret-1-of-a-source').expect(200);
       expect(res.body).to.have.keys('ok', 'id');
-      const job = await receiver.postbacks.getJob(res.body.id);
-      expect(job?.data.params).to.include({ clickid: 'abc', payout: '1.5', status: 'pending', type: 'Upsell' });
-      expect(JSON.stringify(job?.data)).not.to.contain('secret-1');
-      expect(job?.data.params?.token_hash).to.match(/^[0-9a-f]{64}$/);
-      expect(job?.data.requestId).to.equal(res.headers['x-request-id']);
+      const job = await queuedPostback(receiver.postbacks, res.body.id);
+      expect(job.params).to.include({ clickid: 'abc', payout: '1.5', status: 'pending', type: 'Upsell' });
+      expect(JSON.stringify(job)).not.to.contain('secret-1');
+      expect(job.params?.token_hash).to.match(/^[0-9a-f]{64}$/);
+      expect(job.requestId).to.equal(res.headers['x-request-id']);
     });
 
     it('when a postback is POSTed as a form or as JSON, then both are queued alike', async () => {
       const form = await request(receiver.app).post('/postback').type('form').send('clickid=f1&payout=2').expect(200);
       const json = await request(receiver.app).post('/postback').send({ clickid: 'j1', sum: 2.25, status: 'approved' }).expect(200);
-      expect((await receiver.postbacks.getJob(form.body.id))?.data.params).to.include({ clickid: 'f1', payout: '2' });
-      expect((await receiver.postbacks.getJob(json.body.id))?.data.params).to.include({ clickid: 'j1', payout: '2.25' });
+      expect((await queuedPostback(receiver.postbacks, form.body.id)).params).to.include({ clickid: 'f1', payout: '2' });
+      expect((await queuedPostback(receiver.postbacks, json.body.id)).params).to.include({ clickid: 'j1', payout: '2.25' });
     });
 
     it('when a postback is malformed, then it gets a 400 naming the parameter and is still queued to be logged', async () => {
@@ -51,16 +52,16 @@ describe('receiver', () => {
       expect(res.body.error.details).to.deep.equal([
         { field: 'status', message: 'status must be one of [approved, pending, declined, other]', allowed: ['approved', 'pending', 'declined', 'other'] },
       ]);
-      const job = await receiver.postbacks.getJob(res.body.id);
-      expect(job?.data.params).to.equal(null);
-      expect(job?.data.raw).to.deep.equal({ clickid: 'abc', status: 'done' });
+      const job = await queuedPostback(receiver.postbacks, res.body.id);
+      expect(job.params).to.equal(null);
+      expect(job.raw).to.deep.equal({ clickid: 'abc', status: 'done' });
     });
 
     it('when a POSTed body is not valid JSON, then it is a 400 naming the body, and the raw text is queued to be logged', async () => {
       const res = await request(receiver.app).post('/postback?clickid=abc').set('content-type', 'application/json').send('{"sum": 1,').expect(400);
       expect(res.body.error.details[0].field).to.equal('body');
-      const job = await receiver.postbacks.getJob(res.body.id);
-      expect(job?.data.raw).to.deep.equal({ clickid: 'abc', body: '{"sum": 1,' });
+      const job = await queuedPostback(receiver.postbacks, res.body.id);
+      expect(job.raw).to.deep.equal({ clickid: 'abc', body: '{"sum": 1,' });
     });
 
     it('when a GET takes the lean path or Express (another spelling), then the answer, the request id and the job are alike', async () => {
@@ -70,8 +71,8 @@ describe('receiver', () => {
       expect(viaExpress.headers['x-request-id']).to.equal('req-express-1');
       expect(Object.keys(lean.body)).to.deep.equal(Object.keys(viaExpress.body));
       expect(lean.headers['content-type']).to.equal(viaExpress.headers['content-type']);
-      const [a, b] = await Promise.all([receiver.postbacks.getJob(lean.body.id), receiver.postbacks.getJob(viaExpress.body.id)]);
-      expect({ ...a?.data, receivedAt: 0, requestId: '' }).to.deep.equal({ ...b?.data, receivedAt: 0, requestId: '' });
+      const [a, b] = await Promise.all([queuedPostback(receiver.postbacks, lean.body.id), queuedPostback(receiver.postbacks, viaExpress.body.id)]);
+      expect({ ...a, receivedAt: 0, requestId: '' }).to.deep.equal({ ...b, receivedAt: 0, requestId: '' });
       const bad = [await request(receiver.app).get('/postback?clickid=x&status=done'), await request(receiver.app).get('/postback/?clickid=x&status=done')];
       expect(bad.map((r) => [r.status, r.body.error.code, r.body.error.details])).to.deep.equal([0, 1].map(() => [400, 'POSTBACK.INVALID_PARAMS', bad[0]?.body.error.details]));
     });
