@@ -7,7 +7,8 @@
  * 2. distinct: BENCH_N postbacks on distinct clicks, over the six duplicate modes (one
  *    conversion type per mode), through the real worker process (services/worker/main.ts,
  *    default settings, LOG_LEVEL info), every rule on, the embedded store.
- * 3. hot key: BENCH_HOT increment_payout postbacks on one click; the drain rate of each
+ * 3. batched: the same, queued BENCH_BATCH to a job, as the receiver queues a burst.
+ * 4. hot key: BENCH_HOT increment_payout postbacks on one click; the drain rate of each
  *    quarter of them shows whether an apply costs more as the key's history grows.
  *
  * The queue is filled first, then the worker starts: the clock runs from its "started"
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { DUPLICATE_MODES } from '../shared/domain/duplicate-modes.js';
 import { newId } from '../shared/domain/ids.js';
-import type { PostbackJob } from '../shared/queue/jobs.js';
+import type { PostbackJob, PostbacksQueueJob } from '../shared/queue/jobs.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../shared/store/store.js';
 import { buildClick } from '../test/helpers/builders.js';
@@ -27,6 +28,8 @@ import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-en
 
 const N = Number(process.env.BENCH_N ?? 20_000);
 const HOT = Number(process.env.BENCH_HOT ?? 2_000);
+/** Postbacks per job in the batched run (BENCH_BATCH): what the receiver makes of a burst (it writes up to 100 a job). */
+const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const PROFILE = process.env.BENCH_PROFILE; // a folder: the worker runs with --cpu-prof there
 
 interface Drain {
@@ -53,14 +56,14 @@ async function addAll(queue: Queue, jobs: Array<{ id: string; data: object }>): 
   }
 }
 
-/** Starts a worker child, waits for its ready line, then for `count` completed jobs. */
-async function drain(env: BenchEnv, queue: Queue, count: number, args: string[], childEnv: Record<string, string>, ready: (line: string) => boolean): Promise<Drain> {
+/** Starts a worker child, waits for its ready line, then for `jobs` completed jobs holding `count` postbacks. */
+async function drain(env: BenchEnv, queue: Queue, jobs: number, count: number, args: string[], childEnv: Record<string, string>, ready: (line: string) => boolean): Promise<Drain> {
   const lines: string[] = [];
   const child = env.spawn(args, childEnv, (line) => lines.push(line));
   await lineMatching(lines, ready);
   const started = performance.now();
   const cpuBefore = cpuMs(child.pid);
-  await until(async () => (await queue.getCompletedCount()) >= count, 30 * 60_000, 20);
+  await until(async () => (await queue.getCompletedCount()) >= jobs, 30 * 60_000, 20);
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = cpuMs(child.pid);
   await new Promise<void>((resolve) => {
@@ -94,21 +97,31 @@ async function seed(store: Store, clicks: number): Promise<string[]> {
   return ids;
 }
 
-/** Runs convtrack's worker over `jobs` on a fresh store and queue prefix. */
-async function convtrack(env: BenchEnv, name: string, build: (store: Store) => Promise<Array<{ id: string; data: PostbackJob }>>): Promise<{ drain: Drain; store: Store }> {
+/**
+ * Runs convtrack's worker over the postbacks `build` makes, on a fresh store and queue
+ * prefix: one job each, or `batch` to a job as the receiver queues a burst.
+ */
+async function convtrack(env: BenchEnv, name: string, build: (store: Store) => Promise<Array<{ id: string; data: PostbackJob }>>, batch = 1): Promise<{ drain: Drain; store: Store }> {
   const sqlitePath = join(env.dir, `${name}.db`);
   const store = createSqliteStore(sqlitePath);
   const prefix = `{${name}}`;
   const queue = new Queue('postbacks', { connection: env.redis, prefix });
-  const jobs = await build(store);
+  const postbacks = await build(store);
+  const jobs: Array<{ id: string; data: PostbacksQueueJob }> = [];
+  for (let i = 0; i < postbacks.length; i += batch) {
+    const group = postbacks.slice(i, i + batch);
+    const [first] = group as [(typeof group)[number]];
+    jobs.push(batch === 1 ? first : { id: `${first.id}-b${group.length}`, data: { postbacks: group.map((p) => ({ ...p.data, id: p.id })) } });
+  }
   const before = usedMemory(await env.redis.info('memory'));
   await addAll(queue, jobs);
-  memoryPer100k.set(name, ((usedMemory(await env.redis.info('memory')) - before) / jobs.length) * 100_000);
+  memoryPer100k.set(name, ((usedMemory(await env.redis.info('memory')) - before) / postbacks.length) * 100_000);
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
   const result = await drain(
     env,
     queue,
     jobs.length,
+    postbacks.length,
     [...profile, 'services/worker/main.ts'],
     { REDIS_URL: env.redisUrl, QUEUE_PREFIX: prefix, SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, WORKER_PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development' },
     (line) => line.includes('"worker started"'),
@@ -132,7 +145,7 @@ async function main(): Promise<void> {
       naiveQueue,
       Array.from({ length: N }, (_, i) => ({ id: newId(), data: { clickid: `c${i}`, sum: '1.5', receivedAt: Date.now() } })),
     );
-    const naive = await drain(env, naiveQueue, N, ['bench/naive-worker.ts'], { REDIS_URL: env.redisUrl, SQLITE_PATH: join(env.dir, 'naive.db') }, (l) => l === 'ready');
+    const naive = await drain(env, naiveQueue, N, N, ['bench/naive-worker.ts'], { REDIS_URL: env.redisUrl, SQLITE_PATH: join(env.dir, 'naive.db') }, (l) => l === 'ready');
     await naiveQueue.close();
     console.log(`naive BullMQ worker (lock + 1 insert)       ${fmt(naive)}   1.00x`);
 
@@ -142,6 +155,18 @@ async function main(): Promise<void> {
     });
     await distinct.store.close();
     console.log(`convtrack, distinct clicks, six modes       ${fmt(distinct.drain)}   ${(distinct.drain.perSecond / naive.perSecond).toFixed(2)}x of naive (target >= 0.60)`);
+
+    const batched = await convtrack(
+      env,
+      'batched',
+      async (store) => {
+        const clicks = await seed(store, N);
+        return clicks.map((clickid, i) => ({ id: newId(), data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i) }));
+      },
+      BATCH,
+    );
+    await batched.store.close();
+    console.log(`convtrack, the same in batch jobs of ${String(BATCH).padEnd(5)}   ${fmt(batched.drain)}   ${(batched.drain.perSecond / naive.perSecond).toFixed(2)}x of naive`);
 
     const hot = await convtrack(env, 'hot', async (store) => {
       const [clickid] = await seed(store, 1);
@@ -158,7 +183,8 @@ async function main(): Promise<void> {
     console.log(`hot key, applies/s by quarter of its history: ${rates.map((r) => r.toFixed(0)).join(' → ')} (flat when the cost per apply does not grow)`);
     const conversion = (await hot.store.listConversions({}, { limit: 2, cursor: null })).items;
     console.log(`hot key result: ${conversion.length} conversion, payout ${(conversion[0]?.payout_micros ?? 0) / 1e6} (expected ${HOT * 1.5})`);
-    console.log(`Redis memory per 100k queued postbacks (as the receiver queues them): ${((memoryPer100k.get('distinct') ?? 0) / 1e6).toFixed(0)} MB`);
+    const mb = (name: string): string => ((memoryPer100k.get(name) ?? 0) / 1e6).toFixed(0);
+    console.log(`Redis memory per 100k queued postbacks: ${mb('distinct')} MB one to a job, ${mb('batched')} MB in batch jobs of ${BATCH}`);
     await hot.store.close();
   } finally {
     await env.close();
