@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     await createSqliteStore(path).close();
     const seeding = performance.now();
     const db = new BetterSqlite3(path);
-    const insert = db.prepare("INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1) VALUES (?, ?, 'cmp', 'off', 'src', 'tc', 0, ?)");
+    const insert = db.prepare(
+      "INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1) VALUES (?, ?, 'cmp', 'off', 'src', 'tc', 0, ?)",
+    );
     db.transaction(() => {
       for (let i = 0; i < CLICKS; i++) insert.run(`c${i}`, START + Math.floor((i / CLICKS) * SPAN), `z${i % 50}`);
     })();
@@ -52,10 +54,15 @@ async function main(): Promise<void> {
     for (const size of [10_000, 100_000, CLICKS]) {
       const started = performance.now();
       const record = await store.applyCost(update(size), Date.now());
-      console.log(`spread over ${String(record.clicks.toLocaleString()).padStart(9)} clicks: ${(performance.now() - started).toFixed(0).padStart(6)} ms`);
+      console.log(
+        `spread over ${record.clicks.toLocaleString().padStart(9)} clicks: ${(performance.now() - started).toFixed(0).padStart(6)} ms`,
+      );
     }
     const started = performance.now();
-    const undo = await store.applyCost({ id: newId(), requested_at: Date.now(), request: { kind: 'undo', campaign_id: 'cmp' } }, Date.now());
+    const undo = await store.applyCost(
+      { id: newId(), requested_at: Date.now(), request: { kind: 'undo', campaign_id: 'cmp' } },
+      Date.now(),
+    );
     console.log(`undo restoring ${undo.clicks.toLocaleString()} clicks: ${(performance.now() - started).toFixed(0).padStart(6)} ms`);
     await store.close();
   } finally {
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -52,12 +52,22 @@ function cpuMs(pid: number | undefined): number | null {
 
 async function addAll(queue: Queue, jobs: Array<{ id: string; data: object }>): Promise<void> {
   for (let i = 0; i < jobs.length; i += 1000) {
-    await queue.addBulk(jobs.slice(i, i + 1000).map((j) => ({ name: queue.name, data: j.data, opts: { jobId: j.id, removeOnComplete: { age: 3600 } } })));
+    await queue.addBulk(
+      jobs.slice(i, i + 1000).map((j) => ({ name: queue.name, data: j.data, opts: { jobId: j.id, removeOnComplete: { age: 3600 } } })),
+    );
   }
 }
 
 /** Starts a worker child, waits for its ready line, then for `jobs` completed jobs holding `count` postbacks. */
-async function drain(env: BenchEnv, queue: Queue, jobs: number, count: number, args: string[], childEnv: Record<string, string>, ready: (line: string) => boolean): Promise<Drain> {
+async function drain(
+  env: BenchEnv,
+  queue: Queue,
+  jobs: number,
+  count: number,
+  args: string[],
+  childEnv: Record<string, string>,
+  ready: (line: string) => boolean,
+): Promise<Drain> {
   const lines: string[] = [];
   const child = env.spawn(args, childEnv, (line) => lines.push(line));
   await lineMatching(lines, ready);
@@ -70,7 +80,12 @@ async function drain(env: BenchEnv, queue: Queue, jobs: number, count: number, a
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-  return { count, seconds, perSecond: count / seconds, cpuUs: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / count };
+  return {
+    count,
+    seconds,
+    perSecond: count / seconds,
+    cpuUs: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / count,
+  };
 }
 
 function postbackJob(clickid: string, type: string, i: number): PostbackJob {
@@ -80,17 +95,33 @@ function postbackJob(clickid: string, type: string, i: number): PostbackJob {
     method: 'GET',
     ip: '198.51.100.7',
     raw: { clickid, type, sum: '1.5', event_id: `E${i}` },
-    params: { clickid, payout: '1.5', status: 'approved', type, event_id: `E${i}`, currency: null, token_hash: null, subs: { sub1: `s${i % 50}` } },
+    params: {
+      clickid,
+      payout: '1.5',
+      status: 'approved',
+      type,
+      event_id: `E${i}`,
+      currency: null,
+      token_hash: null,
+      subs: { sub1: `s${i % 50}` },
+    },
     invalid: null,
   };
 }
 
 async function seed(store: Store, clicks: number): Promise<string[]> {
   const seeded = await seedCampaign(store);
-  for (const mode of DUPLICATE_MODES) await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
+  for (const mode of DUPLICATE_MODES)
+    await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const ids: string[] = [];
   for (let i = 0; i < clicks; i++) {
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, ts: Date.now() - 60_000 });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+      ts: Date.now() - 60_000,
+    });
     await store.insertClick(click);
     ids.push(click.clickid);
   }
@@ -101,7 +132,12 @@ async function seed(store: Store, clicks: number): Promise<string[]> {
  * Runs convtrack's worker over the postbacks `build` makes, on a fresh store and queue
  * prefix: one job each, or `batch` to a job as the receiver queues a burst.
  */
-async function convtrack(env: BenchEnv, name: string, build: (store: Store) => Promise<Array<{ id: string; data: PostbackJob }>>, batch = 1): Promise<{ drain: Drain; store: Store }> {
+async function convtrack(
+  env: BenchEnv,
+  name: string,
+  build: (store: Store) => Promise<Array<{ id: string; data: PostbackJob }>>,
+  batch = 1,
+): Promise<{ drain: Drain; store: Store }> {
   const sqlitePath = join(env.dir, `${name}.db`);
   const store = createSqliteStore(sqlitePath);
   const prefix = `{${name}}`;
@@ -111,7 +147,9 @@ async function convtrack(env: BenchEnv, name: string, build: (store: Store) => P
   for (let i = 0; i < postbacks.length; i += batch) {
     const group = postbacks.slice(i, i + batch);
     const [first] = group as [(typeof group)[number]];
-    jobs.push(batch === 1 ? first : { id: `${first.id}-b${group.length}`, data: { postbacks: group.map((p) => ({ ...p.data, id: p.id })) } });
+    jobs.push(
+      batch === 1 ? first : { id: `${first.id}-b${group.length}`, data: { postbacks: group.map((p) => ({ ...p.data, id: p.id })) } },
+    );
   }
   const before = usedMemory(await env.redis.info('memory'));
   await addAll(queue, jobs);
@@ -123,7 +161,15 @@ async function convtrack(env: BenchEnv, name: string, build: (store: Store) => P
     jobs.length,
     postbacks.length,
     [...profile, 'services/worker/main.ts'],
-    { REDIS_URL: env.redisUrl, QUEUE_PREFIX: prefix, SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, WORKER_PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development' },
+    {
+      REDIS_URL: env.redisUrl,
+      QUEUE_PREFIX: prefix,
+      SQLITE_PATH: sqlitePath,
+      DATA_DIR: env.dir,
+      WORKER_PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+    },
     (line) => line.includes('"worker started"'),
   );
   await queue.close();
@@ -145,44 +191,70 @@ async function main(): Promise<void> {
       naiveQueue,
       Array.from({ length: N }, (_, i) => ({ id: newId(), data: { clickid: `c${i}`, sum: '1.5', receivedAt: Date.now() } })),
     );
-    const naive = await drain(env, naiveQueue, N, N, ['bench/naive-worker.ts'], { REDIS_URL: env.redisUrl, SQLITE_PATH: join(env.dir, 'naive.db') }, (l) => l === 'ready');
+    const naive = await drain(
+      env,
+      naiveQueue,
+      N,
+      N,
+      ['bench/naive-worker.ts'],
+      { REDIS_URL: env.redisUrl, SQLITE_PATH: join(env.dir, 'naive.db') },
+      (l) => l === 'ready',
+    );
     await naiveQueue.close();
     console.log(`naive BullMQ worker (lock + 1 insert)       ${fmt(naive)}   1.00x`);
 
     const distinct = await convtrack(env, 'distinct', async (store) => {
       const clicks = await seed(store, N);
-      return clicks.map((clickid, i) => ({ id: newId(), data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i) }));
+      return clicks.map((clickid, i) => ({
+        id: newId(),
+        data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i),
+      }));
     });
     await distinct.store.close();
-    console.log(`convtrack, distinct clicks, six modes       ${fmt(distinct.drain)}   ${(distinct.drain.perSecond / naive.perSecond).toFixed(2)}x of naive (target >= 0.60)`);
+    console.log(
+      `convtrack, distinct clicks, six modes       ${fmt(distinct.drain)}   ${(distinct.drain.perSecond / naive.perSecond).toFixed(2)}x of naive (target >= 0.60)`,
+    );
 
     const batched = await convtrack(
       env,
       'batched',
       async (store) => {
         const clicks = await seed(store, N);
-        return clicks.map((clickid, i) => ({ id: newId(), data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i) }));
+        return clicks.map((clickid, i) => ({
+          id: newId(),
+          data: postbackJob(clickid, DUPLICATE_MODES[i % DUPLICATE_MODES.length] as string, i),
+        }));
       },
       BATCH,
     );
     await batched.store.close();
-    console.log(`convtrack, the same in batch jobs of ${String(BATCH).padEnd(5)}   ${fmt(batched.drain)}   ${(batched.drain.perSecond / naive.perSecond).toFixed(2)}x of naive`);
+    console.log(
+      `convtrack, the same in batch jobs of ${String(BATCH).padEnd(5)}   ${fmt(batched.drain)}   ${(batched.drain.perSecond / naive.perSecond).toFixed(2)}x of naive`,
+    );
 
     const hot = await convtrack(env, 'hot', async (store) => {
       const [clickid] = await seed(store, 1);
       return Array.from({ length: HOT }, (_, i) => ({ id: newId(), data: postbackJob(clickid as string, 'increment_payout', i) }));
     });
-    console.log(`convtrack, one hot key (increment_payout)   ${fmt(hot.drain)}   ${(hot.drain.perSecond / distinct.drain.perSecond).toFixed(2)}x of distinct (target >= 0.50)`);
-    const applied = (await hot.store.listPostbacks({}, { limit: HOT, cursor: null })).items.map((p) => p.processed_at).sort((a, b) => a - b);
+    console.log(
+      `convtrack, one hot key (increment_payout)   ${fmt(hot.drain)}   ${(hot.drain.perSecond / distinct.drain.perSecond).toFixed(2)}x of distinct (target >= 0.50)`,
+    );
+    const applied = (await hot.store.listPostbacks({}, { limit: HOT, cursor: null })).items
+      .map((p) => p.processed_at)
+      .sort((a, b) => a - b);
     const quarter = Math.floor(applied.length / 4);
     const rates = [0, 1, 2, 3].map((q) => {
       const slice = applied.slice(q * quarter, (q + 1) * quarter);
       const ms = Math.max(1, (slice[slice.length - 1] ?? 0) - (slice[0] ?? 0));
       return ((slice.length - 1) / ms) * 1000;
     });
-    console.log(`hot key, applies/s by quarter of its history: ${rates.map((r) => r.toFixed(0)).join(' → ')} (flat when the cost per apply does not grow)`);
+    console.log(
+      `hot key, applies/s by quarter of its history: ${rates.map((r) => r.toFixed(0)).join(' → ')} (flat when the cost per apply does not grow)`,
+    );
     const conversion = (await hot.store.listConversions({}, { limit: 2, cursor: null })).items;
-    console.log(`hot key result: ${conversion.length} conversion, payout ${(conversion[0]?.payout_micros ?? 0) / 1e6} (expected ${HOT * 1.5})`);
+    console.log(
+      `hot key result: ${conversion.length} conversion, payout ${(conversion[0]?.payout_micros ?? 0) / 1e6} (expected ${HOT * 1.5})`,
+    );
     const mb = (name: string): string => ((memoryPer100k.get(name) ?? 0) / 1e6).toFixed(0);
     console.log(`Redis memory per 100k queued postbacks: ${mb('distinct')} MB one to a job, ${mb('batched')} MB in batch jobs of ${BATCH}`);
     await hot.store.close();

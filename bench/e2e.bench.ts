@@ -50,7 +50,12 @@ interface Phase {
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-async function phase(env: BenchEnv, pipeline: Pipeline, paths: () => string, options: { rate?: number; seconds: number; connections: number }): Promise<Phase> {
+async function phase(
+  env: BenchEnv,
+  pipeline: Pipeline,
+  paths: () => string,
+  options: { rate?: number; seconds: number; connections: number },
+): Promise<Phase> {
   const base = Number(/used_memory:(\d+)/.exec(await env.redis.info('memory'))?.[1] ?? 0);
   let peak = base;
   let peakBacklog = 0;
@@ -63,7 +68,13 @@ async function phase(env: BenchEnv, pipeline: Pipeline, paths: () => string, opt
   const started = Date.now();
   // A steady rate is paced evenly (see pacedLoad); a burst is autocannon as fast as answered.
   const load = options.rate
-    ? await pacedLoad({ port: pipeline.port, rate: options.rate, seconds: options.seconds, connections: options.connections, path: paths }).then((r) => ({ acked: r.ok, errors: r.failed }))
+    ? await pacedLoad({
+        port: pipeline.port,
+        rate: options.rate,
+        seconds: options.seconds,
+        connections: options.connections,
+        path: paths,
+      }).then((r) => ({ acked: r.ok, errors: r.failed }))
     : await autocannon({
         url: `http://127.0.0.1:${pipeline.port}`,
         connections: options.connections,
@@ -71,7 +82,7 @@ async function phase(env: BenchEnv, pipeline: Pipeline, paths: () => string, opt
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths() }) }],
       }).then((r) => ({ acked: r['2xx'], errors: r.errors + r.non2xx }));
   const { acked } = load;
-  await until(async () => pipeline.stored(started).length >= acked, 300_000, 100);
+  await until(() => Promise.resolve(pipeline.stored(started).length >= acked), 300_000, 100);
   clearInterval(sampler);
   const rows = pipeline.stored(started);
   const latencies = rows.map((r) => r.stored - r.received).sort((a, b) => a - b);
@@ -92,27 +103,46 @@ async function convtrack(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: ()
   const sqlitePath = join(env.dir, 'e2e.db');
   const store = createSqliteStore(sqlitePath);
   const seeded = await seedCampaign(store);
-  for (const mode of DUPLICATE_MODES) await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
+  for (const mode of DUPLICATE_MODES)
+    await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const clickids: string[] = [];
   for (let i = 0; i < CLICKS; i += 1000) {
     const batch = Array.from({ length: Math.min(1000, CLICKS - i) }, () =>
-      buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id }),
+      buildClick({
+        campaign_id: seeded.campaign.id,
+        offer_id: seeded.offer.id,
+        offer_source_id: seeded.source.id,
+        traffic_channel_id: seeded.channel.id,
+      }),
     );
     await store.insertClicks(batch);
     clickids.push(...batch.map((c) => c.clickid));
   }
   await store.close();
-  const env2 = { REDIS_URL: env.redisUrl, QUEUE_PREFIX: '{e2e}', SQLITE_PATH: sqlitePath, DATA_DIR: env.dir, LOG_LEVEL: 'info', NODE_ENV: 'development' };
+  const env2 = {
+    REDIS_URL: env.redisUrl,
+    QUEUE_PREFIX: '{e2e}',
+    SQLITE_PATH: sqlitePath,
+    DATA_DIR: env.dir,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'development',
+  };
   const lines: string[] = [];
   env.spawn([...PROFILE, 'services/receiver/main.ts'], { ...env2, RECEIVER_PORT: '0' }, (l) => lines.push(l));
   for (let w = 0; w < WORKERS; w++) env.spawn([...PROFILE, 'services/worker/main.ts'], { ...env2, WORKER_PORT: '0' }, (l) => lines.push(l));
   const listening = await lineMatching(lines, (l) => l.includes('"receiver listening"'));
   await lineMatching(lines, (l) => l.includes('"worker started"'));
   const reader = new BetterSqlite3(sqlitePath, { readonly: true });
-  const rows = reader.prepare<[number], { received: number; stored: number }>('SELECT received_at AS received, processed_at AS stored FROM postbacks WHERE received_at >= ?');
+  const rows = reader.prepare<[number], { received: number; stored: number }>(
+    'SELECT received_at AS received, processed_at AS stored FROM postbacks WHERE received_at >= ?',
+  );
   let n = 0;
   return {
-    pipeline: { port: (JSON.parse(listening) as { port: number }).port, queue: new Queue('postbacks', { connection: env.redis, prefix: '{e2e}' }), stored: (since) => rows.all(since) },
+    pipeline: {
+      port: (JSON.parse(listening) as { port: number }).port,
+      queue: new Queue('postbacks', { connection: env.redis, prefix: '{e2e}' }),
+      stored: (since) => rows.all(since),
+    },
     paths: () => {
       const i = n++;
       return `/postback?clickid=${clickids[i % clickids.length]}&sum=1.5&type=${DUPLICATE_MODES[i % DUPLICATE_MODES.length]}&event_id=E${i}&sub1=s${i % 50}`;
@@ -128,7 +158,9 @@ async function naive(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: () => 
   const port = Number((await lineMatching(lines, (l) => l.startsWith('listening '))).split(' ')[1]);
   await lineMatching(lines, (l) => l === 'ready');
   const reader = new BetterSqlite3(sqlitePath, { readonly: true });
-  const rows = reader.prepare<[number], { received: number; stored: number }>('SELECT received_at AS received, processed_at AS stored FROM conversions WHERE received_at >= ?');
+  const rows = reader.prepare<[number], { received: number; stored: number }>(
+    'SELECT received_at AS received, processed_at AS stored FROM conversions WHERE received_at >= ?',
+  );
   let n = 0;
   return {
     pipeline: { port, queue: new Queue('naive', { connection: env.redis, prefix: '{naive}' }), stored: (since) => rows.all(since) },
@@ -162,7 +194,9 @@ const line = (name: string, p: Phase): string =>
   `${name.padEnd(24)} acked ${p.ackedPerS.toFixed(0).padStart(5)}/s  stored ${p.storedPerS.toFixed(0).padStart(5)}/s  receipt→stored p50 ${String(p.p50).padStart(5)} ms  p99 ${String(p.p99).padStart(6)} ms  errors ${p.errors}  backlog ≤ ${p.peakBacklog}  Redis +${p.peakMemoryMb.toFixed(0)} MB`;
 
 async function main(): Promise<void> {
-  console.log(`e2e benchmark: steady ${RATE}/s for ${STEADY_S} s, then a ${BURST_S} s burst (100 connections, as fast as acknowledged); Redis AOF everysec`);
+  console.log(
+    `e2e benchmark: steady ${RATE}/s for ${STEADY_S} s, then a ${BURST_S} s burst (100 connections, as fast as acknowledged); Redis AOF everysec`,
+  );
   for (const [name, make] of [
     ['naive pipeline', naive],
     ['convtrack', convtrack],

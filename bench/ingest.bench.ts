@@ -30,7 +30,26 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const redisPort = await freePort();
-    children.push(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' }));
+    children.push(
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(redisPort),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--appendonly',
+          'yes',
+          '--save',
+          '',
+          '--maxmemory-policy',
+          'noeviction',
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
     const receiverPort = await freePort();
     const barePort = await freePort();
     const env = {
@@ -42,8 +61,15 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
     };
-    children.push(spawn(process.execPath, ['--import', 'tsx', 'services/receiver/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
-    children.push(spawn(process.execPath, ['--import', 'tsx', 'bench/bare-express.ts'], { env: { ...process.env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    children.push(
+      spawn(process.execPath, ['--import', 'tsx', 'services/receiver/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] }),
+    );
+    children.push(
+      spawn(process.execPath, ['--import', 'tsx', 'bench/bare-express.ts'], {
+        env: { ...process.env, PORT: String(barePort) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     await waitForOk(`http://127.0.0.1:${receiverPort}/readyz`);
     await waitForOk(`http://127.0.0.1:${barePort}/postback`);
 
@@ -58,10 +84,13 @@ async function main(): Promise<void> {
     }
     const b = median(bare);
     const r = median(receiver);
-    const row = (name: string, f: Figures) => `${name.padEnd(26)} ${f.rps.toFixed(0).padStart(8)} req/s   p99 ${String(f.p99).padStart(4)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`;
+    const row = (name: string, f: Figures) =>
+      `${name.padEnd(26)} ${f.rps.toFixed(0).padStart(8)} req/s   p99 ${String(f.p99).padStart(4)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`;
     console.log(row('bare Express (200)', b));
     console.log(row('receiver (durable ack)', r));
-    console.log(`throughput ratio ${(r.rps / b.rps).toFixed(2)}x (target >= 0.90)   p99 ratio ${(r.p99 / Math.max(b.p99, 1)).toFixed(2)}x (target <= 1.50)`);
+    console.log(
+      `throughput ratio ${(r.rps / b.rps).toFixed(2)}x (target >= 0.90)   p99 ratio ${(r.p99 / Math.max(b.p99, 1)).toFixed(2)}x (target <= 1.50)`,
+    );
   } finally {
     for (const child of children.reverse()) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));

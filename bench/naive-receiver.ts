@@ -12,8 +12,12 @@ const queue = new Queue('naive', { connection, prefix: '{naive}' });
 const app = express();
 app.disable('x-powered-by');
 app.get('/postback', async (req, res) => {
-  const clickid = String(req.query.clickid ?? '');
-  await queue.add('naive', { clickid, sum: String(req.query.sum ?? ''), receivedAt: Date.now() }, { jobId: randomUUID() });
+  const { clickid, sum } = req.query;
+  await queue.add(
+    'naive',
+    { clickid: typeof clickid === 'string' ? clickid : '', sum: typeof sum === 'string' ? sum : '', receivedAt: Date.now() },
+    { jobId: randomUUID() },
+  );
   res.json({ ok: true });
 });
 const server = app.listen(0, () => {

@@ -9,11 +9,13 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
 const connection = new Redis(process.env.REDIS_URL as string, { maxRetriesPerRequest: null });
-const db = new BetterSqlite3(process.env.SQLITE_PATH as string);
+const db = new BetterSqlite3(process.env.SQLITE_PATH);
 db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = FULL');
-db.exec('CREATE TABLE IF NOT EXISTS conversions (id TEXT PRIMARY KEY, clickid TEXT NOT NULL, payout TEXT, received_at INTEGER NOT NULL, processed_at INTEGER NOT NULL)');
+db.exec(
+  'CREATE TABLE IF NOT EXISTS conversions (id TEXT PRIMARY KEY, clickid TEXT NOT NULL, payout TEXT, received_at INTEGER NOT NULL, processed_at INTEGER NOT NULL)',
+);
 const insert = db.prepare('INSERT OR IGNORE INTO conversions (id, clickid, payout, received_at, processed_at) VALUES (?, ?, ?, ?, ?)');
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 

@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     }
     await empty.close();
     const seeded = seed(path);
-    console.log(`seeded ${CLICKS.toLocaleString()} clicks and ${CONVERSIONS.toLocaleString()} conversions over ${DAYS} days in ${(seeded / 1000).toFixed(1)} s`);
+    console.log(
+      `seeded ${CLICKS.toLocaleString()} clicks and ${CONVERSIONS.toLocaleString()} conversions over ${DAYS} days in ${(seeded / 1000).toFixed(1)} s`,
+    );
     // The seed bypassed the write path, so the store rebuilds its rollups when it opens.
     const opened = Date.now();
     const store = createSqliteStore(path);
@@ -49,12 +51,20 @@ async function main(): Promise<void> {
       let rows = 0;
       for (let run = 0; run < 5; run++) {
         const started = performance.now();
-        const report = await buildReport(store, { groupBy, range: tz === 'UTC' ? range : rangeOf('2026-10-01', '2026-10-30', tz), tz, filters: {}, limit: 10_000 });
+        const report = await buildReport(store, {
+          groupBy,
+          range: tz === 'UTC' ? range : rangeOf('2026-10-01', '2026-10-30', tz),
+          tz,
+          filters: {},
+          limit: 10_000,
+        });
         times.push(performance.now() - started);
         rows = report.rows.length;
       }
       times.sort((a, b) => a - b);
-      console.log(`${name.padEnd(55)} rows ${String(rows).padStart(5)}   min ${times[0]?.toFixed(0).padStart(5)} ms   median ${times[2]?.toFixed(0).padStart(5)} ms   (target < 300 ms)`);
+      console.log(
+        `${name.padEnd(55)} rows ${String(rows).padStart(5)}   min ${times[0]?.toFixed(0).padStart(5)} ms   median ${times[2]?.toFixed(0).padStart(5)} ms   (target < 300 ms)`,
+      );
     }
     await store.close();
   } finally {
@@ -68,7 +78,9 @@ function seed(path: string): number {
   const db = new BetterSqlite3(path);
   db.pragma('synchronous = OFF');
   const span = DAYS * 86_400_000;
-  const click = db.prepare('INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1) VALUES (?, ?, ?, ?, ?, ?, 0, ?)');
+  const click = db.prepare(
+    'INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1) VALUES (?, ?, ?, ?, ?, ?, 0, ?)',
+  );
   const conversion = db.prepare(
     `INSERT INTO conversions (id, clickid, type, status, payout_micros, currency, duplicate_status, created_at, updated_at,
        campaign_id, offer_id, offer_source_id, traffic_channel_id, sub1, subs, postback_ids)

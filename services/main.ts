@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     redis = startLocalRedis(config.redis.url, join(config.dataDir, 'redis'));
     if (!redis) {
       say(`no Redis answers at ${redactUrl(config.redis.url)} and no local redis-server can be started.`);
-      say('Install Redis ≥ 6.2 (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL, or run `docker compose up`.');
+      say(
+        'Install Redis ≥ 6.2 (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL, or run `docker compose up`.',
+      );
       process.exit(1);
     }
     say(`started a private redis-server for ${redactUrl(config.redis.url)} (files in ${join(config.dataDir, 'redis')})`);
@@ -26,13 +28,17 @@ async function main(): Promise<void> {
   }
 
   say(`Redis ${redactUrl(config.redis.url)}: ${await describeRedisDurability(config.redis.url)}`);
-  say(`data in ${resolve(config.dataDir)}; ${config.store.mongoUrl ? 'store: MongoDB' : `embedded store: ${resolve(config.store.sqlitePath)}`}`);
+  say(
+    `data in ${resolve(config.dataDir)}; ${config.store.mongoUrl ? 'store: MongoDB' : `embedded store: ${resolve(config.store.sqlitePath)}`}`,
+  );
   say(`postback URL for networks: ${config.receiver.publicUrl}/postback?clickid={clickid}&sum={sum}`);
   say(`API docs: http://localhost:${config.report.port}/api/docs   queue dashboard: http://localhost:${config.report.port}/admin/queues`);
 
   const here = fileURLToPath(new URL('.', import.meta.url));
   const children = ['receiver', 'worker', 'report'].map((service) =>
-    spawn(process.execPath, [...process.execArgv, join(here, service, `main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)], { stdio: 'inherit' }),
+    spawn(process.execPath, [...process.execArgv, join(here, service, `main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`)], {
+      stdio: 'inherit',
+    }),
   );
   let stopping = false;
   const stop = async (code: number): Promise<void> => {

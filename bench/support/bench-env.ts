@@ -20,9 +20,28 @@ export async function benchEnv(): Promise<BenchEnv> {
   const port = await freePort();
   const children: ChildProcess[] = [];
   children.push(
-    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'], {
-      stdio: 'ignore',
-    }),
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    ),
   );
   const redisUrl = `redis://127.0.0.1:${port}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -41,9 +60,12 @@ export async function benchEnv(): Promise<BenchEnv> {
     redisUrl,
     redis,
     spawn(args, env, onLine) {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let buffer = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         buffer += chunk.toString();
         const lines = buffer.split('\n');
         buffer = lines.pop() ?? '';
@@ -82,8 +104,14 @@ export function lineMatching(lines: string[], match: (line: string) => boolean, 
     const deadline = Date.now() + timeoutMs;
     const poll = (): void => {
       const found = lines.find(match);
-      if (found) return resolve(found);
-      if (Date.now() > deadline) return reject(new Error('no such line in time'));
+      if (found) {
+        resolve(found);
+        return;
+      }
+      if (Date.now() > deadline) {
+        reject(new Error('no such line in time'));
+        return;
+      }
       setTimeout(poll, 20);
     };
     poll();

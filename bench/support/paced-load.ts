@@ -13,7 +13,13 @@ export interface PacedResult {
  * the second, so at "2,000/s" the pipeline sees a 2,000-request burst every second
  * and latency measures those bursts; this measures a steady rate.
  */
-export async function pacedLoad(options: { port: number; rate: number; seconds: number; connections: number; path: () => string }): Promise<PacedResult> {
+export async function pacedLoad(options: {
+  port: number;
+  rate: number;
+  seconds: number;
+  connections: number;
+  path: () => string;
+}): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const result: PacedResult = { sent: 0, ok: 0, failed: 0 };
   const total = Math.round(options.rate * options.seconds);

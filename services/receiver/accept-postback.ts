@@ -33,7 +33,11 @@ export interface AcceptDeps {
 }
 
 /** Accepts one postback: the answer to send once its job is in Redis. Throws the 403 and 503 as AppErrors. */
-export type AcceptPostback = (request: PostbackRequest, raw: RawParams, parsed: ParsedPostback | Refusal) => Promise<{ status: number; body: string }>;
+export type AcceptPostback = (
+  request: PostbackRequest,
+  raw: RawParams,
+  parsed: ParsedPostback | Refusal,
+) => Promise<{ status: number; body: string }>;
 
 /**
  * The receiver's one way to take a postback, whichever HTTP path it came by: a token
@@ -45,7 +49,12 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, logger }: Acce
   const redactor = createRedactor(() => tokens.secrets());
   return async (request, raw, parsed) => {
     const params = 'params' in parsed ? parsed.params : null;
-    const refusal: Refusal | null = 'params' in parsed ? (parsed.problems ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: parsed.problems } : null) : parsed;
+    const refusal: Refusal | null =
+      'params' in parsed
+        ? parsed.problems
+          ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: parsed.problems }
+          : null
+        : parsed;
     const tokenHash = params?.token_hash;
     if (tokenHash && !(await tokens.knows(tokenHash))) {
       logger.warn('postback with an unknown token refused', { requestId: request.requestId, ip: request.ip });
@@ -69,7 +78,12 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, logger }: Acce
     }
     if (refusal) {
       const error = new AppError(refusal.code, summarize(refusal.problems), { httpStatus: refusal.status, details: refusal.problems });
-      logger.info('postback malformed', { requestId: request.requestId, postbackId: id, status: refusal.status, problems: refusal.problems.map((p) => p.field) });
+      logger.info('postback malformed', {
+        requestId: request.requestId,
+        postbackId: id,
+        status: refusal.status,
+        problems: refusal.problems.map((p) => p.field),
+      });
       return { status: refusal.status, body: JSON.stringify({ ...errorBody(error), id }) };
     }
     return { status: 200, body: `{"ok":true,"id":"${id}"}` };

@@ -34,7 +34,12 @@ export interface ReceiverDeps {
  */
 export function createReceiverHandler(deps: ReceiverDeps): RequestListener {
   const app = createReceiverApp(deps);
-  const fast = createFastPostback({ acceptPostback: deps.acceptPostback, metrics: deps.metrics, logger: deps.logger, trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean });
+  const fast = createFastPostback({
+    acceptPostback: deps.acceptPostback,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+  });
   return (req, res) => {
     if (!fast(req, res)) app(req, res);
   };

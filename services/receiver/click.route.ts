@@ -19,7 +19,7 @@ const MAX_VALUE = 500;
 
 /** A visitor's value: the first if repeated, cut to a sane length. Clicks are never refused for their subs. */
 function single(value: unknown): string | null {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' && first !== '' ? first.slice(0, MAX_VALUE) : null;
 }
 

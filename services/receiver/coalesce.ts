@@ -18,7 +18,11 @@ export interface CoalesceOptions {
  * bench:e2e measure it), and each request is still answered only once the job holding
  * its postback is in Redis; if that write fails, every postback in it gets the error.
  */
-export function coalescePostbacks(addOne: Enqueue<PostbackJob>, addBatch: Enqueue<PostbackBatchJob>, { maxBatch, maxInFlight }: CoalesceOptions): Enqueue<PostbackJob> {
+export function coalescePostbacks(
+  addOne: Enqueue<PostbackJob>,
+  addBatch: Enqueue<PostbackBatchJob>,
+  { maxBatch, maxInFlight }: CoalesceOptions,
+): Enqueue<PostbackJob> {
   let waiting: Array<{ id: string; job: PostbackJob; resolve: () => void; reject: (err: unknown) => void }> = [];
   let inFlight = 0;
   let scheduled = false;
@@ -26,18 +30,23 @@ export function coalescePostbacks(addOne: Enqueue<PostbackJob>, addBatch: Enqueu
     inFlight++;
     const [first] = batch as [(typeof waiting)[number]];
     // The batch's job id is its first postback's id with a suffix: a postback that later waits alone for its click takes its own id.
-    const added = batch.length === 1 ? addOne(first.id, first.job) : addBatch(`${first.id}-b${batch.length}`, { postbacks: batch.map((b) => ({ ...b.job, id: b.id })) });
-    added.then(
-      () => {
-        for (const b of batch) b.resolve();
-      },
-      (err: unknown) => {
-        for (const b of batch) b.reject(err);
-      },
-    ).finally(() => {
-      inFlight--;
-      flush();
-    });
+    const added =
+      batch.length === 1
+        ? addOne(first.id, first.job)
+        : addBatch(`${first.id}-b${batch.length}`, { postbacks: batch.map((b) => ({ ...b.job, id: b.id })) });
+    added
+      .then(
+        () => {
+          for (const b of batch) b.resolve();
+        },
+        (err: unknown) => {
+          for (const b of batch) b.reject(err);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        flush();
+      });
   };
   const flush = (): void => {
     scheduled = false;

@@ -25,7 +25,12 @@ export interface FastPostbackDeps {
  * other paths, `/postback/` and other spellings) goes on to Express. Returns false for
  * a request it does not take.
  */
-export function createFastPostback({ acceptPostback, metrics, logger, trust }: FastPostbackDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createFastPostback({
+  acceptPostback,
+  metrics,
+  logger,
+  trust,
+}: FastPostbackDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const url = req.url ?? '';
     const mark = url.indexOf('?');
@@ -39,7 +44,7 @@ export function createFastPostback({ acceptPostback, metrics, logger, trust }: F
       metrics.postbacksReceived.inc({ code: status });
     });
     // Express's 'simple' query parser is querystring.parse: the same map either way.
-    const query = collect(parse(mark === -1 ? '' : url.slice(mark + 1)) as Record<string, unknown>);
+    const query = collect(parse(mark === -1 ? '' : url.slice(mark + 1)));
     acceptPostback({ requestId, method: 'GET', ip: proxyaddr(req, trust) }, query.raw, checked(query)).then(
       (answer) => sendJson(res, answer.status, answer.body),
       (err: unknown) => {

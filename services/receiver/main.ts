@@ -12,7 +12,13 @@ runService('receiver', async (config, logger) => {
   await waitForRedis(redis, config.redis.url);
   await guardRedisDurability(redis, config.redis.url, config.env, logger);
   const store = await createStore(config.store);
-  const receiver = await createReceiver({ redis, queuePrefix: config.redis.queuePrefix, store, trustProxy: config.receiver.trustProxy, logger });
+  const receiver = await createReceiver({
+    redis,
+    queuePrefix: config.redis.queuePrefix,
+    store,
+    trustProxy: config.receiver.trustProxy,
+    logger,
+  });
   const server = await listen(receiver.app, config.receiver.port);
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },

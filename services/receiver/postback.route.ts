@@ -38,7 +38,7 @@ export function postbackRoute({ acceptPostback }: PostbackRouteDeps): Router {
   ];
 
   async function handle(req: Request, res: Response): Promise<void> {
-    const query = collect(req.query as Record<string, unknown>);
+    const query = collect(req.query);
     const body: unknown = req.method === 'POST' ? req.body : undefined;
     if (Buffer.isBuffer(body)) {
       if (body.length > 0) {
@@ -46,18 +46,34 @@ export function postbackRoute({ acceptPostback }: PostbackRouteDeps): Router {
         return accept(req, res, raw, unsupportedType(req));
       }
     } else if (body !== undefined && req.is('application/json')) {
-      const shape = isPlainObject(body) ? jsonShapeProblem(body, { forbidKeys: false }) : { field: 'body', message: 'a JSON body must be an object of parameters, e.g. {"clickid": "…", "sum": 5}' };
-      if (shape) return accept(req, res, { ...query.raw, body: boundedJson(body) }, { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: [shape] });
+      const shape = isPlainObject(body)
+        ? jsonShapeProblem(body, { forbidKeys: false })
+        : { field: 'body', message: 'a JSON body must be an object of parameters, e.g. {"clickid": "…", "sum": 5}' };
+      if (shape)
+        return accept(
+          req,
+          res,
+          { ...query.raw, body: boundedJson(body) },
+          { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems: [shape] },
+        );
     }
     const all = isPlainObject(body) ? collect(body, query) : query;
     await accept(req, res, all.raw, checked(all));
   }
 
   /** A body that could not be read (bad JSON, too large, an unknown charset) is refused too, and kept as far as it came. */
-  const unreadableBody: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string; body?: unknown }, req, res, next) => {
+  const unreadableBody: ErrorRequestHandler = (
+    err: { type?: string; status?: number; message?: string; body?: unknown },
+    req,
+    res,
+    next,
+  ) => {
     const refusal = readFailure(err);
-    if (!refusal) return next(err);
-    const { raw } = collect(req.query as Record<string, unknown>);
+    if (!refusal) {
+      next(err);
+      return;
+    }
+    const { raw } = collect(req.query);
     const text = typeof err.body === 'string' ? err.body.slice(0, 32 * 1024) : `[${refusal.problems[0]?.message ?? 'unreadable'}]`;
     accept(req, res, { ...raw, body: text }, refusal).catch(next);
   };
@@ -106,7 +122,11 @@ function readFailure(err: { type?: string; status?: number; message?: string }):
     default:
       // Any other failure to read the body (a broken gzip stream, say) is the sender's too.
       return typeof err.status === 'number' && err.status >= 400 && err.status < 500
-        ? invalid(err.status === 415 ? 415 : 400, err.status === 415 ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE : ErrorCodes.POSTBACK_INVALID, `the body could not be read (${(err.message ?? 'unreadable').slice(0, 100)})`)
+        ? invalid(
+            err.status === 415 ? 415 : 400,
+            err.status === 415 ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE : ErrorCodes.POSTBACK_INVALID,
+            `the body could not be read (${(err.message ?? 'unreadable').slice(0, 100)})`,
+          )
         : null;
   }
 }
@@ -121,7 +141,10 @@ export function checked({ raw, problems }: { raw: RawParams; problems: FieldProb
   return problems.length ? { status: 400, code: ErrorCodes.POSTBACK_INVALID, problems } : parsePostback(raw);
 }
 
-export function collect(source: Record<string, unknown>, into?: { raw: RawParams; problems: FieldProblem[] }): { raw: RawParams; problems: FieldProblem[] } {
+export function collect(
+  source: Record<string, unknown>,
+  into?: { raw: RawParams; problems: FieldProblem[] },
+): { raw: RawParams; problems: FieldProblem[] } {
   const raw = bareMap<string | string[]>();
   const problems: FieldProblem[] = into ? [...into.problems] : [];
   if (into) for (const [key, value] of Object.entries(into.raw)) raw[key] = value;
@@ -141,6 +164,6 @@ export function collect(source: Record<string, unknown>, into?: { raw: RawParams
 function flatten(value: unknown): string | string[] | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
   return null;
 }

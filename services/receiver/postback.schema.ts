@@ -53,7 +53,8 @@ function plainlyValid(given: Record<string, string>): boolean {
   if (money !== undefined && !MONEY_PATTERN.test(money)) return false;
   if (given.status !== undefined && !STATUS_SET.has(given.status)) return false;
   if ([given.rdtk_event_id, given.event_id, given.txid].filter((v) => v !== undefined).length > 1) return false;
-  if (!within(given.rdtk_event_id ?? given.event_id ?? given.txid, 256) || !within(given.type, 64) || !within(given.token, 256)) return false;
+  if (!within(given.rdtk_event_id ?? given.event_id ?? given.txid, 256) || !within(given.type, 64) || !within(given.token, 256))
+    return false;
   if (given.currency !== undefined && parseCurrencyCode(given.currency) === null) return false;
   return SUB_KEYS.every((key) => within(given[key], 500));
 }

@@ -35,7 +35,14 @@ export interface Receiver {
 }
 
 /** The receiver's units wired together: queues, directories, metrics, the app. */
-export async function createReceiver({ redis, queuePrefix, store, trustProxy, logger, tokenRefreshMs }: ReceiverOptions): Promise<Receiver> {
+export async function createReceiver({
+  redis,
+  queuePrefix,
+  store,
+  trustProxy,
+  logger,
+  tokenRefreshMs,
+}: ReceiverOptions): Promise<Receiver> {
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, queuePrefix);
   const tokens = await createTokenDirectory(store, logger, tokenRefreshMs);

@@ -1,6 +1,14 @@
 import { STATUSES, type Status } from '../../shared/domain/statuses.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
-import { BUCKET_MS, CLICK_DIMENSIONS, type AggregateRow, type Dimension, type Filters, type Store, type TimeRange } from '../../shared/store/store.js';
+import {
+  BUCKET_MS,
+  CLICK_DIMENSIONS,
+  type AggregateRow,
+  type Dimension,
+  type Filters,
+  type Store,
+  type TimeRange,
+} from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
 import type { ReportDimension } from './report.schema.js';
 import { localParts } from './time-zone.js';
@@ -49,7 +57,9 @@ const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly s
  */
 export async function buildReport(store: Store, input: ReportInput): Promise<Report> {
   const { groupBy, range, tz, filters } = input;
-  const toStore = (dims: readonly ReportDimension[]) => [...new Set(dims.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d)))];
+  const toStore = (dims: readonly ReportDimension[]) => [
+    ...new Set(dims.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d))),
+  ];
   const clickDims = groupBy.filter(isClickDimension);
   const clickFilters: Filters = Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)));
   const storeDims = toStore(groupBy);
@@ -80,7 +90,15 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     let acc = accs.get(key);
     if (!acc) {
       const traffic = trafficByKey.get(keyOf(dims, clickDims)) ?? { clicks: 0, costMicros: 0n };
-      acc = { dims, clicks: traffic.clicks, costMicros: traffic.costMicros, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
+      acc = {
+        dims,
+        clicks: traffic.clicks,
+        costMicros: traffic.costMicros,
+        conversions: 0,
+        revenueMicros: 0n,
+        statuses: new Map(),
+        types: new Map(),
+      };
       accs.set(key, acc);
     }
     return acc;
@@ -94,7 +112,15 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     if (group.key.type != null) add(acc.types, group.key.type, group);
   }
 
-  const total: Acc = { dims: {}, clicks: allClicks[0]?.count ?? 0, costMicros: allClicks[0]?.costMicros ?? 0n, conversions: 0, revenueMicros: 0n, statuses: new Map(), types: new Map() };
+  const total: Acc = {
+    dims: {},
+    clicks: allClicks[0]?.count ?? 0,
+    costMicros: allClicks[0]?.costMicros ?? 0n,
+    conversions: 0,
+    revenueMicros: 0n,
+    statuses: new Map(),
+    types: new Map(),
+  };
   for (const acc of accs.values()) {
     total.conversions += acc.conversions;
     total.revenueMicros += acc.revenueMicros;
@@ -118,7 +144,11 @@ function localTimeCache(tz: string): (bucket: number) => { date: string; hour: s
   };
 }
 
-function dimensionValues(row: AggregateRow, groupBy: ReportDimension[], localTime: (bucket: number) => { date: string; hour: string }): Record<string, string | null> {
+function dimensionValues(
+  row: AggregateRow,
+  groupBy: ReportDimension[],
+  localTime: (bucket: number) => { date: string; hour: string },
+): Record<string, string | null> {
   const values: Record<string, string | null> = {};
   for (const d of groupBy) {
     if (d === 'date' || d === 'hour') {

@@ -2,7 +2,7 @@ import express, { Router, type Request } from 'express';
 import { parse } from 'csv-parse/sync';
 import Joi from 'joi';
 import type { CostRecord, CostRequest, SubFilter } from '../../shared/domain/costs.js';
-import { SUB_KEYS, type SubKey } from '../../shared/domain/entities.js';
+import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { convert, type Converted, type FxRates } from '../../shared/domain/fx.js';
 import { ID_PATTERN, newId } from '../../shared/domain/ids.js';
 import { moneyToNumber, parseMoney } from '../../shared/domain/money.js';
@@ -78,9 +78,14 @@ export function costsRoute(deps: CostsRouteDeps): Router {
     const channel = campaign ? await deps.store.trafficChannels.get(campaign.traffic_channel_id) : null;
     const currency = input.currency ?? channel?.currency ?? deps.accountCurrency;
     const range = rangeOf(input.from, input.to, input.tz);
-    if (range.from === null || range.to === null || range.from >= range.to) problems.push({ field: 'to', message: 'to must be after from (a date as to includes that whole day)' });
+    if (range.from === null || range.to === null || range.from >= range.to)
+      problems.push({ field: 'to', message: 'to must be after from (a date as to includes that whole day)' });
     const cost = convert(parseMoney(input.cost), currency, deps.accountCurrency, rates);
-    if (!cost) problems.push({ field: 'currency', message: `currency: no exchange rate from ${currency} to ${deps.accountCurrency}; set one with PUT /api/fx-rates` });
+    if (!cost)
+      problems.push({
+        field: 'currency',
+        message: `currency: no exchange rate from ${currency} to ${deps.accountCurrency}; set one with PUT /api/fx-rates`,
+      });
     const subKey = SUB_KEYS.find((key) => input[key] !== undefined);
     const filter: SubFilter | null = subKey ? { sub: subKey, value: input[subKey] as string } : null;
     return {
@@ -103,7 +108,11 @@ export function costsRoute(deps: CostsRouteDeps): Router {
     try {
       await deps.enqueueCost(id, { requestedAt: Date.now(), requestId: req.id, request });
     } catch (cause) {
-      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the cost update right now; retry later', { httpStatus: 503, retryable: true, cause });
+      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the cost update right now; retry later', {
+        httpStatus: 503,
+        retryable: true,
+        cause,
+      });
     }
     return id;
   };
@@ -119,10 +128,18 @@ export function costsRoute(deps: CostsRouteDeps): Router {
   // A CSV of campaign_id,date,cost[,currency] rows, one update per campaign-day in `tz`.
   router.post('/costs/bulk', express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: '5mb' }), async (req, res) => {
     const { tz } = validate<{ tz: string }>(bulkCostQuery, req.query);
-    if (typeof req.body !== 'string' || !req.body.trim()) throw invalid([{ field: 'body', message: 'send the CSV as the body with Content-Type: text/csv (header: campaign_id,date,cost[,currency])' }]);
+    if (typeof req.body !== 'string' || !req.body.trim())
+      throw invalid([
+        { field: 'body', message: 'send the CSV as the body with Content-Type: text/csv (header: campaign_id,date,cost[,currency])' },
+      ]);
     let rows: Record<string, string>[];
     try {
-      rows = parse(req.body, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true });
+      rows = parse(req.body, {
+        columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+        skip_empty_lines: true,
+        trim: true,
+        bom: true,
+      });
     } catch (err) {
       throw invalid([{ field: 'body', message: `not readable as CSV: ${(err as Error).message}` }]);
     }
@@ -132,10 +149,18 @@ export function costsRoute(deps: CostsRouteDeps): Router {
     const problems: FieldProblem[] = [];
     for (const [index, row] of rows.entries()) {
       const line = index + 2;
-      const input = { campaign_id: row.campaign_id ?? row.campaign, from: row.date, to: row.date, tz, cost: row.cost, ...(row.currency ? { currency: row.currency } : {}) };
+      const input = {
+        campaign_id: row.campaign_id ?? row.campaign,
+        from: row.date,
+        to: row.date,
+        tz,
+        cost: row.cost,
+        ...(row.currency ? { currency: row.currency } : {}),
+      };
       const checked = costBody.validate(input, { abortEarly: false });
       if (checked.error) {
-        for (const detail of checked.error.details) problems.push({ field: `line ${line}`, message: `line ${line}: ${detail.message.replace(/"/g, '')}` });
+        for (const detail of checked.error.details)
+          problems.push({ field: `line ${line}`, message: `line ${line}: ${detail.message.replace(/"/g, '')}` });
         continue;
       }
       const { request, problems: more } = await prepare(checked.value as CostInput, rates);
@@ -151,14 +176,18 @@ export function costsRoute(deps: CostsRouteDeps): Router {
 
   router.post('/costs/undo', async (req, res) => {
     const { campaign_id } = validateBody<{ campaign_id: string }>(undoBody, req);
-    if (!(await deps.store.campaigns.get(campaign_id))) throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
+    if (!(await deps.store.campaigns.get(campaign_id)))
+      throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
     const id = await queue({ kind: 'undo', campaign_id }, req);
     res.status(202).json({ id, state: 'queued', status_url: `/api/costs/${id}` });
   });
 
   router.get('/costs', async (req, res) => {
     const query = validate<{ campaign_id?: string; limit: number; cursor?: { t: number; id: string } }>(costListQuery, req.query);
-    const page = await deps.store.listCosts(query.campaign_id ? { campaign_id: query.campaign_id } : {}, { limit: query.limit, cursor: query.cursor ?? null });
+    const page = await deps.store.listCosts(query.campaign_id ? { campaign_id: query.campaign_id } : {}, {
+      limit: query.limit,
+      cursor: query.cursor ?? null,
+    });
     res.json({ items: page.items.map(presentCost), next_cursor: encodeCursor(page.next) });
   });
 
@@ -188,12 +217,26 @@ const clicksText = (n: number): string => `${n} click${n === 1 ? '' : 's'}`;
 /** A cost record as the API shows it: amounts as numbers, times as ISO, what happened in words. */
 export function presentCost(record: CostRecord) {
   const { request } = record;
-  const base = { id: record.id, kind: request.kind, campaign_id: request.campaign_id, state: record.state, requested_at: iso(record.requested_at), processed_at: iso(record.processed_at) };
+  const base = {
+    id: record.id,
+    kind: request.kind,
+    campaign_id: request.campaign_id,
+    state: record.state,
+    requested_at: iso(record.requested_at),
+    processed_at: iso(record.processed_at),
+  };
   if (request.kind === 'undo') {
-    return { ...base, undoes: record.undoes, clicks: record.clicks, message: record.undoes ? `undid cost update ${record.undoes}; ${clicksText(record.clicks)} restored` : 'no applied cost update to undo for this campaign' };
+    return {
+      ...base,
+      undoes: record.undoes,
+      clicks: record.clicks,
+      message: record.undoes
+        ? `undid cost update ${record.undoes}; ${clicksText(record.clicks)} restored`
+        : 'no applied cost update to undo for this campaign',
+    };
   }
   const { cost } = request;
-  const filter = request.filter ? { [request.filter.sub as SubKey]: request.filter.value } : {};
+  const filter = request.filter ? { [request.filter.sub]: request.filter.value } : {};
   const where = `${request.range_given.from} – ${request.range_given.to} (${request.tz})${request.filter ? ` where ${request.filter.sub} = ${request.filter.value}` : ''}`;
   const message =
     record.state === 'no_clicks'

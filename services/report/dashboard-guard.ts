@@ -3,7 +3,23 @@ import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 
 /** bull-board's queue-level actions: the word after `/api/queues/:queue/` that is not a job id. */
-const QUEUE_ACTIONS = new Set(['add', 'clean', 'concurrency', 'default-job-options', 'empty', 'job-data-schema', 'job-schedulers', 'metrics', 'obliterate', 'pause', 'promote', 'rate-limit', 'resume', 'retry', 'workers']);
+const QUEUE_ACTIONS = new Set([
+  'add',
+  'clean',
+  'concurrency',
+  'default-job-options',
+  'empty',
+  'job-data-schema',
+  'job-schedulers',
+  'metrics',
+  'obliterate',
+  'pause',
+  'promote',
+  'rate-limit',
+  'resume',
+  'retry',
+  'workers',
+]);
 
 /** Every job id convtrack makes starts with one of its ids: a postback, click or cost id, a delivery `<conversion>-<status>`. */
 const JOB_ID = /^[0-9A-HJKMNP-TV-Z]{26}(-[A-Za-z0-9-]{1,60})?$/;
@@ -20,17 +36,39 @@ const JOB_ID = /^[0-9A-HJKMNP-TV-Z]{26}(-[A-Za-z0-9-]{1,60})?$/;
 export function dashboardGuard(): RequestHandler {
   return (req, _res, next) => {
     const parts = req.path.split('/').filter(Boolean);
-    if (parts[0] !== 'api' || parts[1] !== 'queues' || parts.length < 4) return next();
+    if (parts[0] !== 'api' || parts[1] !== 'queues' || parts.length < 4) {
+      next();
+      return;
+    }
     const [, , , second, third] = parts as [string, string, string, string, string | undefined];
     const refuse = (what: string): void =>
-      next(new AppError(ErrorCodes.FORBIDDEN, `the dashboard does not ${what}: queued postbacks are acknowledged and must be applied or logged`, { httpStatus: 403 }));
+      next(
+        new AppError(
+          ErrorCodes.FORBIDDEN,
+          `the dashboard does not ${what}: queued postbacks are acknowledged and must be applied or logged`,
+          { httpStatus: 403 },
+        ),
+      );
     if (QUEUE_ACTIONS.has(second)) {
-      if (['add', 'empty', 'obliterate'].includes(second) && req.method !== 'GET') return refuse(`${second} queues`);
-      if (second === 'clean' && third !== 'completed' && req.method !== 'GET') return refuse('clean jobs other than completed ones');
-      return next();
+      if (['add', 'empty', 'obliterate'].includes(second) && req.method !== 'GET') {
+        refuse(`${second} queues`);
+        return;
+      }
+      if (second === 'clean' && third !== 'completed' && req.method !== 'GET') {
+        refuse('clean jobs other than completed ones');
+        return;
+      }
+      next();
+      return;
     }
-    if (!JOB_ID.test(second)) return next(new AppError(ErrorCodes.NOT_FOUND, `no job ${second.slice(0, 64)}`, { httpStatus: 404 }));
-    if (req.method !== 'GET' && (third === 'clean' || third === 'update-data')) return refuse(third === 'clean' ? 'remove jobs' : 'edit job data');
+    if (!JOB_ID.test(second)) {
+      next(new AppError(ErrorCodes.NOT_FOUND, `no job ${second.slice(0, 64)}`, { httpStatus: 404 }));
+      return;
+    }
+    if (req.method !== 'GET' && (third === 'clean' || third === 'update-data')) {
+      refuse(third === 'clean' ? 'remove jobs' : 'edit job data');
+      return;
+    }
     next();
   };
 }

@@ -14,7 +14,8 @@ export interface DashboardCredentials {
   password: string;
 }
 
-const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+const same = (a: string, b: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /**
  * The dashboard's door: `Authorization: Bearer <API_KEY>` for programs, Basic auth for
@@ -23,14 +24,26 @@ const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha2
 export function requireDashboardAuth(credentials: DashboardCredentials): RequestHandler {
   return (req, res, next) => {
     const [scheme, value = ''] = (req.headers.authorization ?? '').split(' ');
-    if (scheme === 'Bearer' && same(value, credentials.apiKey)) return next();
+    if (scheme === 'Bearer' && same(value, credentials.apiKey)) {
+      next();
+      return;
+    }
     if (scheme === 'Basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0 && same(decoded.slice(0, colon), credentials.user) && same(decoded.slice(colon + 1), credentials.password)) return next();
+      if (colon > 0 && same(decoded.slice(0, colon), credentials.user) && same(decoded.slice(colon + 1), credentials.password)) {
+        next();
+        return;
+      }
     }
     res.setHeader('WWW-Authenticate', 'Basic realm="convtrack queues", charset="UTF-8"');
-    res.status(401).json({ error: { code: 'AUTH.UNAUTHORIZED', message: 'the queue dashboard needs Basic auth or "Authorization: Bearer <API_KEY>"', details: [] } });
+    res.status(401).json({
+      error: {
+        code: 'AUTH.UNAUTHORIZED',
+        message: 'the queue dashboard needs Basic auth or "Authorization: Bearer <API_KEY>"',
+        details: [],
+      },
+    });
   };
 }
 
@@ -41,6 +54,10 @@ export function requireDashboardAuth(credentials: DashboardCredentials): Request
 export function dashboardRouter(queues: Queue[]): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'convtrack queues' } } });
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'convtrack queues' } },
+  });
   return serverAdapter.getRouter() as Router;
 }

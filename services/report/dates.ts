@@ -30,7 +30,14 @@ export function parseBound(text: string): Bound | null {
   }
   const instant = INSTANT.exec(text);
   if (!instant) return null;
-  const [year, month, date, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(instant[i] ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, date, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(instant[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [offsetHours, offsetMinutes] = [Number(instant[9] ?? 0), Number(instant[10] ?? 0)];
   if (!realDay(year, month, date) || hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59) return null;
   const ms = Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));

@@ -25,7 +25,9 @@ export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: F
     return {
       base: accountCurrency,
       rates: { ...fileRates, ...table?.rates },
-      from_file: Object.keys(fileRates).filter((code) => !table?.rates[code]).sort(),
+      from_file: Object.keys(fileRates)
+        .filter((code) => !table?.rates[code])
+        .sort(),
       updated_at: table ? new Date(table.updated_at).toISOString() : null,
     };
   };
@@ -35,12 +37,17 @@ export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: F
   router.put('/fx-rates', async (req, res) => {
     const input = validateBody<{ rates: Record<string, string | number> }>(fxRatesBody, req);
     const { rates, problems } = normaliseRates(input.rates);
-    if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1') problems.push(`${accountCurrency}: the account currency's rate is 1`);
+    if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1')
+      problems.push(`${accountCurrency}: the account currency's rate is 1`);
     if (problems.length) {
-      throw new AppError(ErrorCodes.VALIDATION, problems.join('; '), { httpStatus: 400, details: problems.map((message) => ({ field: `rates.${message.split(':')[0]}`, message })) });
+      throw new AppError(ErrorCodes.VALIDATION, problems.join('; '), {
+        httpStatus: 400,
+        details: problems.map((message) => ({ field: `rates.${message.split(':')[0]}`, message })),
+      });
     }
-    delete rates[accountCurrency];
-    await store.fxRates.put('current', { rates, updated_at: Date.now() });
+    // The account currency's rate is 1 by definition, so it is not stored.
+    const stored = Object.fromEntries(Object.entries(rates).filter(([code]) => code !== accountCurrency));
+    await store.fxRates.put('current', { rates: stored, updated_at: Date.now() });
     res.json(await present());
   });
   return router;

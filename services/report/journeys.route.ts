@@ -32,7 +32,11 @@ export function journeysRoute(store: Store): Router {
     const query = validate<{ from?: string; to?: string; tz: string; campaign?: string }>(funnelQuery, req.query);
     const range = rangeOf(query.from, query.to, query.tz);
     const filters = query.campaign ? { campaign: query.campaign } : {};
-    const [types, [clicks], byType] = await Promise.all([journeyTypes(store), store.aggregateClicks([], range, filters), store.aggregateConversions(['type'], range, filters, { distinctClicks: true })]);
+    const [types, [clicks], byType] = await Promise.all([
+      journeyTypes(store),
+      store.aggregateClicks([], range, filters),
+      store.aggregateConversions(['type'], range, filters, { distinctClicks: true }),
+    ]);
     let previous = clicks?.count ?? 0;
     const steps = types.map((t) => {
       const reached = byType.find((g) => g.key.type === t.name)?.distinctClicks ?? 0;
@@ -60,7 +64,14 @@ export function journeysRoute(store: Store): Router {
         seconds_since_click: Math.round((c.created_at - click.ts) / 1000),
       }));
     res.json({
-      click: { clickid: click.clickid, at: new Date(click.ts).toISOString(), campaign_id: click.campaign_id, offer_id: click.offer_id, traffic_channel_id: click.traffic_channel_id, subs: click.subs },
+      click: {
+        clickid: click.clickid,
+        at: new Date(click.ts).toISOString(),
+        campaign_id: click.campaign_id,
+        offer_id: click.offer_id,
+        traffic_channel_id: click.traffic_channel_id,
+        subs: click.subs,
+      },
       events,
     });
   });

@@ -28,8 +28,16 @@ const common = {
   limit: limitField,
   format: Joi.string().valid('json', 'csv').default('json'),
 };
-export const conversionQuery = Joi.object({ ...common, status: Joi.string().valid(...STATUSES), duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES) });
-export const postbackQuery = Joi.object({ ...common, outcome: Joi.string().valid(...OUTCOMES), reason: Joi.string().valid(...REJECT_REASONS) });
+export const conversionQuery = Joi.object({
+  ...common,
+  status: Joi.string().valid(...STATUSES),
+  duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES),
+});
+export const postbackQuery = Joi.object({
+  ...common,
+  outcome: Joi.string().valid(...OUTCOMES),
+  reason: Joi.string().valid(...REJECT_REASONS),
+});
 
 interface LogQuery {
   clickid?: string;
@@ -78,14 +86,20 @@ export function logsRoute(store: Store): Router {
   });
   router.get('/postbacks/:id', async (req, res) => {
     const entry = await store.getPostback(req.params.id);
-    if (!entry) throw new AppError(ErrorCodes.NOT_FOUND, `no postback ${req.params.id} in the log (it may still be queued)`, { httpStatus: 404 });
+    if (!entry)
+      throw new AppError(ErrorCodes.NOT_FOUND, `no postback ${req.params.id} in the log (it may still be queued)`, { httpStatus: 404 });
     res.json(presentPostback(entry));
   });
   return router;
 }
 
 /** Every matching item, page by page, as CSV; nested values (subs, raw parameters) as JSON text. */
-async function streamCsv<T>(res: Response, name: string, list: (page: PageQuery) => Promise<Page<T>>, present: (item: T) => object): Promise<void> {
+async function streamCsv<T>(
+  res: Response,
+  name: string,
+  list: (page: PageQuery) => Promise<Page<T>>,
+  present: (item: T) => object,
+): Promise<void> {
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
   const csv = stringify({ header: true, escape_formulas: true, cast: { object: (o) => JSON.stringify(o), boolean: (b) => String(b) } });

@@ -18,7 +18,9 @@ runService('report', async (config, logger) => {
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {
     logger.info('API key generated for local use', { file: apiKey.file });
-    process.stdout.write(`\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`);
+    process.stdout.write(
+      `\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`,
+    );
   }
   const metrics = createMetrics('report');
   const service = createReportService({

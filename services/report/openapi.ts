@@ -41,18 +41,60 @@ export const API_OPERATIONS: Operation[] = [
   ]),
   { method: 'get', path: '/conversion-types', summary: 'List conversion types', ok: 200 },
   { method: 'get', path: '/conversion-types/{name}', summary: 'Get one conversion type (case-sensitive name)', ok: 200 },
-  { method: 'put', path: '/conversion-types/{name}', summary: 'Create or replace a conversion type', body: settingsSchemas.conversionType, ok: 200 },
+  {
+    method: 'put',
+    path: '/conversion-types/{name}',
+    summary: 'Create or replace a conversion type',
+    body: settingsSchemas.conversionType,
+    ok: 200,
+  },
   { method: 'delete', path: '/conversion-types/{name}', summary: 'Delete a conversion type', ok: 204 },
-  { method: 'get', path: '/conversions', summary: 'The conversion log, newest first, cursor-paginated (format=csv for all of it)', query: conversionQuery, ok: 200 },
-  { method: 'get', path: '/postbacks', summary: 'The postback log, newest first, cursor-paginated (format=csv for all of it)', query: postbackQuery, ok: 200 },
+  {
+    method: 'get',
+    path: '/conversions',
+    summary: 'The conversion log, newest first, cursor-paginated (format=csv for all of it)',
+    query: conversionQuery,
+    ok: 200,
+  },
+  {
+    method: 'get',
+    path: '/postbacks',
+    summary: 'The postback log, newest first, cursor-paginated (format=csv for all of it)',
+    query: postbackQuery,
+    ok: 200,
+  },
   { method: 'get', path: '/postbacks/{id}', summary: 'One postback log entry', ok: 200 },
   { method: 'post', path: '/postbacks/{id}/replay', summary: 'Replay one rejected postback', ok: 202 },
   { method: 'post', path: '/postbacks/replay', summary: 'Replay rejected postbacks by reason', body: bulkBody, ok: 202 },
-  { method: 'get', path: '/reports', summary: 'Grouped report with per-status and per-type columns and totals (JSON or CSV)', query: reportQuery, ok: 200 },
-  { method: 'get', path: '/journeys/funnel', summary: 'Clicks reaching each journey type, and the rate between steps', query: funnelQuery, ok: 200 },
+  {
+    method: 'get',
+    path: '/reports',
+    summary: 'Grouped report with per-status and per-type columns and totals (JSON or CSV)',
+    query: reportQuery,
+    ok: 200,
+  },
+  {
+    method: 'get',
+    path: '/journeys/funnel',
+    summary: 'Clicks reaching each journey type, and the rate between steps',
+    query: funnelQuery,
+    ok: 200,
+  },
   { method: 'get', path: '/journeys/{clickid}', summary: "One click's journey", ok: 200 },
-  { method: 'post', path: '/costs', summary: "Queue a cost update: spread a cost over a campaign's clicks in a range (later updates win for their range)", body: costBody, ok: 202 },
-  { method: 'post', path: '/costs/bulk', summary: 'Queue cost updates from a CSV body (text/csv; header campaign_id,date,cost[,currency])', query: bulkCostQuery, ok: 202 },
+  {
+    method: 'post',
+    path: '/costs',
+    summary: "Queue a cost update: spread a cost over a campaign's clicks in a range (later updates win for their range)",
+    body: costBody,
+    ok: 202,
+  },
+  {
+    method: 'post',
+    path: '/costs/bulk',
+    summary: 'Queue cost updates from a CSV body (text/csv; header campaign_id,date,cost[,currency])',
+    query: bulkCostQuery,
+    ok: 202,
+  },
   { method: 'post', path: '/costs/undo', summary: "Queue an undo of a campaign's last applied cost update", body: undoBody, ok: 202 },
   { method: 'get', path: '/costs', summary: 'Cost updates and undos, newest first', query: costListQuery, ok: 200 },
   { method: 'get', path: '/costs/{id}', summary: 'The state and result of one cost update or undo', ok: 200 },
@@ -71,7 +113,13 @@ const ERROR = {
       properties: {
         code: { type: 'string' },
         message: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, allowed: { type: 'array', items: { type: 'string' } } } } },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { field: { type: 'string' }, message: { type: 'string' }, allowed: { type: 'array', items: { type: 'string' } } },
+          },
+        },
       },
     },
   },
@@ -81,9 +129,16 @@ const ERROR = {
 export function openApiDocument(): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const op of API_OPERATIONS) {
-    const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const query = op.query ? queryParameters(op.query) : [];
-    const body = op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSwagger(op.body).swagger } } } } : {};
+    const body = op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: toSwagger(op.body).swagger } } } }
+      : {};
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       parameters: [...pathParams, ...query],
@@ -98,7 +153,12 @@ export function openApiDocument(): object {
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'convtrack API', version: '0.1.0', description: 'Settings, logs, reports, replay, cost updates, exchange rates and the outbound delivery log. Send `Authorization: Bearer <API_KEY>`.' },
+    info: {
+      title: 'convtrack API',
+      version: '0.1.0',
+      description:
+        'Settings, logs, reports, replay, cost updates, exchange rates and the outbound delivery log. Send `Authorization: Bearer <API_KEY>`.',
+    },
     servers: [{ url: '/api' }],
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
     security: [{ apiKey: [] }],

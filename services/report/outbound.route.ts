@@ -42,9 +42,15 @@ export const presentDelivery = ({ event: { payout_micros, ...event }, ...d }: De
 export function outboundRoute(store: Store, retry: RetryDelivery): Router {
   const router = Router();
   router.get('/outbound', async (req, res) => {
-    const { from, to, tz, limit, cursor, ...rest } = validate<Omit<DeliveryFilter, 'from' | 'to'> & { from?: string; to?: string; tz: string; limit: number; cursor?: { t: number; id: string } }>(outboundQuery, req.query);
+    const { from, to, tz, limit, cursor, ...rest } = validate<
+      Omit<DeliveryFilter, 'from' | 'to'> & { from?: string; to?: string; tz: string; limit: number; cursor?: { t: number; id: string } }
+    >(outboundQuery, req.query);
     const range = rangeOf(from, to, tz);
-    const filter: DeliveryFilter = { ...rest, ...(range.from === null ? {} : { from: range.from }), ...(range.to === null ? {} : { to: range.to }) };
+    const filter: DeliveryFilter = {
+      ...rest,
+      ...(range.from === null ? {} : { from: range.from }),
+      ...(range.to === null ? {} : { to: range.to }),
+    };
     const page = await store.listDeliveries(filter, { limit, cursor: cursor ?? null });
     res.json({ items: page.items.map(presentDelivery), next_cursor: encodeCursor(page.next) });
   });
@@ -56,9 +62,11 @@ export function outboundRoute(store: Store, retry: RetryDelivery): Router {
   router.post('/outbound/:id/retry', async (req, res) => {
     const delivery = await store.getDelivery(req.params.id);
     if (!delivery) throw new AppError(ErrorCodes.NOT_FOUND, `no delivery ${req.params.id}`, { httpStatus: 404 });
-    if (delivery.state === 'delivered') throw new AppError(ErrorCodes.CONFLICT, `delivery ${delivery.id} was delivered; it is never sent twice`, { httpStatus: 409 });
+    if (delivery.state === 'delivered')
+      throw new AppError(ErrorCodes.CONFLICT, `delivery ${delivery.id} was delivered; it is never sent twice`, { httpStatus: 409 });
     const how = await retry(delivery.id);
-    if (how === 'in_progress') throw new AppError(ErrorCodes.CONFLICT, `delivery ${delivery.id} is being sent right now`, { httpStatus: 409 });
+    if (how === 'in_progress')
+      throw new AppError(ErrorCodes.CONFLICT, `delivery ${delivery.id} is being sent right now`, { httpStatus: 409 });
     res.status(202).json({ id: delivery.id, retry: how });
   });
   return router;

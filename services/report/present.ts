@@ -1,4 +1,12 @@
-import type { Campaign, Conversion, ConversionType, Offer, OfferSource, PostbackLogEntry, TrafficChannel } from '../../shared/domain/entities.js';
+import type {
+  Campaign,
+  Conversion,
+  ConversionType,
+  Offer,
+  OfferSource,
+  PostbackLogEntry,
+  TrafficChannel,
+} from '../../shared/domain/entities.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
 
 /** How records look in API answers: ISO times, money as exact decimal numbers. */
@@ -22,7 +30,11 @@ export const presentOfferSource = (s: OfferSource, publicUrl: string) => {
   };
 };
 
-export const presentOffer = ({ payout_micros, ...o }: Offer) => ({ ...o, payout: moneyToNumber(payout_micros), created_at: iso(o.created_at) });
+export const presentOffer = ({ payout_micros, ...o }: Offer) => ({
+  ...o,
+  payout: moneyToNumber(payout_micros),
+  created_at: iso(o.created_at),
+});
 
 /** The access token is a secret: only its last four characters are shown. */
 export const presentTrafficChannel = (t: TrafficChannel) => ({
@@ -31,7 +43,11 @@ export const presentTrafficChannel = (t: TrafficChannel) => ({
   created_at: iso(t.created_at),
 });
 
-export const presentCampaign = (c: Campaign, publicUrl: string) => ({ ...c, created_at: iso(c.created_at), click_url: `${publicUrl}/click/${c.id}` });
+export const presentCampaign = (c: Campaign, publicUrl: string) => ({
+  ...c,
+  created_at: iso(c.created_at),
+  click_url: `${publicUrl}/click/${c.id}`,
+});
 
 export const presentConversionType = (t: ConversionType) => ({ ...t, created_at: iso(t.created_at) });
 

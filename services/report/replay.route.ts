@@ -43,7 +43,11 @@ export function replayRoute(store: Store, enqueue: EnqueueReplay): Router {
     try {
       await enqueue(jobId, job);
     } catch (cause) {
-      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the replay right now; retry later', { httpStatus: 503, retryable: true, cause });
+      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the replay right now; retry later', {
+        httpStatus: 503,
+        retryable: true,
+        cause,
+      });
     }
     return jobId;
   };
@@ -67,10 +71,14 @@ export function replayRoute(store: Store, enqueue: EnqueueReplay): Router {
     const entry = await store.getPostback(req.params.id);
     if (!entry) throw new AppError(ErrorCodes.NOT_FOUND, `no postback ${req.params.id} in the log`, { httpStatus: 404 });
     if (entry.outcome !== 'rejected') {
-      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was applied (${entry.outcome}); replaying it would change nothing`, { httpStatus: 409 });
+      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was applied (${entry.outcome}); replaying it would change nothing`, {
+        httpStatus: 409,
+      });
     }
     if (!entry.params) {
-      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was malformed (${entry.detail}); a replay would fail the same way`, { httpStatus: 409 });
+      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was malformed (${entry.detail}); a replay would fail the same way`, {
+        httpStatus: 409,
+      });
     }
     res.status(202).json({ id: entry.id, job_id: await replay(entry, req) });
   });

@@ -17,7 +17,11 @@ export interface ReportServiceDeps {
   /** A producer connection. */
   redis: Redis;
   apiKey: string;
-  config: Pick<Config, 'rules' | 'outbound'> & { redis: Pick<Config['redis'], 'queuePrefix'>; receiver: Pick<Config['receiver'], 'publicUrl'>; dashboard: { user: string; password: string } };
+  config: Pick<Config, 'rules' | 'outbound'> & {
+    redis: Pick<Config['redis'], 'queuePrefix'>;
+    receiver: Pick<Config['receiver'], 'publicUrl'>;
+    dashboard: { user: string; password: string };
+  };
   fileRates: FxRates;
   metrics: Metrics;
   logger: Logger;
@@ -31,7 +35,16 @@ export interface ReportService {
 }
 
 /** The report service's app and queues, wired the one way `main.ts` and the tests both use. */
-export function createReportService({ store, redis, apiKey, config, fileRates, metrics, logger, readiness }: ReportServiceDeps): ReportService {
+export function createReportService({
+  store,
+  redis,
+  apiKey,
+  config,
+  fileRates,
+  metrics,
+  logger,
+  readiness,
+}: ReportServiceDeps): ReportService {
   const prefix = config.redis.queuePrefix;
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, prefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, prefix);
@@ -70,7 +83,8 @@ export function createReportService({ store, redis, apiKey, config, fileRates, m
     enqueueCost: (id, data) => enqueue(costs, id, data),
     queuedState: async (id) => {
       const job = await costs.getJob(id);
-      return job ? { state: await job.getState(), failedReason: job.failedReason ?? null } : null;
+      // BullMQ types failedReason as a string; it is missing until the job fails.
+      return job ? { state: await job.getState(), failedReason: job.failedReason || null } : null;
     },
     retryDelivery,
     queues,
@@ -79,5 +93,11 @@ export function createReportService({ store, redis, apiKey, config, fileRates, m
     readiness,
     logger,
   });
-  return { app, queues, close: async () => void (await Promise.all(queues.map((q) => q.close()))) };
+  return {
+    app,
+    queues,
+    close: async () => {
+      await Promise.all(queues.map((q) => q.close()));
+    },
+  };
 }

@@ -41,7 +41,10 @@ export function reportRoute(store: Store): Router {
       sort: query.sort,
       limit: query.limit,
     });
-    if (query.format === 'csv') return sendCsv(res, report);
+    if (query.format === 'csv') {
+      sendCsv(res, report);
+      return;
+    }
     res.json({ group_by: query.group_by, tz: query.tz, types: report.types, rows: report.rows, totals: report.totals });
   });
   return router;

@@ -5,7 +5,17 @@ import { BOUND_FORMS, parseBound } from './dates.js';
 import { isTimeZone } from './time-zone.js';
 
 /** Dimensions a report groups by (SPEC §7); `date` and `hour` are local to `tz`. */
-export const REPORT_DIMENSIONS = ['date', 'hour', 'campaign', 'offer', 'offer_source', 'traffic_channel', 'type', 'status', ...SUB_KEYS] as const;
+export const REPORT_DIMENSIONS = [
+  'date',
+  'hour',
+  'campaign',
+  'offer',
+  'offer_source',
+  'traffic_channel',
+  'type',
+  'status',
+  ...SUB_KEYS,
+] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 export const FILTER_DIMENSIONS = REPORT_DIMENSIONS.filter((d) => d !== 'date' && d !== 'hour');
 export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
@@ -29,7 +39,10 @@ const list = (allowed: readonly string[], label: string) =>
   Joi.string()
     .allow('')
     .custom((text: string, helpers) => {
-      const items = text.split(',').map((d) => d.trim()).filter(Boolean);
+      const items = text
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean);
       const bad = items.find((d) => !allowed.includes(d));
       if (bad) return helpers.error('any.only', { value: bad });
       if (new Set(items).size !== items.length) return helpers.error('any.invalid');

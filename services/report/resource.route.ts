@@ -57,7 +57,8 @@ export function resourceRoute<T extends { id: string; created_at: number }, Inpu
   router.delete(`/${spec.path}/:id`, async (req, res) => {
     await load(req.params.id);
     const user = await spec.usedBy?.(req.params.id);
-    if (user) throw new AppError(ErrorCodes.CONFLICT, `this ${spec.noun} is used by ${user}; change or delete that first`, { httpStatus: 409 });
+    if (user)
+      throw new AppError(ErrorCodes.CONFLICT, `this ${spec.noun} is used by ${user}; change or delete that first`, { httpStatus: 409 });
     await spec.repo.delete(req.params.id);
     res.status(204).end();
   });

@@ -1,9 +1,7 @@
 import { Router } from 'express';
 import type { Campaign, ConversionType, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
-import type { DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import { CHANNEL_DEFAULTS } from '../../shared/domain/outbound.js';
-import type { Status } from '../../shared/domain/statuses.js';
 import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
@@ -36,16 +34,17 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       noun: 'offer source',
       repo: store.offerSources,
       schemas: settingsSchemas.offerSource,
-      build: (input, base, existing) => ({
-        currency: null,
-        default_status: 'approved' as Status,
-        duplicate_mode: 'create_new' as DuplicateMode,
-        postback_token: null,
-        ip_allowlist: [],
-        ...existing,
-        ...input,
-        ...base,
-      }) as OfferSource,
+      build: (input, base, existing) =>
+        ({
+          currency: null,
+          default_status: 'approved',
+          duplicate_mode: 'create_new',
+          postback_token: null,
+          ip_allowlist: [],
+          ...existing,
+          ...input,
+          ...base,
+        }) as OfferSource,
       usedBy: (id) => usedBy(store.offers.list(), (o) => o.offer_source_id === id, 'offer'),
       present: (s) => presentOfferSource(s, publicUrl),
     }),
@@ -57,14 +56,16 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       noun: 'offer',
       repo: store.offers,
       schemas: settingsSchemas.offer,
-      build: ({ payout, ...input }, base, existing) => ({
-        payout_micros: 0,
-        ...existing,
-        ...input,
-        ...(payout === undefined ? {} : { payout_micros: parseMoney(payout) }),
-        ...base,
-      }) as Offer,
-      checkReferences: async (o) => ((await store.offerSources.get(o.offer_source_id)) ? [] : [missing('offer_source_id', 'offer source', o.offer_source_id)]),
+      build: ({ payout, ...input }, base, existing) =>
+        ({
+          payout_micros: 0,
+          ...existing,
+          ...input,
+          ...(payout === undefined ? {} : { payout_micros: parseMoney(payout) }),
+          ...base,
+        }) as Offer,
+      checkReferences: async (o) =>
+        (await store.offerSources.get(o.offer_source_id)) ? [] : [missing('offer_source_id', 'offer source', o.offer_source_id)],
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.offer_id === id, 'campaign'),
       present: presentOffer,
     }),
@@ -83,8 +84,12 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
           ...input,
           ...base,
         }) as TrafficChannel,
-      checkReferences: async (t) =>
-        t.integration === 'facebook_capi' && !t.facebook ? [{ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' }] : [],
+      checkReferences: (t) =>
+        Promise.resolve(
+          t.integration === 'facebook_capi' && !t.facebook
+            ? [{ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' }]
+            : [],
+        ),
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.traffic_channel_id === id, 'campaign'),
       present: presentTrafficChannel,
     }),

@@ -23,6 +23,9 @@ const httpUrl = Joi.string()
 
 const MONEY_RULE = '{#label} must be a decimal number ≥ 0 and below 1,000,000,000, with up to 6 decimals, e.g. 12.5';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]+$/;
+
 /** A decimal amount given as a JSON number or a string, ≥ 0, up to 6 decimals; kept as text. */
 export const moneyField = Joi.alternatives()
   .try(Joi.number().min(0).unsafe(), Joi.string())
@@ -32,7 +35,6 @@ export const moneyField = Joi.alternatives()
   })
   .messages({ 'any.invalid': MONEY_RULE, 'alternatives.types': MONEY_RULE });
 
-
 /** The fields of each settings entity; `required` marks what a create must carry. */
 const offerSource = {
   name: name.required(),
@@ -40,7 +42,9 @@ const offerSource = {
   default_status: Joi.string().valid(...STATUSES),
   duplicate_mode: Joi.string().valid(...DUPLICATE_MODES),
   postback_token: Joi.string().min(8).max(256).allow(null),
-  ip_allowlist: Joi.array().items(Joi.string().ip({ cidr: 'optional' })).max(100),
+  ip_allowlist: Joi.array()
+    .items(Joi.string().ip({ cidr: 'optional' }))
+    .max(100),
 };
 const offer = {
   name: name.required(),
@@ -60,7 +64,10 @@ const trafficChannel = {
   trusted: Joi.boolean(),
   currency: currencyField.allow(null),
   facebook: Joi.object({
-    pixel_id: Joi.string().pattern(/^\d{1,32}$/).required().messages({ 'string.pattern.base': 'facebook.pixel_id must be the numeric pixel (dataset) id' }),
+    pixel_id: Joi.string()
+      .pattern(/^\d{1,32}$/)
+      .required()
+      .messages({ 'string.pattern.base': 'facebook.pixel_id must be the numeric pixel (dataset) id' }),
     access_token: Joi.string().min(10).max(1000).required(),
     main_event_name: Joi.string().min(1).max(100).default('Purchase'),
     test_event_code: Joi.string().max(100).allow(null).default(null),
@@ -91,5 +98,6 @@ export const settingsSchemas = {
     journey: Joi.boolean(),
     send_to_channel: Joi.boolean(),
   }),
-  conversionTypeName: Joi.string().min(1).max(64).pattern(/^[^\u0000-\u001f\u007f]+$/),
+  // No control characters (U+0000–U+001F, U+007F): a type name shows in logs, CSV and URLs.
+  conversionTypeName: Joi.string().min(1).max(64).pattern(NO_CONTROL_CHARACTERS),
 };

@@ -29,7 +29,14 @@ export interface PostbackInput {
  * logged before, as for a retried job), or its click is not stored yet.
  */
 export type PostbackResult =
-  | { kind: 'settled'; entry: PostbackLogEntry; applied: boolean; conversion: ConversionRecord | null; click: Click | null; settings: Settings }
+  | {
+      kind: 'settled';
+      entry: PostbackLogEntry;
+      applied: boolean;
+      conversion: ConversionRecord | null;
+      click: Click | null;
+      settings: Settings;
+    }
   | { kind: 'click_not_yet_stored'; retryInMs: number };
 
 /** Rounds of compare-and-set conflicts (another process on the same keys) before the jobs are retried by BullMQ. */
@@ -50,15 +57,26 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
   const results = new Map<string, PostbackResult>();
   let pending = unique;
   for (let round = 0; pending.length > 0; round++) {
-    if (round >= MAX_ROUNDS) throw new AppError(ErrorCodes.STORE_UNAVAILABLE, `${pending.length} postbacks met conflicting writers ${MAX_ROUNDS} times`, { retryable: true });
+    if (round >= MAX_ROUNDS)
+      throw new AppError(ErrorCodes.STORE_UNAVAILABLE, `${pending.length} postbacks met conflicting writers ${MAX_ROUNDS} times`, {
+        retryable: true,
+      });
     const settings = await deps.settings.current();
     const now = (deps.now ?? Date.now)();
     const clickids = [...new Set(pending.flatMap((p) => (p.job.params ? [p.job.params.clickid] : [])))];
     const [earlier, clicks] = await Promise.all([store.getPostbacks(pending.map((p) => p.id)), store.getClicks(clickids)]);
     const clickOf = (p: PostbackInput): Click | null => (p.job.params ? (clicks.get(p.job.params.clickid) ?? null) : null);
-    const prepared = pending.map((p) => ({ input: p, prepared: preparePostback({ ...p, now, earlier: earlier.get(p.id) ?? null, click: clickOf(p), settings, rules }) }));
+    const prepared = pending.map((p) => ({
+      input: p,
+      prepared: preparePostback({ ...p, now, earlier: earlier.get(p.id) ?? null, click: clickOf(p), settings, rules }),
+    }));
 
-    const settled = (p: PostbackInput, entry: PostbackLogEntry, applied: boolean, conversion: ConversionRecord | null = null): PostbackResult => ({
+    const settled = (
+      p: PostbackInput,
+      entry: PostbackLogEntry,
+      applied: boolean,
+      conversion: ConversionRecord | null = null,
+    ): PostbackResult => ({
       kind: 'settled',
       entry,
       applied,
@@ -83,7 +101,10 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     for (const [key, items] of byKey) plans.set(key, await planKey(store, heads.get(key) as LedgerHead, items, now));
     const commits: LedgerCommit[] = [...plans.values()].map((p) => p.commit);
     // A batch of only settled or waiting postbacks has nothing to commit.
-    const outcome = commits.length || rejected.length ? await store.commitLedgers(commits, rejected, settings.version) : { conflicts: [], settingsChanged: false };
+    const outcome =
+      commits.length || rejected.length
+        ? await store.commitLedgers(commits, rejected, settings.version)
+        : { conflicts: [], settingsChanged: false };
     if (outcome.settingsChanged) continue;
 
     const conflicts = new Set(outcome.conflicts);

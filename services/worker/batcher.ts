@@ -33,12 +33,10 @@ export function createBatcher<I, R>(run: (items: I[]) => Promise<R[]>, maxBatch:
   };
   const start = (): void => {
     if (running) return;
-    running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(drain)
-      .finally(() => {
-        running = null;
-        if (waiting.length > 0) start();
-      });
+    running = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
+      running = null;
+      if (waiting.length > 0) start();
+    });
   };
   return {
     submit: (item) =>

@@ -21,11 +21,20 @@ export interface ClickWorkerDeps {
 }
 
 /** Stores queued clicks, the clicks of concurrent jobs in one transaction; storing one twice changes nothing. */
-export function createClickWorker({ connection, prefix, concurrency, jobLockMs, autorun, store, logger, metrics }: ClickWorkerDeps): Worker<ClickJob> {
+export function createClickWorker({
+  connection,
+  prefix,
+  concurrency,
+  jobLockMs,
+  autorun,
+  store,
+  logger,
+  metrics,
+}: ClickWorkerDeps): Worker<ClickJob> {
   const log = logger.child({ component: 'click-worker' });
-  const batcher = createBatcher<ClickJob, void>(async (jobs) => {
+  const batcher = createBatcher<ClickJob, null>(async (jobs) => {
     await store.insertClicks(jobs.map(({ requestId: _requestId, ...click }) => ({ ...click, cost_micros: 0 })));
-    return jobs.map(() => undefined);
+    return jobs.map(() => null);
   }, concurrency);
   return new Worker<ClickJob>(
     QueueNames.CLICKS,

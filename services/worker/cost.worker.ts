@@ -31,9 +31,19 @@ export function createCostWorker(deps: CostWorkerDeps): Worker<CostJob> {
     async (job) => {
       const timer = deps.metrics.jobDuration.startTimer({ queue: QueueNames.COSTS });
       const { request, requestedAt, requestId } = job.data;
-      const record = await deps.withLock(`cost ${request.campaign_id}`, () => deps.store.applyCost({ id: job.id as string, requested_at: requestedAt, request }, Date.now()));
+      const record = await deps.withLock(`cost ${request.campaign_id}`, () =>
+        deps.store.applyCost({ id: job.id as string, requested_at: requestedAt, request }, Date.now()),
+      );
       timer();
-      logger.info('cost job processed', { costId: record.id, requestId, kind: request.kind, campaignId: request.campaign_id, state: record.state, clicks: record.clicks, undoes: record.undoes });
+      logger.info('cost job processed', {
+        costId: record.id,
+        requestId,
+        kind: request.kind,
+        campaignId: request.campaign_id,
+        state: record.state,
+        clicks: record.clicks,
+        undoes: record.undoes,
+      });
       return { state: record.state, clicks: record.clicks };
     },
     // One at a time per process: a cost job may touch many clicks.

@@ -16,7 +16,13 @@ export interface KeyPlan {
 }
 
 const byId = (a: LedgerRow, b: LedgerRow): number => (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0);
-const logOf = (log: BareLog, outcome: EntryOutcome): PostbackLogEntry => ({ ...log, outcome: outcome.outcome, reason: null, detail: outcome.detail, conversion_id: outcome.conversion_id });
+const logOf = (log: BareLog, outcome: EntryOutcome): PostbackLogEntry => ({
+  ...log,
+  outcome: outcome.outcome,
+  reason: null,
+  detail: outcome.detail,
+  conversion_id: outcome.conversion_id,
+});
 
 /**
  * Plans a batch's entries of one key against its head, in arrival order, into one
@@ -44,7 +50,11 @@ export async function planKey(store: Store, head: LedgerHead, items: readonly Ke
       if (!tail) {
         const stored = await store.loadLedgerSuffix(head.key, entry.id);
         const planned = [...rows.values()];
-        base = [stored.predecessor, ...planned.filter((r) => r.entry.id < entry.id)].filter((r): r is LedgerRow => r !== null).sort(byId).pop() ?? null;
+        base =
+          [stored.predecessor, ...planned.filter((r) => r.entry.id < entry.id)]
+            .filter((r): r is LedgerRow => r !== null)
+            .sort(byId)
+            .pop() ?? null;
         const merged = new Map(stored.rows.map((r) => [r.entry.id, r]));
         for (const r of planned) if (r.entry.id >= entry.id) merged.set(r.entry.id, r);
         tail = [...merged.values()].sort(byId);
@@ -56,7 +66,12 @@ export async function planKey(store: Store, head: LedgerHead, items: readonly Ke
         continue;
       }
       const predecessor = tail.filter((r) => r.entry.id < entry.id).pop() ?? base;
-      plan = planInsert(current, entry, predecessor, tail.filter((r) => r.entry.id > entry.id));
+      plan = planInsert(
+        current,
+        entry,
+        predecessor,
+        tail.filter((r) => r.entry.id > entry.id),
+      );
       const replaced: Map<string, LedgerRow> = new Map();
       for (const r of tail) replaced.set(r.entry.id, r);
       for (const r of plan.rows) replaced.set(r.entry.id, r);
@@ -75,7 +90,16 @@ export async function planKey(store: Store, head: LedgerHead, items: readonly Ke
     compactBefore = plan.compactBefore ?? compactBefore;
   }
   return {
-    commit: { key: head.key, expectedVersion: head.version, head: current, rows: [...rows.values()], compactBefore, conversions, entries: [...entries.values()], logUpdates },
+    commit: {
+      key: head.key,
+      expectedVersion: head.version,
+      head: current,
+      rows: [...rows.values()],
+      compactBefore,
+      conversions,
+      entries: [...entries.values()],
+      logUpdates,
+    },
     entries,
   };
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import { isPostbackBatch, type PostbackJob, type PostbacksQueueJob, type QueuedPostback } from '../../shared/queue/jobs.js';
-import { workerOptions } from '../../shared/queue/job-options.js';
+import { idOf, workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { applyPostbacks, type ApplyDeps, type PostbackInput, type PostbackResult } from './apply-postbacks.js';
 import { createBatcher } from './batcher.js';
@@ -91,7 +91,7 @@ export function createPostbackWorker(deps: PostbackWorkerDeps): Worker<Postbacks
         return summary;
       }
       // A replay runs the logged postback again under its own id.
-      const id = job.data.replayOf ?? (job.id as string);
+      const id = job.data.replayOf ?? idOf(job);
       const waits = (job.data.waits ?? 0) + Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
       const result = await batcher.submit({ id, job: job.data, waits });
       if (result.kind === 'click_not_yet_stored') {

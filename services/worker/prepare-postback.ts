@@ -44,12 +44,19 @@ export function preparePostback(input: PrepareInput): Prepared {
   const { id, job, earlier } = input;
   if (earlier && (earlier.outcome !== 'rejected' || !job.replayOf)) return { kind: 'settled', entry: earlier };
   const log = bareLog(input);
-  const reject = (reason: RejectReason, detail: string): Prepared => ({ kind: 'reject', entry: { ...log, outcome: 'rejected', reason, detail, conversion_id: null } });
+  const reject = (reason: RejectReason, detail: string): Prepared => ({
+    kind: 'reject',
+    entry: { ...log, outcome: 'rejected', reason, detail, conversion_id: null },
+  });
   const params = job.params;
   if (!params) return reject('invalid_params', summarize(job.invalid ?? []));
 
   const { click } = input;
-  if (!click) return waitForClick(input) ?? reject('unknown_clickid', `no click ${params.clickid} arrived within ${input.rules.unknownClickidWindowMs / 1000} s`);
+  if (!click)
+    return (
+      waitForClick(input) ??
+      reject('unknown_clickid', `no click ${params.clickid} arrived within ${input.rules.unknownClickidWindowMs / 1000} s`)
+    );
   log.campaign_id = click.campaign_id;
   log.offer_source_id = click.offer_source_id;
 
@@ -61,7 +68,8 @@ export function preparePostback(input: PrepareInput): Prepared {
   if (source?.postback_token && params.token_hash !== hashToken(source.postback_token)) {
     return reject('token_mismatch', params.token_hash ? 'the token is not this offer source’s' : 'this offer source requires a token');
   }
-  if (source && !ipAllowed(source.ip_allowlist, job.ip)) return reject('ip_not_allowed', `${job.ip ?? 'unknown address'} is not in the offer source's IP allowlist`);
+  if (source && !ipAllowed(source.ip_allowlist, job.ip))
+    return reject('ip_not_allowed', `${job.ip ?? 'unknown address'} is not in the offer source's IP allowlist`);
 
   // Amounts are converted now and the result kept in the entry, so the ledger never
   // depends on rates that change later. No rate means no conversion, never 1:1.
@@ -72,7 +80,8 @@ export function preparePostback(input: PrepareInput): Prepared {
   const carriedPayout = convert(payoutMicros ?? 0, payoutCurrency, account, settings.rates);
   const defaultPayout = convert(offer?.payout_micros ?? 0, sourceCurrency, account, settings.rates);
   const missingRate = !carriedPayout ? payoutCurrency : payoutMicros === null && !defaultPayout ? sourceCurrency : null;
-  if (missingRate) return reject('unknown_currency', `no exchange rate from ${missingRate} to ${account}; set one with PUT /api/fx-rates, then replay`);
+  if (missingRate)
+    return reject('unknown_currency', `no exchange rate from ${missingRate} to ${account}; set one with PUT /api/fx-rates, then replay`);
 
   const mode = resolveMode(type?.duplicate_mode, source?.duplicate_mode);
   const entry: LedgerEntry = {

@@ -46,7 +46,16 @@ export interface Workers {
 /** Every worker of the system, wired the one way `main.ts` and the tests both use. */
 export function createWorkers({ connection, store, logger, metrics, config, fileRates, autorun = true }: WorkersDeps): Workers {
   const prefix = config.redis.queuePrefix;
-  const common = { metrics, connection, prefix, concurrency: config.worker.concurrency, jobLockMs: config.worker.jobLockMs, autorun, store, logger };
+  const common = {
+    metrics,
+    connection,
+    prefix,
+    concurrency: config.worker.concurrency,
+    jobLockMs: config.worker.jobLockMs,
+    autorun,
+    store,
+    logger,
+  };
   const withLock = createRedisLock(connection, prefix, LOCK_OPTIONS);
   // A delivery's lock outlives its request's deadline.
   const deliveryLock = createRedisLock(connection, prefix, { ttlMs: config.outbound.timeoutMs * 2 + 10_000, waitMs: 1_000 });
@@ -63,7 +72,12 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     schedule: (result) =>
       scheduleDelivery(
         { store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) },
-        { conversionId: result.entry.conversion_id as string, conversion: result.applied ? result.conversion : null, click: result.click, settings: result.settings },
+        {
+          conversionId: result.entry.conversion_id as string,
+          conversion: result.applied ? result.conversion : null,
+          click: result.click,
+          settings: result.settings,
+        },
       ),
   });
   const costs = createCostWorker({ ...common, withLock });
@@ -75,7 +89,9 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   });
   const all = [clicks, postbacks, costs, outbound];
   for (const worker of all) {
-    worker.on('failed', (job, err) => logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }));
+    worker.on('failed', (job, err) =>
+      logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }),
+    );
     worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
   }
   return {
@@ -86,7 +102,9 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     all,
     run: () => {
       // run() resolves when the worker closes; its errors are the workers' 'error' events.
-      for (const worker of all) if (!worker.isRunning()) worker.run().catch((err: unknown) => logger.error('worker stopped', { queue: worker.name, err: errorFields(err) }));
+      for (const worker of all)
+        if (!worker.isRunning())
+          worker.run().catch((err: unknown) => logger.error('worker stopped', { queue: worker.name, err: errorFields(err) }));
     },
     close: async () => {
       await Promise.all(all.map((w) => w.close()));

@@ -10,10 +10,7 @@ export const configSchema = Joi.object({
     .valid('development', 'production', 'test')
     .default('development')
     .description('development, production or test; production requires API_KEY'),
-  LOG_LEVEL: Joi.string()
-    .valid('error', 'warn', 'info', 'debug')
-    .default('info')
-    .description('winston log level'),
+  LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'debug').default('info').description('winston log level'),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
     .default('redis://127.0.0.1:6379')
@@ -42,7 +39,9 @@ export const configSchema = Joi.object({
       Joi.string().valid('true', 'false'),
       Joi.string().pattern(/^\d+$/),
       Joi.string().custom((text: string, helpers) =>
-        text.split(',').every((part) => ['loopback', 'linklocal', 'uniquelocal'].includes(part.trim()) || isIP(part.trim().split('/')[0] ?? '') !== 0)
+        text
+          .split(',')
+          .every((part) => ['loopback', 'linklocal', 'uniquelocal'].includes(part.trim()) || isIP(part.trim().split('/')[0] ?? '') !== 0)
           ? text
           : helpers.error('any.invalid'),
       ),
@@ -58,8 +57,14 @@ export const configSchema = Joi.object({
     .messages({ 'any.invalid': 'must be an ISO 4217 currency code in use, e.g. USD' })
     .default('USD')
     .description('ISO 4217 code of the account; a postback without currency is in it'),
-  FX_RATES_FILE: Joi.string().description('JSON file of exchange rates ({"rates": {"EUR": "1.08"}}) for offline use; rates set over the API win'),
-  OUTBOUND_TIMEOUT_MS: Joi.number().integer().min(100).default(10000).description('how long an outbound postback may take before it counts as failed'),
+  FX_RATES_FILE: Joi.string().description(
+    'JSON file of exchange rates ({"rates": {"EUR": "1.08"}}) for offline use; rates set over the API win',
+  ),
+  OUTBOUND_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(100)
+    .default(10000)
+    .description('how long an outbound postback may take before it counts as failed'),
   OUTBOUND_ATTEMPTS: Joi.number().integer().min(1).max(50).default(12).description('attempts per outbound postback before it is failed'),
   OUTBOUND_BACKOFF_MS: Joi.number()
     .integer()

@@ -1,3 +1,4 @@
+import type { ValidationResult } from 'joi';
 import { configSchema } from './config.schema.js';
 
 /** convtrack's configuration, typed, nested and frozen. */
@@ -60,11 +61,15 @@ interface RawConfig {
 /** Validates the environment; empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const { value, error } = configSchema.validate(present);
-  if (error) {
-    throw new ConfigError(error.details.map((d) => `${d.path.join('.')}: ${d.message.replace(/^"[^"]+" /, '')} (got ${JSON.stringify(d.context?.value)})`));
+  const result = configSchema.validate(present) as ValidationResult<RawConfig>;
+  if (result.error) {
+    throw new ConfigError(
+      result.error.details.map(
+        (d) => `${d.path.join('.')}: ${d.message.replace(/^"[^"]+" /, '')} (got ${JSON.stringify(d.context?.value)})`,
+      ),
+    );
   }
-  const raw = value as RawConfig;
+  const raw = result.value;
   return deepFreeze({
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
@@ -76,7 +81,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     },
-    report: { port: raw.REPORT_PORT, apiKey: raw.API_KEY ?? null, dashboardUser: raw.DASHBOARD_USER, dashboardPassword: raw.DASHBOARD_PASSWORD ?? null },
+    report: {
+      port: raw.REPORT_PORT,
+      apiKey: raw.API_KEY ?? null,
+      dashboardUser: raw.DASHBOARD_USER,
+      dashboardPassword: raw.DASHBOARD_PASSWORD ?? null,
+    },
     rules: {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
       accountCurrency: raw.ACCOUNT_CURRENCY,

@@ -20,7 +20,14 @@ export interface LedgerEntry {
    * What the postback carried. `payout` is converted into the account currency when
    * the entry is made, so folding the entries again never depends on today's rates.
    */
-  carried: { status: Status | null; payout_micros: number | null; currency: string | null; event_id: string | null; subs: Subs; payout?: Converted | null };
+  carried: {
+    status: Status | null;
+    payout_micros: number | null;
+    currency: string | null;
+    event_id: string | null;
+    subs: Subs;
+    payout?: Converted | null;
+  };
   /** `currency` is the account currency; `payout` the offer's default payout, converted. */
   defaults: { status: Status; payout_micros: number; currency: string; payout?: Converted };
 }
@@ -82,7 +89,11 @@ export function step(state: FoldState, entry: LedgerEntry): Step {
   const original = state.first;
   const record = (duplicateStatus: ConversionRecord['duplicate_status'], detail: string | null = null): Step => {
     const conversion = newConversion(entry, duplicateStatus);
-    return { state: original ? state : { first: conversion }, outcome: { outcome: 'recorded', conversion_id: entry.id, detail }, conversion };
+    return {
+      state: original ? state : { first: conversion },
+      outcome: { outcome: 'recorded', conversion_id: entry.id, detail },
+      conversion,
+    };
   };
   const change = (outcome: 'updated' | 'incremented', conversion: ConversionRecord): Step => ({
     state: { first: conversion },
@@ -96,13 +107,25 @@ export function step(state: FoldState, entry: LedgerEntry): Step {
       return record(original ? 'repeated' : 'new');
     case 'ignore':
     case 'ignore_by_event_id':
-      if (!original) return record('unknown', entry.carried.event_id === null && entry.mode === 'ignore_by_event_id' ? 'event id missing: recorded without dedupe' : null);
-      return { state, outcome: { outcome: entry.mode === 'ignore' ? 'ignored_duplicate' : 'ignored_event_id', conversion_id: original.id, detail: null }, conversion: null };
+      if (!original)
+        return record(
+          'unknown',
+          entry.carried.event_id === null && entry.mode === 'ignore_by_event_id' ? 'event id missing: recorded without dedupe' : null,
+        );
+      return {
+        state,
+        outcome: { outcome: entry.mode === 'ignore' ? 'ignored_duplicate' : 'ignored_event_id', conversion_id: original.id, detail: null },
+        conversion: null,
+      };
     case 'edit':
       return original ? change('updated', edit(original, entry)) : record('unknown');
     case 'increment_payout':
       return original
-        ? change('incremented', { ...original, ...increment(original, moneyOf(entry)), updated_at: Math.max(original.updated_at, entry.received_at) })
+        ? change('incremented', {
+            ...original,
+            ...increment(original, moneyOf(entry)),
+            updated_at: Math.max(original.updated_at, entry.received_at),
+          })
         : record('unknown');
   }
 }
@@ -157,7 +180,13 @@ function increment(original: Money, more: Money): Money {
   if (original.original_currency === more.original_currency && original.fx_rate === more.fx_rate) {
     return { ...original, payout_micros, original_payout_micros: original.original_payout_micros + more.original_payout_micros };
   }
-  return { payout_micros, currency: original.currency, original_payout_micros: payout_micros, original_currency: original.currency, fx_rate: '1' };
+  return {
+    payout_micros,
+    currency: original.currency,
+    original_payout_micros: payout_micros,
+    original_currency: original.currency,
+    fx_rate: '1',
+  };
 }
 
 function newConversion(entry: LedgerEntry, duplicateStatus: ConversionRecord['duplicate_status']): ConversionRecord {

@@ -180,7 +180,6 @@ export interface PostbackParams {
   subs: Subs;
 }
 
-
 /** The click's report dimensions, as copied onto each of its conversions. */
 export function dimensionsOf(click: Click): ClickDimensions {
   return {

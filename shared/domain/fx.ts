@@ -71,7 +71,8 @@ export function normaliseRates(input: Record<string, string | number>): { rates:
   for (const [code, value] of Object.entries(input)) {
     const text = String(value);
     if (!isIsoCurrency(code)) problems.push(`${code}: not an ISO 4217 currency code`);
-    else if (!RATE_PATTERN.test(text) || /^0+(\.0+)?$/.test(text)) problems.push(`${code}: the rate must be a decimal > 0 with up to 10 decimals (got ${text})`);
+    else if (!RATE_PATTERN.test(text) || /^0+(\.0+)?$/.test(text))
+      problems.push(`${code}: the rate must be a decimal > 0 with up to 10 decimals (got ${text})`);
     else rates[code] = text;
   }
   return { rates, problems };

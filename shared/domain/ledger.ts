@@ -60,7 +60,14 @@ export const LEDGER_WINDOW_MS = 60 * 60 * 1000;
 /** Compaction runs when it can remove at least this much more history. */
 const COMPACTION_STEP_MS = 10 * 60 * 1000;
 
-export const emptyHead = (key: string): LedgerHead => ({ key, version: 0, lastId: null, state: EMPTY_FOLD, compactedTo: null, base: EMPTY_FOLD });
+export const emptyHead = (key: string): LedgerHead => ({
+  key,
+  version: 0,
+  lastId: null,
+  state: EMPTY_FOLD,
+  compactedTo: null,
+  base: EMPTY_FOLD,
+});
 
 /** True when `entry` sorts after every entry the head has seen: one step applies it. */
 export function inOrder(head: LedgerHead, entry: LedgerEntry): boolean {

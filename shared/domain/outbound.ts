@@ -113,7 +113,9 @@ export function fillTemplate(template: string, event: DeliveryEvent): string {
     conversion_id: event.conversion_id,
   };
   for (const key of SUB_KEYS) values[key] = event.subs[key] ?? '';
-  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? encodeURIComponent(values[name] as string) : whole));
+  return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? encodeURIComponent(values[name] as string) : whole,
+  );
 }
 
 const SECRET_PARAM = /token|secret|key|pass|sig|auth/i;

@@ -1,12 +1,5 @@
 /** Postback log outcomes (SPEC §5). Stored data: do not rename. */
-export const OUTCOMES = [
-  'recorded',
-  'updated',
-  'incremented',
-  'ignored_duplicate',
-  'ignored_event_id',
-  'rejected',
-] as const;
+export const OUTCOMES = ['recorded', 'updated', 'incremented', 'ignored_duplicate', 'ignored_event_id', 'rejected'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Why a postback was rejected. Stored data: do not rename. */

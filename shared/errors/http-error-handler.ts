@@ -10,7 +10,11 @@ export function errorBody(error: AppError): { error: { code: string; message: st
 }
 
 /** What an error answers, logged: a 5xx with its message, code and stack (never to the caller), a 4xx as refused. */
-export function errorResponse(err: unknown, logger: Logger, request: { requestId: string; method: string; path: string }): { status: number; headers: Record<string, string>; body: string } {
+export function errorResponse(
+  err: unknown,
+  logger: Logger,
+  request: { requestId: string; method: string; path: string },
+): { status: number; headers: Record<string, string>; body: string } {
   const error = toAppError(err);
   const meta = { ...request, code: error.code };
   if (error.httpStatus >= 500) logger.error('request failed', { ...meta, status: error.httpStatus, err: errorFields(err) });
@@ -53,7 +57,8 @@ function toAppError(err: unknown): AppError {
   return new AppError(ErrorCodes.INTERNAL, 'internal error', { cause: err });
 }
 
-const REDIS_DOWN = /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i;
+const REDIS_DOWN =
+  /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i;
 
 /**
  * Redis or the store away (restarting, failing over, locked by a long write) is not a
@@ -62,10 +67,18 @@ const REDIS_DOWN = /Connection is closed|ECONNREFUSED|ECONNRESET|Stream isn't wr
 function dependencyOutage(err: unknown): AppError | null {
   const { name = '', code = '', message = '' } = (err ?? {}) as { name?: string; code?: string; message?: string };
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /^Mongo(Network|ServerSelection|NotConnected)/.test(name)) {
-    return new AppError(ErrorCodes.STORE_UNAVAILABLE, 'the store is busy or unreachable; retry later', { httpStatus: 503, retryable: true, cause: err });
+    return new AppError(ErrorCodes.STORE_UNAVAILABLE, 'the store is busy or unreachable; retry later', {
+      httpStatus: 503,
+      retryable: true,
+      cause: err,
+    });
   }
   if (name === 'MaxRetriesPerRequestError' || REDIS_DOWN.test(message)) {
-    return new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue is unreachable; retry later', { httpStatus: 503, retryable: true, cause: err });
+    return new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue is unreachable; retry later', {
+      httpStatus: 503,
+      retryable: true,
+      cause: err,
+    });
   }
   return null;
 }

@@ -8,7 +8,7 @@ export function joiProblems(error: Joi.ValidationError): FieldProblem[] {
     if (detail.type === 'object.oxor' && present) {
       return { field: present.join(','), message: `${present.join(' and ')} mean the same; give only one of them` };
     }
-    const field = detail.path.join('.') || String(detail.context?.key ?? '');
+    const field = detail.path.join('.') || (detail.context?.key ?? '');
     const valids = detail.context?.valids as unknown[] | undefined;
     const problem: FieldProblem = { field, message: detail.message.replace(/"/g, '') };
     if (valids) problem.allowed = valids.map(String);

@@ -28,7 +28,8 @@ export function createRedisLock(redis: Redis, prefix: string, options: LockOptio
     const until = Date.now() + options.waitMs;
     let pause = 5;
     while ((await redis.set(key, token, 'PX', options.ttlMs, 'NX')) !== 'OK') {
-      if (Date.now() > until) throw new AppError(ErrorCodes.LOCK_BUSY, `lock ${name} still held after ${options.waitMs} ms`, { retryable: true });
+      if (Date.now() > until)
+        throw new AppError(ErrorCodes.LOCK_BUSY, `lock ${name} still held after ${options.waitMs} ms`, { retryable: true });
       await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
       pause = Math.min(pause * 2, 100);
     }

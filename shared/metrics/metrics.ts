@@ -27,7 +27,12 @@ export function createMetrics(service: string): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    postbacksReceived: new Counter({ name: 'convtrack_postbacks_received_total', help: 'Postbacks received, by answer code', labelNames: ['code'], registers: [registry] }),
+    postbacksReceived: new Counter({
+      name: 'convtrack_postbacks_received_total',
+      help: 'Postbacks received, by answer code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
     postbacksProcessed: new Counter({
       name: 'convtrack_postbacks_processed_total',
       help: 'Postbacks processed by the worker, by outcome and reject reason',
@@ -71,7 +76,8 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const matched = req.route as { path: string } | undefined;
+      const route = matched ? `${req.baseUrl}${matched.path}` : 'unmatched';
       const status = String(res.statusCode);
       end({ method: req.method, route, status });
       if (route === '/postback') metrics.postbacksReceived.inc({ code: status });

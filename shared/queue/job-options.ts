@@ -17,6 +17,12 @@ export const defaultJobOptions: JobsOptions = {
   removeOnFail: { age: 14 * DAY_S },
 };
 
+/** A fetched job's id: BullMQ types it optional, but a job taken from a queue always has one. */
+export function idOf(job: { id?: string | undefined }): string {
+  if (job.id === undefined) throw new Error('a job taken from a queue has no id');
+  return job.id;
+}
+
 /** Job ids are our own ids, `-` separated: BullMQ forbids `:` and all-digit ids. */
 export function jobIdFor(id: string): string {
   if (id.includes(':') || /^\d+$/.test(id)) throw new RangeError(`unusable job id: ${id}`);
@@ -30,6 +36,9 @@ export function jobIdFor(id: string): string {
  * the store makes a re-run harmless. `autorun: false` leaves the worker idle until
  * `run()`, so a process can bind its port before it takes a job.
  */
-export function workerOptions(jobLockMs: number, autorun = true): { lockDuration: number; stalledInterval: number; maxStalledCount: number; autorun: boolean } {
+export function workerOptions(
+  jobLockMs: number,
+  autorun = true,
+): { lockDuration: number; stalledInterval: number; maxStalledCount: number; autorun: boolean } {
   return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 10, autorun };
 }

@@ -2,7 +2,7 @@ export type { PostbackParams } from '../domain/entities.js';
 import type { CostRequest } from '../domain/costs.js';
 import type { PostbackParams, RawParams, Subs } from '../domain/entities.js';
 import type { FieldProblem } from '../errors/app-error.js';
-import { QueueNames } from './queue-names.js';
+import { type QueueNames } from './queue-names.js';
 
 /** A click as the receiver queues it; the worker stores it. */
 export interface ClickJob {

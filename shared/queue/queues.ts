@@ -5,7 +5,7 @@ import type { JobPayloads } from './jobs.js';
 import type { QueueName } from './queue-names.js';
 
 /** A queue whose job payloads are typed by its name. */
-export type TypedQueue<N extends QueueName> = Queue<JobPayloads[N], void, string>;
+export type TypedQueue<N extends QueueName> = Queue<JobPayloads[N], void>;
 
 /** Opens the named queue on a shared connection, with the project's job defaults. */
 export function createQueue<N extends QueueName>(name: N, connection: Redis, prefix: string): TypedQueue<N> {
@@ -13,7 +13,12 @@ export function createQueue<N extends QueueName>(name: N, connection: Redis, pre
 }
 
 /** Adds one job under our own id; resolves only once Redis has accepted it. */
-export async function enqueue<N extends QueueName>(queue: TypedQueue<N>, id: string, data: JobPayloads[N], options: JobsOptions = {}): Promise<void> {
+export async function enqueue<N extends QueueName>(
+  queue: TypedQueue<N>,
+  id: string,
+  data: JobPayloads[N],
+  options: JobsOptions = {},
+): Promise<void> {
   // BullMQ's name typing does not resolve for a generic N; the payload is checked above.
   const untyped = queue as unknown as Queue<object, void, string, object, void, string>;
   await untyped.add(queue.name, data, { ...options, jobId: jobIdFor(id) });

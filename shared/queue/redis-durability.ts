@@ -25,13 +25,15 @@ export async function readRedisDurability(redis: Redis): Promise<RedisDurability
     result.notes.push(`INFO persistence was refused (${(err as Error).message})`);
   }
   try {
-    const pairs = (await redis.config('GET', 'maxmemory*')) as string[];
+    const pairs = await redis.config('GET', 'maxmemory*');
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       if (pairs[i] === 'maxmemory-policy') result.policy = pairs[i + 1] ?? null;
       if (pairs[i] === 'maxmemory') result.maxmemory = Number(pairs[i + 1]);
     }
   } catch (err) {
-    result.notes.push(`CONFIG GET was refused (${(err as Error).message}), as managed Redis services do: check yourself that maxmemory-policy is noeviction`);
+    result.notes.push(
+      `CONFIG GET was refused (${(err as Error).message}), as managed Redis services do: check yourself that maxmemory-policy is noeviction`,
+    );
   }
   return result;
 }
@@ -40,7 +42,8 @@ export async function readRedisDurability(redis: Redis): Promise<RedisDurability
 export function durabilityProblems(state: RedisDurability): string[] {
   const problems: string[] = [];
   if (state.aof === false) problems.push('AOF is off, so a Redis restart loses every queued postback (set appendonly yes)');
-  if (state.policy !== null && state.policy !== 'noeviction') problems.push(`maxmemory-policy is ${state.policy}, so a full Redis drops queued postbacks (set maxmemory-policy noeviction)`);
+  if (state.policy !== null && state.policy !== 'noeviction')
+    problems.push(`maxmemory-policy is ${state.policy}, so a full Redis drops queued postbacks (set maxmemory-policy noeviction)`);
   return problems;
 }
 
@@ -59,6 +62,10 @@ export async function guardRedisDurability(redis: Redis, url: string, env: strin
   }
   const line = `Redis at ${redactUrl(url)} can lose acknowledged postbacks: ${problems.join('; ')}`;
   if (env === 'production') throw new StartupError(`${line}. Refusing to start in production.`);
-  logger.warn('redis can lose acknowledged postbacks', { redis: redactUrl(url), problems, note: 'fine for a try-out; NODE_ENV=production refuses to start like this' });
+  logger.warn('redis can lose acknowledged postbacks', {
+    redis: redactUrl(url),
+    problems,
+    note: 'fine for a try-out; NODE_ENV=production refuses to start like this',
+  });
   return state;
 }

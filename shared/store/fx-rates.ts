@@ -11,7 +11,7 @@ export function readRatesFile(path: string): FxRates {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`FX_RATES_FILE ${path}: ${(err as Error).message}`);
+    throw new Error(`FX_RATES_FILE ${path}: ${(err as Error).message}`, { cause: err });
   }
   const rates = (parsed as { rates?: unknown }).rates;
   if (!rates || typeof rates !== 'object') throw new Error(`FX_RATES_FILE ${path}: expected {"rates": {"EUR": "1.08", ...}}`);

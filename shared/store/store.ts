@@ -261,7 +261,12 @@ export interface Store {
    * Conversions per group, by conversion time. `distinctClicks` is filled only when
    * asked for (it cannot come from rollups).
    */
-  aggregateConversions(groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options?: { distinctClicks?: boolean }): Promise<AggregateRow[]>;
+  aggregateConversions(
+    groupBy: readonly Dimension[],
+    range: TimeRange,
+    filters: Filters,
+    options?: { distinctClicks?: boolean },
+  ): Promise<AggregateRow[]>;
 
   /** Resolves when the store answers. */
   ping(): Promise<void>;

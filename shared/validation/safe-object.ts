@@ -49,6 +49,7 @@ export function boundedJson(value: unknown, maxDepth = 8, maxLength = 2000): str
     for (const [k, x] of Object.entries(v).slice(0, 100)) out[k] = cut(x, depth + 1);
     return out;
   };
-  const text = JSON.stringify(cut(value, 0)) ?? String(value);
+  // JSON.stringify answers undefined for undefined, a function or a symbol.
+  const text = (JSON.stringify(cut(value, 0)) as string | undefined) ?? String(value);
   return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }

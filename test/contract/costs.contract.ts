@@ -11,13 +11,30 @@ export function costAndDeliveryContract(store: () => Store): void {
     const update = (id: string, micros: number, from: number, to: number, filter: SubFilter | null = null): CostJobInput => ({
       id,
       requested_at: day,
-      request: { kind: 'update', campaign_id: 'a', from, to, tz: 'UTC', range_given: { from: '', to: '' }, filter, cost: { micros, original_micros: micros, original_currency: 'USD', rate: '1' } },
+      request: {
+        kind: 'update',
+        campaign_id: 'a',
+        from,
+        to,
+        tz: 'UTC',
+        range_given: { from: '', to: '' },
+        filter,
+        cost: { micros, original_micros: micros, original_currency: 'USD', rate: '1' },
+      },
     });
-    const costs = async () => Object.fromEntries(await Promise.all(clicks.map(async (c) => [c.clickid, (await store().getClick(c.clickid))?.cost_micros] as const)));
+    const costs = async () =>
+      Object.fromEntries(
+        await Promise.all(clicks.map(async (c) => [c.clickid, (await store().getClick(c.clickid))?.cost_micros] as const)),
+      );
     let clicks: Click[];
     beforeEach(async () => {
-      clicks = [0, 1, 2].map((i) => buildClick({ campaign_id: 'a', clickid: `c${i}`, ts: day + i * 3_600_000, subs: { sub2: i === 2 ? 'z' : 'y' } }));
-      clicks.push(buildClick({ campaign_id: 'a', clickid: 'c3', ts: day + 86_400_000 }), buildClick({ campaign_id: 'b', clickid: 'c4', ts: day }));
+      clicks = [0, 1, 2].map((i) =>
+        buildClick({ campaign_id: 'a', clickid: `c${i}`, ts: day + i * 3_600_000, subs: { sub2: i === 2 ? 'z' : 'y' } }),
+      );
+      clicks.push(
+        buildClick({ campaign_id: 'a', clickid: 'c3', ts: day + 86_400_000 }),
+        buildClick({ campaign_id: 'b', clickid: 'c4', ts: day }),
+      );
       for (const c of clicks) await store().insertClick(c);
     });
 
@@ -26,7 +43,10 @@ export function costAndDeliveryContract(store: () => Store): void {
       expect(record).to.include({ state: 'applied', clicks: 3 });
       expect(await costs()).to.deep.equal({ c0: 3_333_334, c1: 3_333_333, c2: 3_333_333, c3: 0, c4: 0 });
       const byCampaign = await store().aggregateClicks(['campaign'], { from: day, to: day + 2 * 86_400_000 }, {});
-      expect(byCampaign.map((r) => [r.key.campaign, r.costMicros]).sort()).to.deep.equal([['a', 10_000_000n], ['b', 0n]]);
+      expect(byCampaign.map((r) => [r.key.campaign, r.costMicros]).sort()).to.deep.equal([
+        ['a', 10_000_000n],
+        ['b', 0n],
+      ]);
       const byBucket = await store().aggregateClicks([], { from: day, to: day + 86_400_000 }, {});
       expect(byBucket[0]?.costMicros).to.equal(10_000_000n);
     });
@@ -37,7 +57,10 @@ export function costAndDeliveryContract(store: () => Store): void {
       await store().applyCost(narrow, day);
       await store().applyCost(wide, day);
       expect(await costs()).to.deep.equal({ c0: 3_000_000, c1: 3_000_000, c2: 1_000_000, c3: 0, c4: 0 });
-      expect(await store().applyCost(wide, day + 5)).to.include({ state: 'applied', processed_at: day }, 'a re-run answers the stored record');
+      expect(await store().applyCost(wide, day + 5)).to.include(
+        { state: 'applied', processed_at: day },
+        'a re-run answers the stored record',
+      );
       const undo = await store().applyCost({ id: '01U3', requested_at: day, request: { kind: 'undo', campaign_id: 'a' } }, day);
       expect(undo).to.include({ state: 'applied', undoes: '01U2', clicks: 1 });
       expect(await costs()).to.deep.equal({ c0: 3_000_000, c1: 3_000_000, c2: 3_000_000, c3: 0, c4: 0 });

@@ -37,10 +37,21 @@ export function ledgerContract(storeOf: () => Store): void {
         current = plan.head;
         rows.push(...plan.rows);
         for (const c of plan.conversions) conversions.set(c.id, c);
-        logs.push(buildLogEntry({ id: entry.id, clickid: entry.clickid, conversion_id: plan.outcome.conversion_id, outcome: plan.outcome.outcome }));
+        logs.push(
+          buildLogEntry({ id: entry.id, clickid: entry.clickid, conversion_id: plan.outcome.conversion_id, outcome: plan.outcome.outcome }),
+        );
         compactBefore = plan.compactBefore ?? compactBefore;
       }
-      return { key: head.key, expectedVersion: head.version, head: current, rows, compactBefore, conversions, entries: logs, logUpdates: [] };
+      return {
+        key: head.key,
+        expectedVersion: head.version,
+        head: current,
+        rows,
+        compactBefore,
+        conversions,
+        entries: logs,
+        logUpdates: [],
+      };
     };
     const head = async (key: string) => (await store.loadLedgerHeads([key])).get(key) as LedgerHead;
 
@@ -49,12 +60,20 @@ export function ledgerContract(storeOf: () => Store): void {
       const [a, b] = [ledgerEntry(newId(), click.clickid), ledgerEntry(newId(), click.clickid)];
       expect(await head('k')).to.deep.equal(emptyHead('k'));
       expect(await store.commitLedgers([commitOf(emptyHead('k'), [a])], [], null)).to.deep.equal({ conflicts: [], settingsChanged: false });
-      expect(await store.commitLedgers([commitOf(emptyHead('k'), [b])], [], null)).to.deep.equal({ conflicts: ['k'], settingsChanged: false });
+      expect(await store.commitLedgers([commitOf(emptyHead('k'), [b])], [], null)).to.deep.equal({
+        conflicts: ['k'],
+        settingsChanged: false,
+      });
       expect((await head('k')).version).to.equal(1);
       expect((await head('k')).lastId).to.equal(a.id);
-      expect((await store.listConversions({ clickid: click.clickid }, { limit: 10, cursor: null })).items.map((c) => c.id)).to.deep.equal([a.id]);
+      expect((await store.listConversions({ clickid: click.clickid }, { limit: 10, cursor: null })).items.map((c) => c.id)).to.deep.equal([
+        a.id,
+      ]);
       expect(await store.getPostback(b.id)).to.equal(null);
-      expect(await store.commitLedgers([commitOf(await head('k'), [b])], [], null)).to.deep.equal({ conflicts: [], settingsChanged: false });
+      expect(await store.commitLedgers([commitOf(await head('k'), [b])], [], null)).to.deep.equal({
+        conflicts: [],
+        settingsChanged: false,
+      });
       expect((await head('k')).version).to.equal(2);
       const suffix = await store.loadLedgerSuffix('k', b.id);
       expect(suffix.predecessor?.entry.id).to.equal(a.id);
@@ -75,11 +94,20 @@ export function ledgerContract(storeOf: () => Store): void {
     it('when settings change after a batch was planned, then its commit writes nothing and says so', async () => {
       const click = buildClick();
       const before = await store.settingsVersion();
-      await store.conversionTypes.put('Sale', { name: 'Sale', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+      await store.conversionTypes.put('Sale', {
+        name: 'Sale',
+        duplicate_mode: null,
+        journey: false,
+        send_to_channel: false,
+        created_at: 1,
+      });
       const after = await store.settingsVersion();
       expect(after).to.not.equal(before);
       const entry = ledgerEntry(newId(), click.clickid);
-      expect(await store.commitLedgers([commitOf(emptyHead('s'), [entry])], [], before)).to.deep.equal({ conflicts: [], settingsChanged: true });
+      expect(await store.commitLedgers([commitOf(emptyHead('s'), [entry])], [], before)).to.deep.equal({
+        conflicts: [],
+        settingsChanged: true,
+      });
       expect(await store.getPostback(entry.id)).to.equal(null);
       expect((await head('s')).version).to.equal(0);
       await store.conversionTypes.delete('Sale');
@@ -89,7 +117,10 @@ export function ledgerContract(storeOf: () => Store): void {
     it('when a commit compacts a key, then rows before the boundary go and the head keeps the state after them', async () => {
       const click = buildClick();
       const hourAgo = Date.now() - 2 * 3600_000;
-      const old = [ledgerEntry(idAt(hourAgo).slice(0, 10) + 'AAAAAAAAAAAAAAA1', click.clickid), ledgerEntry(idAt(hourAgo).slice(0, 10) + 'AAAAAAAAAAAAAAA2', click.clickid)];
+      const old = [
+        ledgerEntry(idAt(hourAgo).slice(0, 10) + 'AAAAAAAAAAAAAAA1', click.clickid),
+        ledgerEntry(idAt(hourAgo).slice(0, 10) + 'AAAAAAAAAAAAAAA2', click.clickid),
+      ];
       await store.commitLedgers([commitOf(emptyHead('c'), old)], [], null);
       const fresh = ledgerEntry(newId(), click.clickid);
       const commit = commitOf(await head('c'), [fresh], Date.now());

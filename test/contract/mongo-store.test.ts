@@ -9,5 +9,7 @@ if (mongo) {
   });
 } else {
   // Said plainly in the run's output rather than shown as passing or pending tests.
-  process.stdout.write('\n  NOTE: MongoDB suites were SKIPPED (store contract, duplicate modes): MONGO_URL is not set (set it to a MongoDB >= 6 to run them).\n\n');
+  process.stdout.write(
+    '\n  NOTE: MongoDB suites were SKIPPED (store contract, duplicate modes): MONGO_URL is not set (set it to a MongoDB >= 6 to run them).\n\n',
+  );
 }

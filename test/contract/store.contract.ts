@@ -18,7 +18,16 @@ export function storeContract(makeStore: StoreFactory['make']): void {
 
   describe('settings', () => {
     it('when a record is put twice under one key, then the second replaces the first', async () => {
-      const source: OfferSource = { id: 's1', name: 'A', currency: null, default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: 1 };
+      const source: OfferSource = {
+        id: 's1',
+        name: 'A',
+        currency: null,
+        default_status: 'approved',
+        duplicate_mode: 'create_new',
+        postback_token: null,
+        ip_allowlist: [],
+        created_at: 1,
+      };
       await store.offerSources.put('s1', source);
       await store.offerSources.put('s1', { ...source, name: 'B' });
       expect(await store.offerSources.get('s1')).to.deep.equal({ ...source, name: 'B' });
@@ -48,7 +57,12 @@ export function storeContract(makeStore: StoreFactory['make']): void {
 
   describe('rejected postbacks', () => {
     it('when a rejected postback is logged, then it is listed by outcome with its reason', async () => {
-      const entry = buildLogEntry({ outcome: 'rejected', reason: 'unknown_type', detail: 'no type X', raw: { clickid: 'c1', status: ['a', 'b'] } });
+      const entry = buildLogEntry({
+        outcome: 'rejected',
+        reason: 'unknown_type',
+        detail: 'no type X',
+        raw: { clickid: 'c1', status: ['a', 'b'] },
+      });
       expect(await store.logRejected(entry)).to.deep.equal(entry);
       await store.logRejected(buildLogEntry({ outcome: 'rejected', reason: 'unknown_clickid' }));
       const page = await store.listPostbacks({ outcome: 'rejected' }, { limit: 1, cursor: null });
@@ -95,7 +109,11 @@ export function storeContract(makeStore: StoreFactory['make']): void {
 
     it('when conversions are filtered by type and status, then only matching ones come back', async () => {
       const click = buildClick();
-      for (const [type, status] of [[null, 'approved'], ['Upsell', 'pending'], ['Upsell', 'approved']] as const) {
+      for (const [type, status] of [
+        [null, 'approved'],
+        ['Upsell', 'pending'],
+        ['Upsell', 'approved'],
+      ] as const) {
         await putConversion(store, buildConversion(click, { type, status }));
       }
       const page = await store.listConversions({ type: 'Upsell', status: 'approved' }, { limit: 10, cursor: null });
@@ -123,14 +141,21 @@ export function storeContract(makeStore: StoreFactory['make']): void {
 
     it('when conversions are inserted, edited and removed, then every grouping answers what the raw rows add up to', async () => {
       const day = Date.UTC(2026, 10, 20);
-      const clicks = [buildClick({ campaign_id: 'a', ts: day + 1000 }), buildClick({ campaign_id: 'b', ts: day + 50_000_000 }), buildClick({ campaign_id: 'a', ts: day + 90_000_000 })];
+      const clicks = [
+        buildClick({ campaign_id: 'a', ts: day + 1000 }),
+        buildClick({ campaign_id: 'b', ts: day + 50_000_000 }),
+        buildClick({ campaign_id: 'a', ts: day + 90_000_000 }),
+      ];
       for (const c of clicks) await store.insertClick({ ...c, cost_micros: 7 });
       const [c1, c2, c3] = clicks as [Click, Click, Click];
       const kept = buildConversion(c1, { created_at: day + 2000, payout_micros: 1_000_000 });
       const edited = buildConversion(c2, { type: 'Deposit', created_at: day + 60_000_000, payout_micros: 2_000_000, status: 'pending' });
       const removed = buildConversion(c3, { created_at: day + 100_000_000, payout_micros: 4_000_000 });
       for (const c of [kept, edited, removed]) await putConversion(store, c);
-      await store.writeProjection({ ...projectionFor({ ...edited, status: 'approved', payout_micros: 2_500_000 }), removedConversionIds: [removed.id] });
+      await store.writeProjection({
+        ...projectionFor({ ...edited, status: 'approved', payout_micros: 2_500_000 }),
+        removedConversionIds: [removed.id],
+      });
 
       const ranges = [
         { from: null, to: null },
@@ -138,7 +163,14 @@ export function storeContract(makeStore: StoreFactory['make']): void {
         { from: day + 1800_000, to: day + 86_400_000 + 900_000 },
         { from: day + 1234, to: day + 99_999_999 },
       ];
-      const groupings: Array<Parameters<Store['aggregateConversions']>[0]> = [[], ['type', 'status'], ['bucket', 'type'], ['campaign'], ['campaign', 'status'], ['sub1']];
+      const groupings: Array<Parameters<Store['aggregateConversions']>[0]> = [
+        [],
+        ['type', 'status'],
+        ['bucket', 'type'],
+        ['campaign'],
+        ['campaign', 'status'],
+        ['sub1'],
+      ];
       const sorted = (rows: Awaited<ReturnType<Store['aggregateConversions']>>) =>
         rows.map((r) => JSON.stringify([r.key, r.count, String(r.revenueMicros)])).sort();
       for (const range of ranges) {
@@ -151,7 +183,10 @@ export function storeContract(makeStore: StoreFactory['make']): void {
       const all = await store.aggregateConversions(['status'], { from: null, to: null }, { type: 'Deposit' });
       expect(all.map((r) => [r.key.status, r.count, r.revenueMicros])).to.deep.equal([['approved', 1, 2_500_000n]]);
       const clicksByCampaign = await store.aggregateClicks(['campaign'], { from: day + 500, to: day + 2 * 86_400_000 }, {});
-      expect(clicksByCampaign.map((r) => [r.key.campaign, r.count, r.costMicros]).sort()).to.deep.equal([['a', 2, 14n], ['b', 1, 7n]]);
+      expect(clicksByCampaign.map((r) => [r.key.campaign, r.count, r.costMicros]).sort()).to.deep.equal([
+        ['a', 2, 14n],
+        ['b', 1, 7n],
+      ]);
     });
 
     it('when clicks are grouped by campaign, 15-minute bucket and sub within a range, then only clicks in range count, with their cost', async () => {
@@ -164,7 +199,11 @@ export function storeContract(makeStore: StoreFactory['make']): void {
       await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 86_400_000 }));
       const groups = await store.aggregateClicks(['campaign', 'bucket', 'sub1'], { from: day, to: day + 86_400_000 }, {});
       const byKey = Object.fromEntries(groups.map((g) => [`${g.key.campaign}/${g.key.bucket}/${g.key.sub1}`, [g.count, g.costMicros]]));
-      expect(byKey).to.deep.equal({ [`a/${bucket}/x`]: [2, 15n], [`b/${bucket}/null`]: [1, 0n], [`b/${Number(bucket) + 1}/null`]: [1, 0n] });
+      expect(byKey).to.deep.equal({
+        [`a/${bucket}/x`]: [2, 15n],
+        [`b/${bucket}/null`]: [1, 0n],
+        [`b/${Number(bucket) + 1}/null`]: [1, 0n],
+      });
       const filtered = await store.aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
       expect(filtered.map((g) => g.count)).to.deep.equal([2]);
     });

@@ -13,7 +13,12 @@ import { keepKilling } from '../helpers/worker-processes.js';
 async function storeClicks(store: Store, seeded: Seeded, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await store.insertClick(click);
     ids.push(click.clickid);
   }
@@ -72,7 +77,15 @@ describe('exactly once: workers SIGKILLed mid-burst and restarted', function () 
     const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
     const planned = Array.from({ length: 2000 }, (_, i) => {
       const mode: DuplicateMode = pick(DUPLICATE_MODES);
-      return { clickid: pick(clicks), type: mode, mode, payoutMicros: 1_000_000 + i, status: pick(STATUSES), eventId: `E${i % 40}`, sub1: `s${i}` };
+      return {
+        clickid: pick(clicks),
+        type: mode,
+        mode,
+        payoutMicros: 1_000_000 + i,
+        status: pick(STATUSES),
+        eventId: `E${i % 40}`,
+        sub1: `s${i}`,
+      };
     });
 
     const killer = keepKilling(state.workers);

@@ -48,7 +48,11 @@ describe('end to end: npm start, then click → postback → conversion → repo
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const ready = async (base: string) => (await fetch(`${base}/readyz`)).ok;
-    await waitFor(async () => (await ready(receiver)) && (await ready(report)) && (await ready(`http://127.0.0.1:${workerPort}`)), 30_000, () => output);
+    await waitFor(
+      async () => (await ready(receiver)) && (await ready(report)) && (await ready(`http://127.0.0.1:${workerPort}`)),
+      30_000,
+      () => output,
+    );
   });
 
   after(async () => {
@@ -62,12 +66,17 @@ describe('end to end: npm start, then click → postback → conversion → repo
   it('when a visitor clicks and the network posts back, then the conversion shows in the log and the report', async () => {
     const source = await api('POST', '/offer-sources', { name: 'Network', default_status: 'pending' });
     expect(source.status).to.equal(201);
-    const offer = await api('POST', '/offers', { name: 'Offer', url: 'https://offer.example/?cid={clickid}', offer_source_id: source.body.id, payout: 12.5 });
+    const offer = await api('POST', '/offers', {
+      name: 'Offer',
+      url: 'https://offer.example/?cid={clickid}',
+      offer_source_id: source.body.id,
+      payout: 12.5,
+    });
     const channel = await api('POST', '/traffic-channels', { name: 'Channel' });
     const campaign = await api('POST', '/campaigns', { name: 'Campaign', traffic_channel_id: channel.body.id, offer_id: offer.body.id });
     expect(campaign.status).to.equal(201);
 
-    const click = await fetch(campaign.body.click_url + '?sub1=banner', { redirect: 'manual' });
+    const click = await fetch(`${String(campaign.body.click_url)}?sub1=banner`, { redirect: 'manual' });
     expect(click.status).to.equal(302);
     const clickid = new URL(click.headers.get('location') as string).searchParams.get('cid') as string;
 
@@ -84,7 +93,15 @@ describe('end to end: npm start, then click → postback → conversion → repo
 
     const reportRes = await api('GET', '/reports?group_by=type,status');
     expect(reportRes.body.rows).to.have.length(1);
-    expect(reportRes.body.rows[0]).to.deep.include({ type: null, status: 'approved', clicks: 1, conversions: 1, revenue: 7.25, approved_conversions: 1, approved_revenue: 7.25 });
+    expect(reportRes.body.rows[0]).to.deep.include({
+      type: null,
+      status: 'approved',
+      clicks: 1,
+      conversions: 1,
+      revenue: 7.25,
+      approved_conversions: 1,
+      approved_revenue: 7.25,
+    });
     expect(reportRes.body.totals).to.deep.include({ clicks: 1, conversions: 1, revenue: 7.25 });
 
     const bad = await fetch(`${receiver}/postback?clickid=${clickid}&status=approve`);

@@ -17,7 +17,12 @@ describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and re
   it('when 5,000 edit postbacks for one click meet worker crashes, then the conversion and every outcome equal the pure fold of what was acknowledged', async () => {
     const { store, receiver, workers } = state;
     const seeded = await seedCampaign(store, { source: { duplicate_mode: 'edit' } });
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await store.insertClick(click);
     const statuses = ['pending', 'approved', 'declined', 'other'] as const;
 
@@ -29,7 +34,9 @@ describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and re
           const n = offset + j;
           // Every postback changes the payout and sub1; only some carry a status, so "what it doesn't carry is kept" is tested too.
           const status = n % 3 === 0 ? (statuses[n % 4] ?? null) : null;
-          const res = await request(receiver.app).get(`/postback?clickid=${click.clickid}&sum=${n + 1}.5&sub1=s${n}${status ? `&status=${status}` : ''}`);
+          const res = await request(receiver.app).get(
+            `/postback?clickid=${click.clickid}&sum=${n + 1}.5&sub1=s${n}${status ? `&status=${status}` : ''}`,
+          );
           expect(res.status, JSON.stringify(res.body)).to.equal(200);
           return { n, status, id: res.body.id as string };
         }),
@@ -42,7 +49,13 @@ describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and re
           clickid: click.clickid,
           type: null,
           click: dimensionsOf(click),
-          carried: { status: a.status, payout_micros: (a.n + 1) * 1_000_000 + 500_000, currency: null, event_id: null, subs: { sub1: `s${a.n}` } },
+          carried: {
+            status: a.status,
+            payout_micros: (a.n + 1) * 1_000_000 + 500_000,
+            currency: null,
+            event_id: null,
+            subs: { sub1: `s${a.n}` },
+          },
           defaults: { status: 'approved', payout_micros: seeded.offer.payout_micros, currency: 'USD' },
         });
       }
@@ -63,7 +76,12 @@ describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and re
     const [conversion, ...others] = await allConversions(store);
     expect(others).to.deep.equal([]);
     const expected = fold.conversions[0];
-    expect(conversion, 'one conversion, made by the first postback').to.deep.include({ id: expected?.id, status: expected?.status, payout_micros: expected?.payout_micros, subs: expected?.subs });
+    expect(conversion, 'one conversion, made by the first postback').to.deep.include({
+      id: expected?.id,
+      status: expected?.status,
+      payout_micros: expected?.payout_micros,
+      subs: expected?.subs,
+    });
     expect(conversion?.postback_ids, 'every postback applied once').to.deep.equal([...sent].map((s) => s.id).sort());
     const logged = await store.getPostbacks(sent.map((s) => s.id));
     const mismatched = sent.filter((s) => logged.get(s.id)?.outcome !== fold.outcomes.get(s.id)?.outcome);

@@ -33,7 +33,15 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
     sink.respond = () => ({ status: 200, delayMs: Math.floor(Math.random() * 80) });
     const seeded = await seedCampaign(store, { channel: { postback_url: `${sink.base}/pb?c={clickid}&p={payout}`, trusted: true } });
     for (let i = 0; i < CONVERSIONS; i++) {
-      await store.insertClick(buildClick({ clickid: `x${i}`, campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id }));
+      await store.insertClick(
+        buildClick({
+          clickid: `x${i}`,
+          campaign_id: seeded.campaign.id,
+          offer_id: seeded.offer.id,
+          offer_source_id: seeded.source.id,
+          traffic_channel_id: seeded.channel.id,
+        }),
+      );
     }
     receiver = await startReceiver(testRedisUrl(), store);
     workers = workerProcesses(2, {
@@ -59,17 +67,27 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
   it('when workers die while conversions are being sent, then every one arrives, none is sent again after its success was recorded, and repeats stay within what the crashes cut short', async () => {
     const killer = keepKilling(workers);
     for (let i = 0; i < CONVERSIONS; i += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, j) => request(receiver.app).get(`/postback?clickid=x${i + j}&sum=1.5`).expect(200)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) =>
+          request(receiver.app)
+            .get(`/postback?clickid=x${i + j}&sum=1.5`)
+            .expect(200),
+        ),
+      );
     }
 
-    let deliveries: Delivery[] = [];
+    let deliveries: Delivery[];
     const until = Date.now() + 90_000;
     for (;;) {
       deliveries = (await store.listDeliveries({}, { limit: 1000, cursor: null })).items;
       if (deliveries.length === CONVERSIONS && deliveries.every((d) => d.state === 'delivered')) break;
       if (Date.now() > until) {
-        const stuck = deliveries.filter((d) => d.state !== 'delivered').map((d) => `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''}`);
-        throw new Error(`${CONVERSIONS - stuck.length}/${CONVERSIONS} delivered (${deliveries.length} recorded); not delivered: ${stuck.join('; ')}\n${workers.output().slice(-3000)}`);
+        const stuck = deliveries
+          .filter((d) => d.state !== 'delivered')
+          .map((d) => `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''}`);
+        throw new Error(
+          `${CONVERSIONS - stuck.length}/${CONVERSIONS} delivered (${deliveries.length} recorded); not delivered: ${stuck.join('; ')}\n${workers.output().slice(-3000)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -79,14 +97,20 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
 
     expect(kills).to.be.at.least(5);
     const byKey = new Map<string, number[]>();
-    for (const r of sink.requests) byKey.set(r.headers['idempotency-key'] as string, [...(byKey.get(r.headers['idempotency-key'] as string) ?? []), r.at]);
+    for (const r of sink.requests)
+      byKey.set(r.headers['idempotency-key'] as string, [...(byKey.get(r.headers['idempotency-key'] as string) ?? []), r.at]);
     for (const d of deliveries) {
       const times = byKey.get(d.id) ?? [];
       expect(times.length, `${d.id} never arrived`).to.be.at.least(1);
-      expect(times.filter((t) => t > (d.delivered_at as number)), `${d.id} sent again after its recorded success`).to.deep.equal([]);
+      expect(
+        times.filter((t) => t > (d.delivered_at as number)),
+        `${d.id} sent again after its recorded success`,
+      ).to.deep.equal([]);
     }
     const repeats = sink.requests.length - CONVERSIONS;
     expect(repeats, `${repeats} repeats for ${kills} crashes`).to.be.at.most(kills * CONCURRENCY);
-    console.log(`      NOTE: ${CONVERSIONS} conversions, ${kills} worker crashes, ${repeats} repeated sends (each cut short by a crash before its answer was recorded)`);
+    console.log(
+      `      NOTE: ${CONVERSIONS} conversions, ${kills} worker crashes, ${repeats} repeated sends (each cut short by a crash before its answer was recorded)`,
+    );
   });
 });

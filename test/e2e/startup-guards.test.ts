@@ -18,7 +18,10 @@ interface Run {
  */
 function runService(service: string, env: Record<string, string>, until?: RegExp): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/main.ts`], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/main.ts`], {
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const run: Run = { code: null, stdout: '', stderr: '' };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -75,7 +78,9 @@ describe('start-up guards: a Redis that forgets, a port already taken', () => {
     expect(run.code).to.equal(1);
     const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
     expect(lines, run.stdout + run.stderr).to.have.length(1);
-    expect(lines[0]).to.match(/^convtrack receiver: Redis at redis:\/\/127\.0\.0\.1:\d+ can lose acknowledged postbacks: AOF is off.*set appendonly yes.*Refusing to start in production\.$/);
+    expect(lines[0]).to.match(
+      /^convtrack receiver: Redis at redis:\/\/127\.0\.0\.1:\d+ can lose acknowledged postbacks: AOF is off.*set appendonly yes.*Refusing to start in production\.$/,
+    );
     expect(run.stdout).not.to.contain('receiver listening');
   });
 

@@ -68,7 +68,10 @@ export function buildLogEntry(overrides: Partial<PostbackLogEntry> = {}): Postba
   };
 }
 
-export function buildPostbackJob(params: Partial<NonNullable<PostbackJob['params']>> & { clickid: string }, overrides: Partial<PostbackJob> = {}): PostbackJob {
+export function buildPostbackJob(
+  params: Partial<NonNullable<PostbackJob['params']>> & { clickid: string },
+  overrides: Partial<PostbackJob> = {},
+): PostbackJob {
   return {
     receivedAt: Date.now(),
     requestId: 'req-test',
@@ -91,7 +94,13 @@ export const projectionFor = (conversion: Conversion): Projection => ({
 
 /** Writes a conversion and its log entry straight through the store port. */
 export async function putConversion(store: Store, conversion: Conversion, log: Partial<PostbackLogEntry> = {}): Promise<void> {
-  const entry = buildLogEntry({ id: conversion.postback_ids[0] ?? conversion.id, clickid: conversion.clickid, type: conversion.type, conversion_id: conversion.id, ...log });
+  const entry = buildLogEntry({
+    id: conversion.postback_ids[0] ?? conversion.id,
+    clickid: conversion.clickid,
+    type: conversion.type,
+    conversion_id: conversion.id,
+    ...log,
+  });
   await store.writeProjection({ conversions: [conversion], removedConversionIds: [], logUpdates: [], entry });
 }
 

@@ -30,7 +30,13 @@ export function crashFixture(): CrashFixture {
     state.store = createSqliteStore(sqlitePath);
     state.seeded = await seedCampaign(state.store);
     for (const mode of DUPLICATE_MODES) {
-      await state.store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
+      await state.store.conversionTypes.put(mode, {
+        name: mode,
+        duplicate_mode: mode,
+        journey: false,
+        send_to_channel: false,
+        created_at: 1,
+      });
     }
     state.receiver = await startReceiver(testRedisUrl(), state.store);
     state.workers = workerProcesses(2, {

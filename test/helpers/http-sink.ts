@@ -45,9 +45,10 @@ export async function startHttpSink(): Promise<HttpSink> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
-  sink.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  sink.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return sink;
 }

@@ -36,7 +36,10 @@ export async function expectExactlyOnce(store: Store, sent: SentPostback[]): Pro
   const appearances = new Map<string, number>();
   for (const c of conversions) for (const id of c.postback_ids) appearances.set(id, (appearances.get(id) ?? 0) + 1);
   const sentIds = new Set(sent.map((s) => s.id));
-  expect([...appearances.keys()].filter((id) => !sentIds.has(id)), 'postbacks nobody sent').to.deep.equal([]);
+  expect(
+    [...appearances.keys()].filter((id) => !sentIds.has(id)),
+    'postbacks nobody sent',
+  ).to.deep.equal([]);
 
   for (const s of sent) {
     const log = await store.getPostback(s.id);
@@ -59,21 +62,36 @@ export async function expectExactlyOnce(store: Store, sent: SentPostback[]): Pro
     switch (first.mode) {
       case 'create_new':
         expect(mine.length, key).to.equal(group.length);
-        expect(mine.reduce((sum, c) => sum + c.payout_micros, 0), key).to.equal(total);
+        expect(
+          mine.reduce((sum, c) => sum + c.payout_micros, 0),
+          key,
+        ).to.equal(total);
         break;
       case 'new_or_repeated':
         expect(mine.length, key).to.equal(group.length);
-        expect(mine.filter((c) => c.duplicate_status === 'new').map((c) => c.id), key).to.deep.equal([first.id]);
+        expect(
+          mine.filter((c) => c.duplicate_status === 'new').map((c) => c.id),
+          key,
+        ).to.deep.equal([first.id]);
         break;
       case 'ignore':
       case 'ignore_by_event_id':
-        expect(mine.map((c) => [c.id, c.payout_micros]), key).to.deep.equal([[first.id, first.payoutMicros]]);
+        expect(
+          mine.map((c) => [c.id, c.payout_micros]),
+          key,
+        ).to.deep.equal([[first.id, first.payoutMicros]]);
         break;
       case 'edit':
-        expect(mine.map((c) => [c.id, c.status, c.payout_micros, c.subs.sub1]), key).to.deep.equal([[first.id, last.status, last.payoutMicros, last.sub1]]);
+        expect(
+          mine.map((c) => [c.id, c.status, c.payout_micros, c.subs.sub1]),
+          key,
+        ).to.deep.equal([[first.id, last.status, last.payoutMicros, last.sub1]]);
         break;
       case 'increment_payout':
-        expect(mine.map((c) => [c.id, c.payout_micros]), key).to.deep.equal([[first.id, total]]);
+        expect(
+          mine.map((c) => [c.id, c.payout_micros]),
+          key,
+        ).to.deep.equal([[first.id, total]]);
         break;
     }
   }

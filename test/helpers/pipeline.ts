@@ -25,7 +25,11 @@ export async function startPipeline(rules: Partial<Config['rules']> = {}, option
   const store = createSqliteStore(storePath);
   const receiver = await startReceiver(testRedisUrl(), store);
   const workers = startWorkers(testRedisUrl(), receiver.prefix, store, rules, options);
-  const report = await startReport(testRedisUrl(), receiver.prefix, store, { rules, outbound: options.outbound, fileRates: options.fileRates });
+  const report = await startReport(testRedisUrl(), receiver.prefix, store, {
+    rules,
+    outbound: options.outbound,
+    fileRates: options.fileRates,
+  });
   return {
     dir,
     storePath,

@@ -24,9 +24,13 @@ export async function startTestRedis(args: string[] = []): Promise<TestRedis> {
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPing(url);
   };
   const stop = async (): Promise<void> => {

@@ -11,10 +11,31 @@ export interface Seeded {
 }
 
 /** One offer source → offer → campaign ← traffic channel chain, written to the store. */
-export async function seedCampaign(store: Store, overrides: { source?: Partial<OfferSource>; offer?: Partial<Offer>; channel?: Partial<TrafficChannel> } = {}): Promise<Seeded> {
+export async function seedCampaign(
+  store: Store,
+  overrides: { source?: Partial<OfferSource>; offer?: Partial<Offer>; channel?: Partial<TrafficChannel> } = {},
+): Promise<Seeded> {
   const now = Date.now();
-  const source: OfferSource = { id: newId(), name: 'Network', currency: null, default_status: 'approved', duplicate_mode: 'create_new', postback_token: null, ip_allowlist: [], created_at: now, ...overrides.source };
-  const offer: Offer = { id: newId(), name: 'Offer', url: 'https://offer.example/lp?cid={clickid}&s1={sub1}', offer_source_id: source.id, payout_micros: 2_500_000, created_at: now, ...overrides.offer };
+  const source: OfferSource = {
+    id: newId(),
+    name: 'Network',
+    currency: null,
+    default_status: 'approved',
+    duplicate_mode: 'create_new',
+    postback_token: null,
+    ip_allowlist: [],
+    created_at: now,
+    ...overrides.source,
+  };
+  const offer: Offer = {
+    id: newId(),
+    name: 'Offer',
+    url: 'https://offer.example/lp?cid={clickid}&s1={sub1}',
+    offer_source_id: source.id,
+    payout_micros: 2_500_000,
+    created_at: now,
+    ...overrides.offer,
+  };
   const channel: TrafficChannel = { ...buildChannel(), ...overrides.channel };
   const campaign: Campaign = { id: newId(), name: 'Campaign', traffic_channel_id: channel.id, offer_id: offer.id, created_at: now };
   await store.offerSources.put(source.id, source);

@@ -14,10 +14,14 @@ export function storeFactories(): StoreFactory[] {
   const factories: StoreFactory[] = [
     {
       name: 'SQLite',
-      make: async () => {
+      make: () => {
         const dir = tempDir();
         const store = createSqliteStore(join(dir.path, 'store.db'));
-        return { store, dispose: async () => (await store.close(), dir.remove()) };
+        const dispose = async (): Promise<void> => {
+          await store.close();
+          dir.remove();
+        };
+        return Promise.resolve({ store, dispose });
       },
     },
   ];

@@ -27,7 +27,13 @@ export interface WorkerOptions {
 }
 
 /** Real BullMQ workers (all of them, wired as in production) on the given prefix, writing to the given store. */
-export function startWorkers(redisUrl: string, prefix: string, store: Store, rules: Partial<Config['rules']> = {}, options: WorkerOptions = {}): WorkerHarness {
+export function startWorkers(
+  redisUrl: string,
+  prefix: string,
+  store: Store,
+  rules: Partial<Config['rules']> = {},
+  options: WorkerOptions = {},
+): WorkerHarness {
   const connection: Redis = createRedis(redisUrl, 'worker');
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
@@ -62,7 +68,10 @@ export function startWorkers(redisUrl: string, prefix: string, store: Store, rul
     completed: (jobId, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {
         const finished = done.get(jobId);
-        if (finished) return resolve(finished);
+        if (finished) {
+          resolve(finished);
+          return;
+        }
         const timer = setTimeout(() => reject(new Error(`job ${jobId} not completed in ${timeoutMs} ms`)), timeoutMs);
         waiters.set(jobId, (job) => {
           clearTimeout(timer);

@@ -6,7 +6,7 @@ export interface WorkerProcesses {
   /** SIGKILLs worker `i`: no shutdown, jobs in flight are left mid-way. */
   kill(i: number): Promise<void>;
   stopAll(): Promise<void>;
-  output(): string;
+  output: () => string;
 }
 
 /** `count` real worker processes (services/worker/main.ts) on the given environment. */
@@ -20,11 +20,13 @@ export function workerProcesses(count: number, env: Record<string, string>): Wor
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let mine = '';
-    child.stdout?.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
       mine += d.toString();
     });
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     children[i] = child;
     const until = Date.now() + 30_000;
     for (;;) {
@@ -65,9 +67,9 @@ export function workerProcesses(count: number, env: Record<string, string>): Wor
  */
 export function keepKilling(workers: WorkerProcesses, minimum = 5): { stop(): Promise<number> } {
   let kills = 0;
-  let running = true;
+  const state = { running: true };
   const loop = (async () => {
-    while (running || kills < minimum) {
+    while (state.running || kills < minimum) {
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
       const victim = kills % 2;
       await workers.kill(victim);
@@ -77,7 +79,7 @@ export function keepKilling(workers: WorkerProcesses, minimum = 5): { stop(): Pr
   })();
   return {
     stop: async () => {
-      running = false;
+      state.running = false;
       await loop;
       return kills;
     },

@@ -54,7 +54,12 @@ describe('cost updates through the API, the queue and the worker', () => {
     store = pipeline.store;
     a = await seedCampaign(store);
     b = await seedCampaign(store);
-    const dims = (s: Seeded) => ({ campaign_id: s.campaign.id, offer_id: s.offer.id, offer_source_id: s.source.id, traffic_channel_id: s.channel.id });
+    const dims = (s: Seeded) => ({
+      campaign_id: s.campaign.id,
+      offer_id: s.offer.id,
+      offer_source_id: s.source.id,
+      traffic_channel_id: s.channel.id,
+    });
     for (const c of CLICKS) await store.insertClick(buildClick({ ...dims(a), clickid: c.id, ts: at(c.ts), subs: { sub1: c.sub1 } }));
     await store.insertClick(buildClick({ ...dims(b), clickid: 'b1', ts: at('2026-11-20T01:00:00Z') }));
     for (const c of CONVERSIONS) {
@@ -62,7 +67,11 @@ describe('cost updates through the API, the queue and the worker', () => {
       await enqueue(pipeline.receiver.postbacks, id, buildPostbackJob({ clickid: c.click, payout: c.payout }, { receivedAt: at(c.at) }));
       await pipeline.workers.completed(id);
     }
-    await request(pipeline.report.app).put('/api/fx-rates').set(auth).send({ rates: { EUR: '1.2' } }).expect(200);
+    await request(pipeline.report.app)
+      .put('/api/fx-rates')
+      .set(auth)
+      .send({ rates: { EUR: '1.2' } })
+      .expect(200);
   });
   after(async () => pipeline.close());
 
@@ -71,8 +80,24 @@ describe('cost updates through the API, the queue and the worker', () => {
     const first = await postCost({ campaign_id: a.campaign.id, from: '2026-11-20', to: '2026-11-21', tz: 'Asia/Tokyo', cost: 30 });
     expect(first).to.include({ state: 'applied', clicks: 6, cost: 30, original_currency: 'USD' });
     // 3 EUR at 1.2 = 3.6 USD, for the x clicks of 21 Nov only (a5): it replaces a5's 5.
-    const second = await postCost({ campaign_id: a.campaign.id, from: '2026-11-21', to: '2026-11-21', tz: 'Asia/Tokyo', cost: '3', currency: 'EUR', sub1: 'x' });
-    expect(second).to.include({ state: 'applied', clicks: 1, cost: 3.6, original_cost: 3, original_currency: 'EUR', fx_rate: '1.2', sub1: 'x' });
+    const second = await postCost({
+      campaign_id: a.campaign.id,
+      from: '2026-11-21',
+      to: '2026-11-21',
+      tz: 'Asia/Tokyo',
+      cost: '3',
+      currency: 'EUR',
+      sub1: 'x',
+    });
+    expect(second).to.include({
+      state: 'applied',
+      clicks: 1,
+      cost: 3.6,
+      original_cost: 3,
+      original_currency: 'EUR',
+      fx_rate: '1.2',
+      sub1: 'x',
+    });
 
     const byDay = await report(`group_by=date&campaign=${a.campaign.id}`);
     expect(byDay.rows.map((r: Record<string, unknown>) => pick(r, ['date', ...MONEY]))).to.deep.equal([
@@ -86,7 +111,16 @@ describe('cost updates through the API, the queue and the worker', () => {
     ]);
     const byCampaign = await report('group_by=campaign&sort=campaign');
     const rows = Object.fromEntries(byCampaign.rows.map((r: Record<string, unknown>) => [r.campaign, pick(r, MONEY)]));
-    expect(rows[a.campaign.id]).to.deep.equal({ clicks: 6, revenue: 22, cost: 28.6, profit: -6.6, roi: -23.076923, cpc: 4.766667, cpa: 9.533333, epc: 3.666667 });
+    expect(rows[a.campaign.id]).to.deep.equal({
+      clicks: 6,
+      revenue: 22,
+      cost: 28.6,
+      profit: -6.6,
+      roi: -23.076923,
+      cpc: 4.766667,
+      cpa: 9.533333,
+      epc: 3.666667,
+    });
     expect(rows[b.campaign.id]).to.deep.include({ clicks: 1, cost: 0 });
     expect(byCampaign.totals).to.deep.include({ cost: 28.6, profit: -6.6 });
   });
@@ -99,7 +133,7 @@ describe('cost updates through the API, the queue and the worker', () => {
       { date: '2026-11-20', cost: 20, profit: -5 },
       { date: '2026-11-21', cost: 10, profit: -3 },
     ]);
-    expect((await get(`/costs/${undo.undoes}`).expect(200)).body).to.include({ state: 'undone', undone_by: undo.id });
+    expect((await get(`/costs/${String(undo.undoes)}`).expect(200)).body).to.include({ state: 'undone', undone_by: undo.id });
   });
 
   it('when a range has no clicks, then the update is reported back as such and nothing changes', async () => {
@@ -116,7 +150,11 @@ describe('cost updates through the API, the queue and the worker', () => {
       .send(`campaign_id,date,cost\n${a.campaign.id},2026-11-20,8\nnope,2026-11-20,-1\n`)
       .expect(400);
     expect(bad.body.error.message).to.match(/line 3/);
-    const empty = await request(pipeline.report.app).post('/api/costs/bulk').set({ ...auth, 'Content-Type': 'text/csv' }).send('').expect(400);
+    const empty = await request(pipeline.report.app)
+      .post('/api/costs/bulk')
+      .set({ ...auth, 'Content-Type': 'text/csv' })
+      .send('')
+      .expect(400);
     expect(empty.body.error.message).to.contain('send the CSV as the body');
     const ok = await request(pipeline.report.app)
       .post('/api/costs/bulk?tz=Asia/Tokyo')
@@ -134,9 +172,24 @@ describe('cost updates through the API, the queue and the worker', () => {
   });
 
   it('when a cost is in a currency without a rate, or the body is wrong, then the 400 names the field and nothing is queued', async () => {
-    const noRate = await post('/costs', { campaign_id: a.campaign.id, from: '2026-11-20', to: '2026-11-20', cost: 5, currency: 'GBP' }).expect(400);
-    expect(noRate.body.error.details).to.deep.include({ field: 'currency', message: 'currency: no exchange rate from GBP to USD; set one with PUT /api/fx-rates' });
-    const wrong = await post('/costs', { campaign_id: 'nope', from: '2026-11-21', to: '2026-11-20', cost: '1.1234567', currency: 'XXQ' }).expect(400);
+    const noRate = await post('/costs', {
+      campaign_id: a.campaign.id,
+      from: '2026-11-20',
+      to: '2026-11-20',
+      cost: 5,
+      currency: 'GBP',
+    }).expect(400);
+    expect(noRate.body.error.details).to.deep.include({
+      field: 'currency',
+      message: 'currency: no exchange rate from GBP to USD; set one with PUT /api/fx-rates',
+    });
+    const wrong = await post('/costs', {
+      campaign_id: 'nope',
+      from: '2026-11-21',
+      to: '2026-11-20',
+      cost: '1.1234567',
+      currency: 'XXQ',
+    }).expect(400);
     expect(wrong.body.error.details.map((d: { field: string }) => d.field).sort()).to.deep.equal(['cost', 'currency']);
     const unknownCampaign = await post('/costs', { campaign_id: 'nope', from: '2026-11-21', to: '2026-11-20', cost: 1 }).expect(400);
     expect(unknownCampaign.body.error.details.map((d: { field: string }) => d.field).sort()).to.deep.equal(['campaign_id', 'to']);

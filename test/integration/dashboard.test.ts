@@ -50,7 +50,12 @@ describe('queue dashboard (bull-board)', () => {
   it('when a failed postback job is retried from the dashboard (twice, at once), then it lands exactly once', async function () {
     this.timeout(30_000);
     const seeded = await seedCampaign(store);
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await store.insertClick(click);
     // Hold the store past its busy timeout so the only attempt fails transiently.
     const blocker = new BetterSqlite3(pipeline.storePath);
@@ -63,7 +68,8 @@ describe('queue dashboard (bull-board)', () => {
     blocker.close();
     expect(await receiver.postbacks.getJobState(id)).to.equal('failed');
 
-    const retry = () => request(report.app).put(`/admin/queues/api/queues/postbacks/${id}/retry`).set('Authorization', basic('ops', 'dashboard-password'));
+    const retry = () =>
+      request(report.app).put(`/admin/queues/api/queues/postbacks/${id}/retry`).set('Authorization', basic('ops', 'dashboard-password'));
     const answers = await Promise.all([retry(), retry()]);
     expect(answers.map((a) => a.status)).to.include(204);
     await workers.completed(id);
@@ -74,7 +80,8 @@ describe('queue dashboard (bull-board)', () => {
   });
 
   it("when a job id names one of BullMQ's own keys, then the dashboard answers 404 and the queue keeps its metadata", async () => {
-    const dashboard = (method: 'get' | 'put', path: string) => request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
+    const dashboard = (method: 'get' | 'put', path: string) =>
+      request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
     const metaKey = `${receiver.prefix}:postbacks:meta`;
     const metaBefore = await receiver.redis.hgetall(metaKey);
     expect(Object.keys(metaBefore)).not.to.have.length(0);
@@ -86,7 +93,8 @@ describe('queue dashboard (bull-board)', () => {
   });
 
   it('when the dashboard is asked to drop or forge queued postbacks, then it refuses with 403 and the job stays', async () => {
-    const dashboard = (method: 'put' | 'post', path: string) => request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
+    const dashboard = (method: 'put' | 'post', path: string) =>
+      request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
     const id = newId();
     await receiver.postbacks.add('postbacks', buildPostbackJob({ clickid: 'not-yet-clicked' }), { jobId: id, delay: 60_000 });
     for (const [method, path] of [

@@ -30,14 +30,21 @@ const ROWS: Row[] = [
     sourceMode: 'create_new',
     postbacks: [{ payout: '1' }, { payout: '2' }],
     outcomes: ['recorded', 'recorded'],
-    conversions: [[null, 'approved', 1_000_000, 'unknown'], [null, 'approved', 2_000_000, 'unknown']],
+    conversions: [
+      [null, 'approved', 1_000_000, 'unknown'],
+      [null, 'approved', 2_000_000, 'unknown'],
+    ],
   },
   {
     name: 'new_or_repeated: the first is new, later ones are repeated',
     sourceMode: 'new_or_repeated',
     postbacks: [{ payout: '1' }, { payout: '1' }, { payout: '1' }],
     outcomes: ['recorded', 'recorded', 'recorded'],
-    conversions: [[null, 'approved', 1_000_000, 'new'], [null, 'approved', 1_000_000, 'repeated'], [null, 'approved', 1_000_000, 'repeated']],
+    conversions: [
+      [null, 'approved', 1_000_000, 'new'],
+      [null, 'approved', 1_000_000, 'repeated'],
+      [null, 'approved', 1_000_000, 'repeated'],
+    ],
   },
   {
     name: 'ignore: a duplicate adds nothing',
@@ -58,7 +65,14 @@ const ROWS: Row[] = [
     outcomes: ['recorded', 'updated', 'updated', 'updated'],
     conversions: [[null, 'declined', 3_300_000, 'unknown']],
     check: ([c]) => {
-      expect(c).to.deep.include({ event_id: 'E1', currency: 'USD', original_payout_micros: 3_000_000, original_currency: 'EUR', fx_rate: '1.1', subs: { sub1: 'a', sub2: 'b' } });
+      expect(c).to.deep.include({
+        event_id: 'E1',
+        currency: 'USD',
+        original_payout_micros: 3_000_000,
+        original_currency: 'EUR',
+        fx_rate: '1.1',
+        subs: { sub1: 'a', sub2: 'b' },
+      });
       expect(c?.postback_ids).to.have.length(4);
     },
   },
@@ -74,7 +88,11 @@ const ROWS: Row[] = [
     sourceMode: 'ignore_by_event_id',
     postbacks: [{ event_id: 'E1', payout: '1' }, { event_id: 'E1', click: 'B' }, { event_id: 'E2', payout: '2' }, { payout: '3' }],
     outcomes: ['recorded', 'ignored_event_id', 'recorded', 'recorded'],
-    conversions: [[null, 'approved', 1_000_000, 'unknown'], [null, 'approved', 2_000_000, 'unknown'], [null, 'approved', 3_000_000, 'unknown']],
+    conversions: [
+      [null, 'approved', 1_000_000, 'unknown'],
+      [null, 'approved', 2_000_000, 'unknown'],
+      [null, 'approved', 3_000_000, 'unknown'],
+    ],
   },
   {
     name: "precedence: the type's mode prevails over the offer source's",
@@ -82,7 +100,11 @@ const ROWS: Row[] = [
     typeMode: 'create_new',
     postbacks: [{ type: 'Deposit' }, { type: 'Deposit' }, {}, {}],
     outcomes: ['recorded', 'recorded', 'recorded', 'ignored_duplicate'],
-    conversions: [['Deposit', 'approved', 2_500_000, 'unknown'], ['Deposit', 'approved', 2_500_000, 'unknown'], [null, 'approved', 2_500_000, 'unknown']],
+    conversions: [
+      ['Deposit', 'approved', 2_500_000, 'unknown'],
+      ['Deposit', 'approved', 2_500_000, 'unknown'],
+      [null, 'approved', 2_500_000, 'unknown'],
+    ],
   },
   {
     name: 'precedence: a type without a mode takes the offer source’s; the main conversion is its own type',
@@ -90,13 +112,19 @@ const ROWS: Row[] = [
     typeMode: null,
     postbacks: [{}, { type: 'Deposit' }, { type: 'Deposit' }],
     outcomes: ['recorded', 'recorded', 'ignored_duplicate'],
-    conversions: [[null, 'approved', 2_500_000, 'unknown'], ['Deposit', 'approved', 2_500_000, 'unknown']],
+    conversions: [
+      [null, 'approved', 2_500_000, 'unknown'],
+      ['Deposit', 'approved', 2_500_000, 'unknown'],
+    ],
   },
   {
     name: 'default: with no mode anywhere it is create_new',
     postbacks: [{}, {}],
     outcomes: ['recorded', 'recorded'],
-    conversions: [[null, 'approved', 2_500_000, 'unknown'], [null, 'approved', 2_500_000, 'unknown']],
+    conversions: [
+      [null, 'approved', 2_500_000, 'unknown'],
+      [null, 'approved', 2_500_000, 'unknown'],
+    ],
   },
 ];
 
@@ -117,14 +145,29 @@ for (const factory of storeFactories()) {
     const setUp = async (row: Row) => {
       seeded = await seedCampaign(store, { source: row.sourceMode ? { duplicate_mode: row.sourceMode } : {} });
       if (row.typeMode !== undefined) {
-        await store.conversionTypes.put('Deposit', { name: 'Deposit', duplicate_mode: row.typeMode, journey: false, send_to_channel: false, created_at: 1 });
+        await store.conversionTypes.put('Deposit', {
+          name: 'Deposit',
+          duplicate_mode: row.typeMode,
+          journey: false,
+          send_to_channel: false,
+          created_at: 1,
+        });
       }
       const clicks = { A: buildClick(), B: buildClick() };
       for (const click of Object.values(clicks)) {
-        await store.insertClick({ ...click, campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+        await store.insertClick({
+          ...click,
+          campaign_id: seeded.campaign.id,
+          offer_id: seeded.offer.id,
+          offer_source_id: seeded.source.id,
+          traffic_channel_id: seeded.channel.id,
+        });
       }
       // Ids made in sending order: arrival order.
-      const jobs = row.postbacks.map(({ click = 'A', ...params }) => ({ id: newId(), job: buildPostbackJob({ ...params, clickid: clicks[click].clickid }) }));
+      const jobs = row.postbacks.map(({ click = 'A', ...params }) => ({
+        id: newId(),
+        job: buildPostbackJob({ ...params, clickid: clicks[click].clickid }),
+      }));
       return { clicks, jobs };
     };
     const deps = () => ({ store, rules, settings: createSettingsCache(store, { EUR: '1.1' }) });
@@ -155,7 +198,7 @@ for (const factory of storeFactories()) {
       const row = ROWS.find((r) => r.sourceMode === 'ignore_by_event_id') as Row;
       const { jobs } = await setUp(row);
       for (const { id, job } of jobs) await processPostback(deps(), id, job);
-      expect((await store.getPostback(jobs[3]!.id))?.detail).to.match(/event id missing/);
+      expect((await store.getPostback(jobs[3]?.id ?? ''))?.detail).to.match(/event id missing/);
     });
 
     it('when every postback is processed a second time, then nothing changes', async () => {

@@ -50,12 +50,32 @@ describe('hostile API requests: a 4xx naming the field, nothing stored, never a 
 
   const BAD_BODIES: Array<{ name: string; status: number; field: string; apply: (r: request.Test) => request.Test }> = [
     { name: 'no body', status: 400, field: 'body', apply: (r) => r },
-    { name: 'a text/plain body', status: 415, field: 'content-type', apply: (r) => r.set('content-type', 'text/plain').send('{"name":"x"}') },
+    {
+      name: 'a text/plain body',
+      status: 415,
+      field: 'content-type',
+      apply: (r) => r.set('content-type', 'text/plain').send('{"name":"x"}'),
+    },
     { name: 'a JSON array', status: 400, field: 'body', apply: (r) => r.set('content-type', 'application/json').send('[{"name":"x"}]') },
     { name: 'a JSON string', status: 400, field: 'body', apply: (r) => r.set('content-type', 'application/json').send('"x"') },
-    { name: 'JSON nested 5,000 deep', status: 400, field: 'body', apply: (r) => r.set('content-type', 'application/json').send(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) },
-    { name: 'a __proto__ key', status: 400, field: 'body.__proto__', apply: (r) => r.set('content-type', 'application/json').send('{"name":"x","__proto__":{"admin":true}}') },
-    { name: 'a nested constructor key', status: 400, field: 'body.rates.constructor', apply: (r) => r.set('content-type', 'application/json').send('{"name":"x","rates":{"constructor":{"prototype":1}}}') },
+    {
+      name: 'JSON nested 5,000 deep',
+      status: 400,
+      field: 'body',
+      apply: (r) => r.set('content-type', 'application/json').send(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`),
+    },
+    {
+      name: 'a __proto__ key',
+      status: 400,
+      field: 'body.__proto__',
+      apply: (r) => r.set('content-type', 'application/json').send('{"name":"x","__proto__":{"admin":true}}'),
+    },
+    {
+      name: 'a nested constructor key',
+      status: 400,
+      field: 'body.rates.constructor',
+      apply: (r) => r.set('content-type', 'application/json').send('{"name":"x","rates":{"constructor":{"prototype":1}}}'),
+    },
   ];
 
   for (const bad of BAD_BODIES) {
@@ -64,26 +84,42 @@ describe('hostile API requests: a 4xx naming the field, nothing stored, never a 
       for (const route of BODY_ROUTES(seeded)) {
         const res = await bad.apply(send(route.method, route.path));
         expect(res.status, `${route.method} ${route.path}: ${JSON.stringify(res.body)}`).to.equal(bad.status);
-        expect(res.body.error.details.map((d: { field: string }) => d.field), `${route.method} ${route.path}`).to.include(bad.field);
+        expect(
+          res.body.error.details.map((d: { field: string }) => d.field),
+          `${route.method} ${route.path}`,
+        ).to.include(bad.field);
       }
       expect(await snapshot(pipeline.store)).to.equal(before);
     });
   }
 
   it('when the rates are sent with a __proto__ key, then they are refused and the rates stay as they were', async () => {
-    await send('put', '/fx-rates').send({ rates: { EUR: '1.08' } }).expect(200);
+    await send('put', '/fx-rates')
+      .send({ rates: { EUR: '1.08' } })
+      .expect(200);
     await send('put', '/fx-rates').set('content-type', 'application/json').send('{"rates":{"__proto__":{"EUR":"9"}}}').expect(400);
     expect((await api().get('/api/fx-rates').set(AUTH).expect(200)).body.rates).to.deep.equal({ EUR: '1.08' });
   });
 
-  const IMPOSSIBLE = ['2026-13-45', '0000-00-00', '9999-12-31', '2026-02-30', '2026-11-30T25:00:00Z', '2026-11-30T10:00:00', 'yesterday', '1'];
+  const IMPOSSIBLE = [
+    '2026-13-45',
+    '0000-00-00',
+    '9999-12-31',
+    '2026-02-30',
+    '2026-11-30T25:00:00Z',
+    '2026-11-30T10:00:00',
+    'yesterday',
+    '1',
+  ];
   const DATE_ROUTES = ['/reports', '/conversions', '/postbacks', '/journeys/funnel', '/outbound', '/reports?format=csv'];
 
   it('when a date is impossible, then every route that takes one answers 400 naming the field', async () => {
     for (const path of DATE_ROUTES) {
       for (const date of IMPOSSIBLE) {
         for (const field of ['from', 'to']) {
-          const res = await api().get(`/api${path}${path.includes('?') ? '&' : '?'}${field}=${encodeURIComponent(date)}`).set(AUTH);
+          const res = await api()
+            .get(`/api${path}${path.includes('?') ? '&' : '?'}${field}=${encodeURIComponent(date)}`)
+            .set(AUTH);
           expect(res.status, `${path} ${field}=${date}`).to.equal(400);
           expect(res.body.error.details[0].field, `${path} ${field}=${date}`).to.equal(field);
         }
@@ -97,7 +133,9 @@ describe('hostile API requests: a 4xx naming the field, nothing stored, never a 
       const res = await send('post', '/costs').send({ campaign_id: seeded.campaign.id, from: date, to: '2026-11-02', cost: '5' });
       expect(res.status, date).to.equal(400);
       expect(res.body.error.details[0].field).to.equal('from');
-      const csv = await send('post', '/costs/bulk').set('content-type', 'text/csv').send(`campaign_id,date,cost\n${seeded.campaign.id},${date},5\n`);
+      const csv = await send('post', '/costs/bulk')
+        .set('content-type', 'text/csv')
+        .send(`campaign_id,date,cost\n${seeded.campaign.id},${date},5\n`);
       expect(csv.status, date).to.equal(400);
       expect(csv.body.error.details[0].field).to.equal('line 2');
     }

@@ -28,17 +28,61 @@ const post = (app: Pipeline['receiver']['app'], type: string | null, body: strin
 };
 
 const CASES: Case[] = [
-  ...['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/x-www-form-urlencoded; charset=koi8-r'].map(
-    (type): Case => ({ name: `a body as ${type}`, send: (app) => post(app, type, 'sum=-5&status=declined'), status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', field: type.includes('koi8') ? 'body' : 'content-type' }),
-  ),
-  { name: 'a body with no content type', send: (app) => request(app).post(`/postback?clickid=${CLICK}`).set('content-type', '').send(Buffer.from('sum=-5')), status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', field: 'content-type' },
-  ...['[1,2]', '"declined"', '42', 'null', 'true', '[{"status":"declined"}]'].map(
-    (body): Case => ({ name: `a JSON body ${body}`, send: (app) => post(app, 'application/json', body), status: 400, code: 'POSTBACK.INVALID_PARAMS', field: 'body' }),
-  ),
-  { name: 'JSON nested 4,000 deep', send: (app) => post(app, 'application/json', deep(4_000)), status: 400, code: 'POSTBACK.INVALID_PARAMS', field: 'body' },
-  { name: 'a nested value 40 deep', send: (app) => post(app, 'application/json', `{"sub1":${deep(40)}}`), status: 400, code: 'POSTBACK.INVALID_PARAMS', field: 'body' },
-  { name: 'malformed JSON carrying the token', send: (app) => post(app, 'application/json', `{"token":"${TOKEN}","sum":`), status: 400, code: 'POSTBACK.INVALID_PARAMS', field: 'body' },
-  { name: 'an XML body carrying the token', send: (app) => post(app, 'application/xml', `<pb><token>${TOKEN}</token></pb>`), status: 415, code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', field: 'content-type' },
+  ...[
+    'text/plain',
+    'application/xml',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    'application/x-www-form-urlencoded; charset=koi8-r',
+  ].map((type): Case => ({
+    name: `a body as ${type}`,
+    send: (app) => post(app, type, 'sum=-5&status=declined'),
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    field: type.includes('koi8') ? 'body' : 'content-type',
+  })),
+  {
+    name: 'a body with no content type',
+    send: (app) => request(app).post(`/postback?clickid=${CLICK}`).set('content-type', '').send(Buffer.from('sum=-5')),
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    field: 'content-type',
+  },
+  ...['[1,2]', '"declined"', '42', 'null', 'true', '[{"status":"declined"}]'].map((body): Case => ({
+    name: `a JSON body ${body}`,
+    send: (app) => post(app, 'application/json', body),
+    status: 400,
+    code: 'POSTBACK.INVALID_PARAMS',
+    field: 'body',
+  })),
+  {
+    name: 'JSON nested 4,000 deep',
+    send: (app) => post(app, 'application/json', deep(4_000)),
+    status: 400,
+    code: 'POSTBACK.INVALID_PARAMS',
+    field: 'body',
+  },
+  {
+    name: 'a nested value 40 deep',
+    send: (app) => post(app, 'application/json', `{"sub1":${deep(40)}}`),
+    status: 400,
+    code: 'POSTBACK.INVALID_PARAMS',
+    field: 'body',
+  },
+  {
+    name: 'malformed JSON carrying the token',
+    send: (app) => post(app, 'application/json', `{"token":"${TOKEN}","sum":`),
+    status: 400,
+    code: 'POSTBACK.INVALID_PARAMS',
+    field: 'body',
+  },
+  {
+    name: 'an XML body carrying the token',
+    send: (app) => post(app, 'application/xml', `<pb><token>${TOKEN}</token></pb>`),
+    status: 415,
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    field: 'content-type',
+  },
   ...['uſd', 'ınr', 'ＵＳＤ', 'us'].map((currency): Case => ({
     name: `the look-alike currency ${currency}`,
     send: (app) => request(app).get(`/postback?clickid=${CLICK}&sum=1&currency=${encodeURIComponent(currency)}&token=${TOKEN}`),
@@ -46,19 +90,36 @@ const CASES: Case[] = [
     code: 'POSTBACK.INVALID_PARAMS',
     field: 'currency',
   })),
-  { name: 'a body over 32 kB', send: (app) => post(app, 'application/json', JSON.stringify({ clickid: CLICK, sub1: 'x'.repeat(40_000) })), status: 413, code: 'POSTBACK.INVALID_PARAMS', field: 'body' },
+  {
+    name: 'a body over 32 kB',
+    send: (app) => post(app, 'application/json', JSON.stringify({ clickid: CLICK, sub1: 'x'.repeat(40_000) })),
+    status: 413,
+    code: 'POSTBACK.INVALID_PARAMS',
+    field: 'body',
+  },
 ];
 
 describe('hostile postbacks: refused cleanly, kept for the log, never a conversion, never a secret', () => {
   let pipeline: Pipeline;
   let store: Store;
-  const api = (path: string) => request(pipeline.report.app).get(`/api${path}`).set({ Authorization: `Bearer ${TEST_API_KEY}` });
+  const api = (path: string) =>
+    request(pipeline.report.app)
+      .get(`/api${path}`)
+      .set({ Authorization: `Bearer ${TEST_API_KEY}` });
 
   before(async () => {
     pipeline = await startPipeline();
     store = pipeline.store;
     const seeded = await seedCampaign(store, { source: { postback_token: TOKEN } });
-    await store.insertClick(buildClick({ clickid: CLICK, campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id }));
+    await store.insertClick(
+      buildClick({
+        clickid: CLICK,
+        campaign_id: seeded.campaign.id,
+        offer_id: seeded.offer.id,
+        offer_source_id: seeded.source.id,
+        traffic_channel_id: seeded.channel.id,
+      }),
+    );
     await new Promise((r) => setTimeout(r, 300)); // past the token directory's refresh spacing
   });
   after(async () => pipeline.close());
@@ -84,7 +145,9 @@ describe('hostile postbacks: refused cleanly, kept for the log, never a conversi
   });
 
   it('when parameters are named like object members, then they are kept as unknown parameters and the postback counts', async () => {
-    const res = await request(pipeline.receiver.app).get(`/postback?clickid=${CLICK}&toString=1&constructor=2&valueOf=3&hasOwnProperty=4&__proto__=5&token=${TOKEN}`).expect(200);
+    const res = await request(pipeline.receiver.app)
+      .get(`/postback?clickid=${CLICK}&toString=1&constructor=2&valueOf=3&hasOwnProperty=4&__proto__=5&token=${TOKEN}`)
+      .expect(200);
     const job = await queuedPostback(pipeline.receiver.postbacks, res.body.id);
     expect(job.raw).to.deep.include({ toString: '1', constructor: '2', valueOf: '3', hasOwnProperty: '4' });
     expect(Object.hasOwn(job.raw, '__proto__')).to.equal(true);

@@ -13,7 +13,10 @@ describe('customer journey', () => {
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
   let report: { app: Express; close: () => Promise<void> };
-  const get = (path: string) => request(report.app).get(`/api${path}`).set({ Authorization: `Bearer ${TEST_API_KEY}` });
+  const get = (path: string) =>
+    request(report.app)
+      .get(`/api${path}`)
+      .set({ Authorization: `Bearer ${TEST_API_KEY}` });
   const t0 = Date.parse('2026-11-20T10:00:00Z');
   const [a, b, c] = [buildClick({ clickid: 'ja', ts: t0 }), buildClick({ clickid: 'jb', ts: t0 }), buildClick({ clickid: 'jc', ts: t0 })];
 
@@ -22,7 +25,11 @@ describe('customer journey', () => {
     store = createSqliteStore(join(dir.path, 'store.db'));
     report = await startReport(testRedisUrl(), uniquePrefix(), store);
     // Configured in funnel order; "Other" does not count in the journey.
-    for (const [name, journey, at] of [['Registration', true, 1], ['Deposit', true, 2], ['Other', false, 3]] as const) {
+    for (const [name, journey, at] of [
+      ['Registration', true, 1],
+      ['Deposit', true, 2],
+      ['Other', false, 3],
+    ] as const) {
       await store.conversionTypes.put(name, { name, duplicate_mode: null, journey, send_to_channel: false, created_at: at });
     }
     for (const click of [a, b, c]) await store.insertClick(click);

@@ -18,7 +18,12 @@ describe('an embedded store from before ledger heads', () => {
     const path = join(dir.path, 'store.db');
     let store = createSqliteStore(path);
     const seeded = await seedCampaign(store, { source: { duplicate_mode: 'ignore' } });
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await store.insertClick(click);
     await store.close();
 
@@ -36,7 +41,9 @@ describe('an embedded store from before ledger heads', () => {
     const [first, second] = [newId(), newId()];
     const key = ledgerKey('ignore', first, click.clickid, null, null);
     const raw = new BetterSqlite3(path);
-    raw.prepare('INSERT INTO ledgers (key, version, entries) VALUES (?, 2, ?)').run(key, JSON.stringify([entry(second, 2_000_000), entry(first, 1_000_000)]));
+    raw
+      .prepare('INSERT INTO ledgers (key, version, entries) VALUES (?, 2, ?)')
+      .run(key, JSON.stringify([entry(second, 2_000_000), entry(first, 1_000_000)]));
     raw.prepare("DELETE FROM meta WHERE key = 'ledger_heads'").run();
     raw.close();
 
@@ -44,7 +51,11 @@ describe('an embedded store from before ledger heads', () => {
     const head = (await store.loadLedgerHeads([key])).get(key);
     expect(head).to.deep.include({ version: 2, lastId: second });
     expect(head?.state.first).to.deep.include({ id: first, payout_micros: 1_000_000 });
-    const result = await processPostback({ store, rules: loadConfig({}).rules, settings: createSettingsCache(store, {}) }, newId(), buildPostbackJob({ clickid: click.clickid, payout: '9' }));
+    const result = await processPostback(
+      { store, rules: loadConfig({}).rules, settings: createSettingsCache(store, {}) },
+      newId(),
+      buildPostbackJob({ clickid: click.clickid, payout: '9' }),
+    );
     expect(result.kind === 'settled' && result.entry).to.deep.include({ outcome: 'ignored_duplicate', conversion_id: first });
     await store.close();
     dir.remove();

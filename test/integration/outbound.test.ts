@@ -22,7 +22,14 @@ describe('outbound postbacks to traffic channels', () => {
   const api = () => request(pipeline.report.app);
 
   const newClick = async (overrides: Parameters<typeof buildClick>[0] = {}) => {
-    const click = buildClick({ clickid: `k${++clicks}`, campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, ...overrides });
+    const click = buildClick({
+      clickid: `k${++clicks}`,
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+      ...overrides,
+    });
     await store.insertClick(click);
     return click.clickid;
   };
@@ -36,7 +43,8 @@ describe('outbound postbacks to traffic channels', () => {
   const settledDeliveries = async (conversionId: string, count = 1) => {
     for (let i = 0; i < 400; i++) {
       const { body } = await api().get(`/api/outbound?conversion_id=${conversionId}`).set(auth).expect(200);
-      if (body.items.length >= count && body.items.every((d: { state: string }) => d.state === 'delivered' || d.state === 'failed')) return body.items;
+      if (body.items.length >= count && body.items.every((d: { state: string }) => d.state === 'delivered' || d.state === 'failed'))
+        return body.items;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new Error(`deliveries of ${conversionId} did not settle`);
@@ -48,14 +56,27 @@ describe('outbound postbacks to traffic channels', () => {
     store = pipeline.store;
     sink = await startHttpSink();
     seeded = await seedCampaign(store, { source: { duplicate_mode: 'edit' } });
-    await store.conversionTypes.put('First Deposit', { name: 'First Deposit', duplicate_mode: null, journey: false, send_to_channel: true, created_at: 1 });
+    await store.conversionTypes.put('First Deposit', {
+      name: 'First Deposit',
+      duplicate_mode: null,
+      journey: false,
+      send_to_channel: true,
+      created_at: 1,
+    });
     await store.conversionTypes.put('Lead', { name: 'Lead', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
   });
   beforeEach(async () => {
     sink.requests.length = 0;
     sink.respond = () => ({ status: 200 });
     // The sink is on loopback: the channel must be trusted to reach it.
-    await channel({ postback_url: `${sink.base}${TEMPLATE}`, trusted: true, send_statuses: ['approved'], send_main: true, send_types: null, integration: 'postback' });
+    await channel({
+      postback_url: `${sink.base}${TEMPLATE}`,
+      trusted: true,
+      send_statuses: ['approved'],
+      send_main: true,
+      send_types: null,
+      integration: 'postback',
+    });
   });
   after(async () => {
     await pipeline.close();
@@ -67,21 +88,38 @@ describe('outbound postbacks to traffic channels', () => {
     const id = await postback(`clickid=${clickid}&type=First%20Deposit&sum=12.50&txid=T-1`);
     const [delivery] = await settledDeliveries(id);
     expect(sink.requests).to.have.length(1);
-    const sent = sink.requests[0]!;
+    const [sent] = sink.requests as [(typeof sink.requests)[number]];
     expect(sent.method).to.equal('GET');
     expect(query(sent.url)).to.deep.equal({
-      cid: 'ext 1/a', clickid, payout: '12.5', cur: 'USD', type: 'First Deposit', status: 'approved', eid: 'T-1', camp: seeded.campaign.id, s1: 'zone&7', token: 's3cret-token',
+      cid: 'ext 1/a',
+      clickid,
+      payout: '12.5',
+      cur: 'USD',
+      type: 'First Deposit',
+      status: 'approved',
+      eid: 'T-1',
+      camp: seeded.campaign.id,
+      s1: 'zone&7',
+      token: 's3cret-token',
     });
     expect(sent.url).to.contain('cid=ext%201%2Fa').and.to.contain('type=First%20Deposit').and.to.contain('s1=zone%267');
     expect(sent.headers['idempotency-key']).to.equal(delivery.id);
-    expect(delivery).to.deep.include({ state: 'delivered', attempts: 1, http_status: 200, error: null, conversion_id: id, channel_id: seeded.channel.id });
+    expect(delivery).to.deep.include({
+      state: 'delivered',
+      attempts: 1,
+      http_status: 200,
+      error: null,
+      conversion_id: id,
+      channel_id: seeded.channel.id,
+    });
     expect(delivery.url).to.contain('token=redacted').and.not.to.contain('s3cret');
   });
 
   it('when the type is not marked send_to_channel or the status is not one the channel takes, then nothing is sent', async () => {
     const lead = await postback(`clickid=${await newClick()}&type=Lead&sum=1`);
     const pending = await postback(`clickid=${await newClick()}&status=pending&sum=1`);
-    for (const id of [lead, pending]) expect((await api().get(`/api/outbound?conversion_id=${id}`).set(auth).expect(200)).body.items).to.deep.equal([]);
+    for (const id of [lead, pending])
+      expect((await api().get(`/api/outbound?conversion_id=${id}`).set(auth).expect(200)).body.items).to.deep.equal([]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(sink.requests).to.have.length(0);
   });
@@ -102,7 +140,8 @@ describe('outbound postbacks to traffic channels', () => {
   });
 
   it('when the channel fails three times and then succeeds, then it is called exactly once after it succeeds and the log shows the attempts', async () => {
-    const attempts = async () => Object.fromEntries((await pipeline.workers.metrics.outboundAttempts.get()).values.map((v) => [v.labels.result, v.value]));
+    const attempts = async () =>
+      Object.fromEntries((await pipeline.workers.metrics.outboundAttempts.get()).values.map((v) => [v.labels.result, v.value]));
     const before = await attempts();
     sink.respond = (n) => ({ status: n < 3 ? 503 : 200 });
     const id = await postback(`clickid=${await newClick()}&sum=3`);
@@ -110,12 +149,21 @@ describe('outbound postbacks to traffic channels', () => {
     expect(delivery).to.deep.include({ state: 'delivered', attempts: 4, http_status: 200, error: null });
     // The worker counts an attempt just after it records it: wait for the count, not a fixed time.
     let after = await attempts();
-    for (const until = Date.now() + 5000; (after.delivered ?? 0) === (before.delivered ?? 0) && Date.now() < until; after = await attempts()) {
+    for (
+      const until = Date.now() + 5000;
+      (after.delivered ?? 0) === (before.delivered ?? 0) && Date.now() < until;
+      after = await attempts()
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect([(after.retrying ?? 0) - (before.retrying ?? 0), (after.delivered ?? 0) - (before.delivered ?? 0)], 'retrying and delivered attempts counted').to.deep.equal([3, 1]);
+    expect(
+      [(after.retrying ?? 0) - (before.retrying ?? 0), (after.delivered ?? 0) - (before.delivered ?? 0)],
+      'retrying and delivered attempts counted',
+    ).to.deep.equal([3, 1]);
     // Run its job again, as a dashboard retry or a stalled job after a crash would.
-    await enqueue(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix), `${delivery.id}-again`, { deliveryId: delivery.id });
+    await enqueue(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix), `${delivery.id}-again`, {
+      deliveryId: delivery.id,
+    });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(sink.requests).to.have.length(4);
     expect(sink.requests.filter((r) => r.at > Date.parse(delivery.delivered_at))).to.deep.equal([]);
@@ -133,7 +181,8 @@ describe('outbound postbacks to traffic channels', () => {
     sink.respond = () => ({ status: 200 });
     const retry = await api().post(`/api/outbound/${failed.id}/retry`).set(auth).expect(202);
     expect(retry.body.retry).to.equal('retried');
-    for (let i = 0; i < 200 && (await store.getDelivery(failed.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await store.getDelivery(failed.id))?.state !== 'delivered'; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(await store.getDelivery(failed.id)).to.deep.include({ state: 'delivered', attempts: 6, http_status: 200 });
     expect(sink.requests).to.have.length(6);
   });
@@ -146,7 +195,8 @@ describe('outbound postbacks to traffic channels', () => {
     const basic = `Basic ${Buffer.from('ops:dashboard-password').toString('base64')}`;
     await api().put(`/admin/queues/api/queues/outbound/${failed.id}/retry`).set('Authorization', basic).expect(204);
     await sink.waitFor(2);
-    for (let i = 0; i < 200 && (await store.getDelivery(failed.id))?.state !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await store.getDelivery(failed.id))?.state !== 'delivered'; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(await store.getDelivery(failed.id)).to.deep.include({ state: 'delivered', attempts: 2, http_status: 200 });
   });
 
@@ -161,7 +211,11 @@ describe('outbound postbacks to traffic channels', () => {
     await channel({ postback_url: 'http://10.1.2.3/pb?c={clickid}' });
     const id2 = await postback(`clickid=${await newClick()}&sum=2`);
     expect((await settledDeliveries(id2))[0].error).to.match(/refused/);
-    const notHttp = await api().patch(`/api/traffic-channels/${seeded.channel.id}`).set(auth).send({ postback_url: 'file:///etc/passwd' }).expect(400);
+    const notHttp = await api()
+      .patch(`/api/traffic-channels/${seeded.channel.id}`)
+      .set(auth)
+      .send({ postback_url: 'file:///etc/passwd' })
+      .expect(400);
     expect(JSON.stringify(notHttp.body)).to.contain('postback_url must be an http or https URL');
 
     // Marked trusted, the same delivery goes out on retry.
@@ -180,9 +234,18 @@ describe('Facebook Conversions API channels', () => {
   before(async () => {
     // The platform's base URL is configuration; a local server stands in for it.
     sink = await startHttpSink();
-    pipeline = await startPipeline({}, { outbound: { backoffMs: 40, attempts: 3, timeoutMs: 2000, facebookGraphUrl: sink.base, facebookApiVersion: 'v21.0' } });
+    pipeline = await startPipeline(
+      {},
+      { outbound: { backoffMs: 40, attempts: 3, timeoutMs: 2000, facebookGraphUrl: sink.base, facebookApiVersion: 'v21.0' } },
+    );
     seeded = await seedCampaign(pipeline.store, { source: { duplicate_mode: 'edit' } });
-    await pipeline.store.conversionTypes.put('Purchase Plus', { name: 'Purchase Plus', duplicate_mode: null, journey: false, send_to_channel: true, created_at: 1 });
+    await pipeline.store.conversionTypes.put('Purchase Plus', {
+      name: 'Purchase Plus',
+      duplicate_mode: null,
+      journey: false,
+      send_to_channel: true,
+      created_at: 1,
+    });
   });
   after(async () => {
     await pipeline.close();
@@ -190,24 +253,46 @@ describe('Facebook Conversions API channels', () => {
   });
 
   it('when a conversion is recorded, then the platform gets one event named after its type, deduplicable by event id, with the fbclid, and never a status', async () => {
-    const incomplete = await request(pipeline.report.app).patch(`/api/traffic-channels/${seeded.channel.id}`).set(auth).send({ integration: 'facebook_capi' }).expect(400);
-    expect(incomplete.body.error.details).to.deep.include({ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' });
+    const incomplete = await request(pipeline.report.app)
+      .patch(`/api/traffic-channels/${seeded.channel.id}`)
+      .set(auth)
+      .send({ integration: 'facebook_capi' })
+      .expect(400);
+    expect(incomplete.body.error.details).to.deep.include({
+      field: 'facebook',
+      message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token',
+    });
     const patched = await request(pipeline.report.app)
       .patch(`/api/traffic-channels/${seeded.channel.id}`)
       .set(auth)
-      .send({ integration: 'facebook_capi', send_statuses: ['approved'], facebook: { pixel_id: '1234567890', access_token: 'EAAB-secret-token-9876' } })
+      .send({
+        integration: 'facebook_capi',
+        send_statuses: ['approved'],
+        facebook: { pixel_id: '1234567890', access_token: 'EAAB-secret-token-9876' },
+      })
       .expect(200);
     expect(patched.body.facebook).to.deep.include({ pixel_id: '1234567890', access_token: '…9876', main_event_name: 'Purchase' });
 
-    const click = buildClick({ clickid: 'fb-1', external_id: 'IwAR-fbclid-1', ip: '203.0.113.7', user_agent: 'Mozilla/5.0', campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      clickid: 'fb-1',
+      external_id: 'IwAR-fbclid-1',
+      ip: '203.0.113.7',
+      user_agent: 'Mozilla/5.0',
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await pipeline.store.insertClick(click);
     // Pending: a postback channel set to approved would not send it; an API integration gets types, not statuses.
     const sentFrom = Math.floor(Date.now() / 1000);
-    const res = await request(pipeline.receiver.app).get('/postback?clickid=fb-1&type=Purchase%20Plus&sum=19.99&status=pending').expect(200);
+    const res = await request(pipeline.receiver.app)
+      .get('/postback?clickid=fb-1&type=Purchase%20Plus&sum=19.99&status=pending')
+      .expect(200);
     const sentBy = Math.ceil(Date.now() / 1000);
     await pipeline.workers.completed(res.body.id);
     await sink.waitFor(1);
-    const sent = sink.requests[0]!;
+    const [sent] = sink.requests as [(typeof sink.requests)[number]];
     expect(sent.method).to.equal('POST');
     expect(sent.url).to.equal('/v21.0/1234567890/events?access_token=EAAB-secret-token-9876');
     const body = JSON.parse(sent.body);

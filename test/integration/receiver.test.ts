@@ -30,7 +30,9 @@ describe('receiver', () => {
     it('when a well-formed GET postback arrives, then the answer carries the id of a job already in the queue', async () => {
       await seedCampaign(store, { source: { postback_token: 'secret-1-of-a-source' } });
       await new Promise((r) => setTimeout(r, 300)); // past the token directory's refresh spacing
-      const res = await request(receiver.app).get('/postback?clickid=abc&sum=1.5&status=pending&type=Upsell&token=secret-1-of-a-source').expect(200);
+      const res = await request(receiver.app)
+        .get('/postback?clickid=abc&sum=1.5&status=pending&type=Upsell&token=secret-1-of-a-source')
+        .expect(200);
       expect(res.body).to.have.keys('ok', 'id');
       const job = await queuedPostback(receiver.postbacks, res.body.id);
       expect(job.params).to.include({ clickid: 'abc', payout: '1.5', status: 'pending', type: 'Upsell' });
@@ -50,7 +52,11 @@ describe('receiver', () => {
       const res = await request(receiver.app).get('/postback?clickid=abc&status=done').expect(400);
       expect(res.body.error.code).to.equal('POSTBACK.INVALID_PARAMS');
       expect(res.body.error.details).to.deep.equal([
-        { field: 'status', message: 'status must be one of [approved, pending, declined, other]', allowed: ['approved', 'pending', 'declined', 'other'] },
+        {
+          field: 'status',
+          message: 'status must be one of [approved, pending, declined, other]',
+          allowed: ['approved', 'pending', 'declined', 'other'],
+        },
       ]);
       const job = await queuedPostback(receiver.postbacks, res.body.id);
       expect(job.params).to.equal(null);
@@ -58,7 +64,11 @@ describe('receiver', () => {
     });
 
     it('when a POSTed body is not valid JSON, then it is a 400 naming the body, and the raw text is queued to be logged', async () => {
-      const res = await request(receiver.app).post('/postback?clickid=abc').set('content-type', 'application/json').send('{"sum": 1,').expect(400);
+      const res = await request(receiver.app)
+        .post('/postback?clickid=abc')
+        .set('content-type', 'application/json')
+        .send('{"sum": 1,')
+        .expect(400);
       expect(res.body.error.details[0].field).to.equal('body');
       const job = await queuedPostback(receiver.postbacks, res.body.id);
       expect(job.raw).to.deep.equal({ clickid: 'abc', body: '{"sum": 1,' });
@@ -66,21 +76,35 @@ describe('receiver', () => {
 
     it('when a GET takes the lean path or Express (another spelling), then the answer, the request id and the job are alike', async () => {
       const lean = await request(receiver.app).get('/postback?clickid=same-1&sum=2').set('x-request-id', 'req-lean-1').expect(200);
-      const viaExpress = await request(receiver.app).get('/postback/?clickid=same-1&sum=2').set('x-request-id', 'req-express-1').expect(200);
+      const viaExpress = await request(receiver.app)
+        .get('/postback/?clickid=same-1&sum=2')
+        .set('x-request-id', 'req-express-1')
+        .expect(200);
       expect(lean.headers['x-request-id']).to.equal('req-lean-1');
       expect(viaExpress.headers['x-request-id']).to.equal('req-express-1');
       expect(Object.keys(lean.body)).to.deep.equal(Object.keys(viaExpress.body));
       expect(lean.headers['content-type']).to.equal(viaExpress.headers['content-type']);
-      const [a, b] = await Promise.all([queuedPostback(receiver.postbacks, lean.body.id), queuedPostback(receiver.postbacks, viaExpress.body.id)]);
+      const [a, b] = await Promise.all([
+        queuedPostback(receiver.postbacks, lean.body.id),
+        queuedPostback(receiver.postbacks, viaExpress.body.id),
+      ]);
       expect({ ...a, receivedAt: 0, requestId: '' }).to.deep.equal({ ...b, receivedAt: 0, requestId: '' });
-      const bad = [await request(receiver.app).get('/postback?clickid=x&status=done'), await request(receiver.app).get('/postback/?clickid=x&status=done')];
-      expect(bad.map((r) => [r.status, r.body.error.code, r.body.error.details])).to.deep.equal([0, 1].map(() => [400, 'POSTBACK.INVALID_PARAMS', bad[0]?.body.error.details]));
+      const bad = [
+        await request(receiver.app).get('/postback?clickid=x&status=done'),
+        await request(receiver.app).get('/postback/?clickid=x&status=done'),
+      ];
+      expect(bad.map((r) => [r.status, r.body.error.code, r.body.error.details])).to.deep.equal(
+        [0, 1].map(() => [400, 'POSTBACK.INVALID_PARAMS', bad[0]?.body.error.details]),
+      );
     });
 
     it('when a key is repeated or a JSON value is nested, then it is a 400 naming it', async () => {
       const repeated = await request(receiver.app).get('/postback?clickid=a&clickid=b').expect(400);
       expect(repeated.body.error.details[0].field).to.equal('clickid');
-      const nested = await request(receiver.app).post('/postback').send({ clickid: 'a', sub1: { x: 1 } }).expect(400);
+      const nested = await request(receiver.app)
+        .post('/postback')
+        .send({ clickid: 'a', sub1: { x: 1 } })
+        .expect(400);
       expect(nested.body.error.details[0].field).to.equal('sub1');
     });
   });
@@ -104,11 +128,17 @@ describe('receiver', () => {
       const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
       expect(res.headers.location).to.equal(`https://offer.example/lp?cid=${clickid}&s1=kw%201`);
       const job = await receiver.clicks.getJob(clickid);
-      expect(job?.data).to.include({ clickid, campaign_id: campaign.id, offer_id: offer.id, offer_source_id: offer.offer_source_id, external_id: 'ext9' });
+      expect(job?.data).to.include({
+        clickid,
+        campaign_id: campaign.id,
+        offer_id: offer.id,
+        offer_source_id: offer.offer_source_id,
+        external_id: 'ext9',
+      });
       expect(job?.data.subs).to.deep.equal({ sub1: 'kw 1' });
     });
 
-    it('when Facebook appends fbclid and no external_id is given, then fbclid is the click\'s external id', async () => {
+    it("when Facebook appends fbclid and no external_id is given, then fbclid is the click's external id", async () => {
       const { campaign } = await seedCampaign(store);
       const res = await request(receiver.app).get(`/click/${campaign.id}?fbclid=IwAR-abc`).expect(302);
       const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;

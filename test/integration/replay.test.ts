@@ -17,7 +17,19 @@ describe('replaying rejected postbacks', () => {
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
 
   const storeClick = async (clickid: string) =>
-    store.insertClick({ clickid, ts: Date.now(), campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} });
+    store.insertClick({
+      clickid,
+      ts: Date.now(),
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+      external_id: null,
+      ip: null,
+      user_agent: null,
+      cost_micros: 0,
+      subs: {},
+    });
   const postback = async (query: string): Promise<string> => {
     const res = await request(receiver.app).get(`/postback?${query}`).expect(200);
     await workers.completed(res.body.id);
@@ -46,7 +58,13 @@ describe('replaying rejected postbacks', () => {
     const listed = await request(report.app).get('/api/postbacks?outcome=rejected&reason=unknown_type').set(auth).expect(200);
     expect(listed.body.items.map((p: { id: string }) => p.id)).to.deep.equal([id]);
 
-    await store.conversionTypes.put('Deposit', { name: 'Deposit', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+    await store.conversionTypes.put('Deposit', {
+      name: 'Deposit',
+      duplicate_mode: null,
+      journey: false,
+      send_to_channel: false,
+      created_at: 1,
+    });
     await request(report.app).post(`/api/postbacks/${id}/replay`).set(auth).expect(202);
     await settled(id, 'recorded');
     const [conversion] = await conversionsOf('c-type');
@@ -71,7 +89,7 @@ describe('replaying rejected postbacks', () => {
       request(report.app).post('/api/postbacks/replay').set(auth).send({ reason: 'unknown_clickid' }),
     ]);
     expect([first.status, second.status]).to.deep.equal([202, 202]);
-    expect(first.body.queued + second.body.queued).to.be.at.least(2);
+    expect(Number(first.body.queued) + Number(second.body.queued)).to.be.at.least(2);
     for (const id of ids) await settled(id, 'recorded');
     await new Promise((r) => setTimeout(r, 300));
     expect(await conversionsOf('c-late-1')).to.have.length(1);

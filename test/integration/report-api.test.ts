@@ -59,7 +59,11 @@ describe('report service API', () => {
       expect(source).to.include({ name: 'Net', default_status: 'approved', duplicate_mode: 'create_new', postback_token: '…2345' });
       expect(source.postback_url).to.equal('https://track.example/postback?clickid={clickid}&sum={sum}&token=<postback_token>');
       expect(JSON.stringify((await api().get('/offer-sources').expect(200)).body)).not.to.contain('tok-12345');
-      const offer = (await api().post('/offers', { name: 'O', url: 'https://o.example/?c={clickid}', offer_source_id: source.id, payout: '3.10' }).expect(201)).body;
+      const offer = (
+        await api()
+          .post('/offers', { name: 'O', url: 'https://o.example/?c={clickid}', offer_source_id: source.id, payout: '3.10' })
+          .expect(201)
+      ).body;
       expect(offer.payout).to.equal(3.1);
       const channel = (await api().post('/traffic-channels', { name: 'C' }).expect(201)).body;
       const campaign = (await api().post('/campaigns', { name: 'K', traffic_channel_id: channel.id, offer_id: offer.id }).expect(201)).body;

@@ -22,7 +22,10 @@ const POSTBACKS = [
 describe('reports over postbacks sent through the pipeline', () => {
   let pipeline: Pipeline;
   let store: Store;
-  const get = (path: string) => request(pipeline.report.app).get(`/api${path}`).set({ Authorization: `Bearer ${TEST_API_KEY}` });
+  const get = (path: string) =>
+    request(pipeline.report.app)
+      .get(`/api${path}`)
+      .set({ Authorization: `Bearer ${TEST_API_KEY}` });
   const pick = (row: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, row[k]]));
 
   before(async () => {
@@ -30,13 +33,23 @@ describe('reports over postbacks sent through the pipeline', () => {
     store = pipeline.store;
     const { receiver, workers } = pipeline;
     const seeded = await seedCampaign(store); // the offer pays 2.5 by default
-    for (const name of ['Deposit', 'Upsell']) await store.conversionTypes.put(name, { name, duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
-    const dims = { campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id };
+    for (const name of ['Deposit', 'Upsell'])
+      await store.conversionTypes.put(name, { name, duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+    const dims = {
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    };
     await store.insertClick(buildClick({ ...dims, clickid: 'c1', ts: at('2026-11-20T14:30:00Z') }));
     await store.insertClick(buildClick({ ...dims, clickid: 'c2', ts: at('2026-11-20T15:30:00Z') }));
     for (const p of POSTBACKS) {
       const id = newId();
-      await enqueue(receiver.postbacks, id, buildPostbackJob({ clickid: p.click, type: p.type, status: p.status, payout: p.payout }, { receivedAt: p.at }));
+      await enqueue(
+        receiver.postbacks,
+        id,
+        buildPostbackJob({ clickid: p.click, type: p.type, status: p.status, payout: p.payout }, { receivedAt: p.at }),
+      );
       await workers.completed(id);
     }
   });
@@ -47,9 +60,24 @@ describe('reports over postbacks sent through the pipeline', () => {
     expect(body.types).to.deep.equal(['Deposit', 'Upsell']);
     expect(body.rows).to.have.length(1);
     expect(body.rows[0]).to.deep.include({
-      date: '2026-11-20', clicks: 2, conversions: 5, revenue: 20.983333, cost: 0, profit: 20.983333, roi: null, cr: 250, epc: 10.491667, cpa: 0,
-      approved_conversions: 2, approved_revenue: 13.433333, pending_conversions: 1, pending_revenue: 5.05,
-      declined_conversions: 1, declined_revenue: 0, other_conversions: 1, other_revenue: 2.5,
+      date: '2026-11-20',
+      clicks: 2,
+      conversions: 5,
+      revenue: 20.983333,
+      cost: 0,
+      profit: 20.983333,
+      roi: null,
+      cr: 250,
+      epc: 10.491667,
+      cpa: 0,
+      approved_conversions: 2,
+      approved_revenue: 13.433333,
+      pending_conversions: 1,
+      pending_revenue: 5.05,
+      declined_conversions: 1,
+      declined_revenue: 0,
+      other_conversions: 1,
+      other_revenue: 2.5,
     });
     expect(body.rows[0].types).to.deep.equal({ Deposit: { conversions: 2, revenue: 8.383333 }, Upsell: { conversions: 1, revenue: 2.5 } });
     expect(body.totals).to.deep.include({ clicks: 2, conversions: 5, revenue: 20.983333 });
@@ -57,10 +85,37 @@ describe('reports over postbacks sent through the pipeline', () => {
 
   it('when the day is cut in Tokyo, then midnight splits the clicks and conversions into two days', async () => {
     const { body } = await get('/reports?group_by=date&tz=Asia/Tokyo').expect(200);
-    const columns = ['date', 'clicks', 'conversions', 'revenue', 'approved_revenue', 'pending_revenue', 'declined_conversions', 'other_revenue'];
+    const columns = [
+      'date',
+      'clicks',
+      'conversions',
+      'revenue',
+      'approved_revenue',
+      'pending_revenue',
+      'declined_conversions',
+      'other_revenue',
+    ];
     expect(body.rows.map((r: Record<string, unknown>) => pick(r, columns))).to.deep.equal([
-      { date: '2026-11-20', clicks: 1, conversions: 2, revenue: 15.15, approved_revenue: 10.1, pending_revenue: 5.05, declined_conversions: 0, other_revenue: 0 },
-      { date: '2026-11-21', clicks: 1, conversions: 3, revenue: 5.833333, approved_revenue: 3.333333, pending_revenue: 0, declined_conversions: 1, other_revenue: 2.5 },
+      {
+        date: '2026-11-20',
+        clicks: 1,
+        conversions: 2,
+        revenue: 15.15,
+        approved_revenue: 10.1,
+        pending_revenue: 5.05,
+        declined_conversions: 0,
+        other_revenue: 0,
+      },
+      {
+        date: '2026-11-21',
+        clicks: 1,
+        conversions: 3,
+        revenue: 5.833333,
+        approved_revenue: 3.333333,
+        pending_revenue: 0,
+        declined_conversions: 1,
+        other_revenue: 2.5,
+      },
     ]);
     expect(body.rows.map((r: { types: unknown }) => r.types)).to.deep.equal([
       { Deposit: { conversions: 1, revenue: 5.05 }, Upsell: { conversions: 0, revenue: 0 } },
@@ -86,9 +141,14 @@ describe('reports over postbacks sent through the pipeline', () => {
 
   it('when the same report is asked as CSV, then every cell equals the JSON, with a totals row', async () => {
     const json = (await get('/reports?group_by=date,type&tz=Asia/Tokyo').expect(200)).body;
-    const csv = await get('/reports?group_by=date,type&tz=Asia/Tokyo&format=csv').expect(200).expect('content-type', /text\/csv/);
-    const [header, ...lines] = csv.text.trim().split('\n').map((l) => l.split(','));
-    expect(lines).to.have.length(json.rows.length + 1);
+    const csv = await get('/reports?group_by=date,type&tz=Asia/Tokyo&format=csv')
+      .expect(200)
+      .expect('content-type', /text\/csv/);
+    const [header, ...lines] = csv.text
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(lines).to.have.length((json.rows as unknown[]).length + 1);
     json.rows.forEach((row: Record<string, unknown>, i: number) => {
       const cells = Object.fromEntries((header as string[]).map((h, j) => [h, lines[i]?.[j]]));
       for (const [key, value] of Object.entries(row)) {
@@ -97,7 +157,7 @@ describe('reports over postbacks sent through the pipeline', () => {
             expect(cells[`${t} conversions`]).to.equal(String(v.conversions));
             expect(cells[`${t} revenue`]).to.equal(String(v.revenue));
           }
-        } else expect(cells[key], key).to.equal(value === null ? '' : String(value));
+        } else expect(cells[key], key).to.equal(value === null ? '' : `${value as string | number}`);
       }
     });
     expect(lines[lines.length - 1]?.[(header as string[]).indexOf('total')]).to.equal('total');
@@ -110,10 +170,14 @@ describe('reports over postbacks sent through the pipeline', () => {
   });
 
   it('when the logs are filtered by type, status, campaign and time, then only matching entries come back, also as CSV', async () => {
-    const ids = (res: { body: { items: Array<{ clickid: string; type: string | null }> } }) => res.body.items.map((c) => `${c.clickid}/${c.type}`);
+    const ids = (res: { body: { items: Array<{ clickid: string; type: string | null }> } }) =>
+      res.body.items.map((c) => `${c.clickid}/${c.type}`);
     expect(ids(await get('/conversions?type=').expect(200))).to.deep.equal(['c2/null', 'c1/null']);
     expect(ids(await get('/conversions?type=Deposit&status=approved').expect(200))).to.deep.equal(['c2/Deposit']);
-    expect(ids(await get('/conversions?from=2026-11-20T15:00:00Z&to=2026-11-20T15:46:00Z').expect(200))).to.deep.equal(['c2/Deposit', 'c2/null']);
+    expect(ids(await get('/conversions?from=2026-11-20T15:00:00Z&to=2026-11-20T15:46:00Z').expect(200))).to.deep.equal([
+      'c2/Deposit',
+      'c2/null',
+    ]);
     expect(ids(await get('/conversions?from=2026-11-21&to=2026-11-21&tz=Asia/Tokyo').expect(200))).to.have.length(3);
     const campaign = (await get('/reports?group_by=campaign').expect(200)).body.rows[0].campaign;
     expect(ids(await get(`/conversions?campaign=${campaign}&duplicate_status=unknown`).expect(200))).to.have.length(5);
@@ -121,7 +185,9 @@ describe('reports over postbacks sent through the pipeline', () => {
     const postbacks = await get(`/postbacks?campaign=${campaign}&outcome=recorded&limit=2`).expect(200);
     expect(postbacks.body.items).to.have.length(2);
     expect(postbacks.body.next_cursor).to.be.a('string');
-    const csv = await get('/conversions?type=Deposit&format=csv').expect(200).expect('content-type', /text\/csv/);
+    const csv = await get('/conversions?type=Deposit&format=csv')
+      .expect(200)
+      .expect('content-type', /text\/csv/);
     const [header, ...lines] = csv.text.trim().split('\n');
     expect(header?.split(',')).to.include.members(['id', 'clickid', 'type', 'status', 'payout', 'duplicate_status']);
     expect(lines).to.have.length(2);

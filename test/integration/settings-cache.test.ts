@@ -21,7 +21,12 @@ describe('settings read through the cache: never a removed type', () => {
     dir = tempDir();
     store = createSqliteStore(join(dir.path, 'store.db'));
     const seeded = await seedCampaign(store);
-    const click = buildClick({ campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id });
+    const click = buildClick({
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+    });
     await store.insertClick(click);
     clickid = click.clickid;
     await store.conversionTypes.put('Sale', sale);

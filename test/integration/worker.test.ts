@@ -52,7 +52,15 @@ describe('worker: from queued postback to stored conversion', () => {
     const id = await postback(`clickid=${clickid}&sub5=p5`);
     const { items } = await store.listConversions({ clickid }, { limit: 10, cursor: null });
     expect(items).to.have.length(1);
-    expect(items[0]).to.deep.include({ type: null, status: 'pending', payout_micros: 2_500_000, currency: 'USD', duplicate_status: 'unknown', postback_ids: [id], subs: { sub5: 'p5' } });
+    expect(items[0]).to.deep.include({
+      type: null,
+      status: 'pending',
+      payout_micros: 2_500_000,
+      currency: 'USD',
+      duplicate_status: 'unknown',
+      postback_ids: [id],
+      subs: { sub5: 'p5' },
+    });
     expect(items[0]?.click).to.deep.equal({
       campaign_id: seeded.campaign.id,
       offer_id: seeded.offer.id,
@@ -73,7 +81,13 @@ describe('worker: from queued postback to stored conversion', () => {
 
   it('when the type is not configured, then the postback is rejected as unknown_type and nothing is recorded', async () => {
     const clickid = await click();
-    await store.conversionTypes.put('Upsell', { name: 'Upsell', duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 });
+    await store.conversionTypes.put('Upsell', {
+      name: 'Upsell',
+      duplicate_mode: null,
+      journey: false,
+      send_to_channel: false,
+      created_at: 1,
+    });
     const id = await postback(`clickid=${clickid}&type=upsell`);
     expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'unknown_type', type: 'upsell' });
     expect((await store.listConversions({ clickid }, { limit: 10, cursor: null })).items).to.deep.equal([]);
@@ -90,14 +104,30 @@ describe('worker: from queued postback to stored conversion', () => {
   it('when the click is stored while the postback waits, then the postback is recorded', async () => {
     const res = await request(receiver.app).get('/postback?clickid=late-click&sum=3').expect(200);
     await new Promise((r) => setTimeout(r, 300));
-    await store.insertClick({ clickid: 'late-click', ts: Date.now(), campaign_id: seeded.campaign.id, offer_id: seeded.offer.id, offer_source_id: seeded.source.id, traffic_channel_id: seeded.channel.id, external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} });
+    await store.insertClick({
+      clickid: 'late-click',
+      ts: Date.now(),
+      campaign_id: seeded.campaign.id,
+      offer_id: seeded.offer.id,
+      offer_source_id: seeded.source.id,
+      traffic_channel_id: seeded.channel.id,
+      external_id: null,
+      ip: null,
+      user_agent: null,
+      cost_micros: 0,
+      subs: {},
+    });
     await workers.completed(res.body.id);
     expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
   });
 
   it('when a postback was malformed, then the log keeps its raw parameters as rejected invalid_params', async () => {
     const id = await postback('clickid=c1&sum=abc', 400);
-    expect(await store.getPostback(id)).to.deep.include({ outcome: 'rejected', reason: 'invalid_params', raw: { clickid: 'c1', sum: 'abc' } });
+    expect(await store.getPostback(id)).to.deep.include({
+      outcome: 'rejected',
+      reason: 'invalid_params',
+      raw: { clickid: 'c1', sum: 'abc' },
+    });
   });
 
   it('when a completed postback job is retried (as the dashboard can), then the store is unchanged', async () => {
@@ -105,7 +135,11 @@ describe('worker: from queued postback to stored conversion', () => {
     const id = await postback(`clickid=${clickid}&sum=1`);
     const before = await store.listConversions({ clickid }, { limit: 10, cursor: null });
     const job = await receiver.postbacks.getJob(id);
-    const runs = () => workers.logLines().filter((l) => l.message === 'postback processed' && l.postbackId === id).map((l) => l.applied);
+    const runs = () =>
+      workers
+        .logLines()
+        .filter((l) => l.message === 'postback processed' && l.postbackId === id)
+        .map((l) => l.applied);
     await job?.retry('completed');
     const until = Date.now() + 5000;
     while (runs().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

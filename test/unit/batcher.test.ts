@@ -19,9 +19,9 @@ describe('group commit', () => {
   });
 
   it('when one item of a batch fails, then only its caller gets the error', async () => {
-    const batcher = createBatcher<number, number>(async (items) => {
-      if (items.includes(13)) throw new Error('unlucky');
-      return items;
+    const batcher = createBatcher<number, number>((items) => {
+      if (items.includes(13)) return Promise.reject(new Error('unlucky'));
+      return Promise.resolve(items);
     }, 100);
     const results = await Promise.allSettled([1, 13, 2].map((n) => batcher.submit(n)));
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);

@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import { coalescePostbacks } from '../../services/receiver/coalesce.js';
 import type { PostbackBatchJob, PostbackJob } from '../../shared/queue/jobs.js';
 
-const job = (n: number): PostbackJob => ({ receivedAt: n, requestId: `r${n}`, method: 'GET', ip: null, raw: { clickid: `c${n}` }, params: null, invalid: null });
+const job = (n: number): PostbackJob => ({
+  receivedAt: n,
+  requestId: `r${n}`,
+  method: 'GET',
+  ip: null,
+  raw: { clickid: `c${n}` },
+  params: null,
+  invalid: null,
+});
 
 /** Writes that finish when the test says so, recording what was written. */
 function writes() {
@@ -66,7 +74,12 @@ describe('receiver: postbacks coalesced into jobs', () => {
     const enqueue = coalescePostbacks(w.one, w.batch, { maxBatch: 100, maxInFlight: 1 });
     const first = enqueue('01A', job(1));
     await turn();
-    const outcomes = ['01B', '01C'].map((id, i) => enqueue(id, job(i + 2)).then(() => 'queued', (err: Error) => err.message));
+    const outcomes = ['01B', '01C'].map((id, i) =>
+      enqueue(id, job(i + 2)).then(
+        () => 'queued',
+        (err: unknown) => (err as Error).message,
+      ),
+    );
     w.log[0]?.finish();
     await first;
     await turn();

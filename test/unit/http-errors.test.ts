@@ -17,7 +17,10 @@ describe('HTTP errors', () => {
     app.use(createHttpErrorHandler(createLogger({ level: 'info', service: 't', stream: log.stream })));
     const res = await request(app).get('/boom').expect(500);
     expect(res.body).to.deep.equal({ error: { code: 'INTERNAL', message: 'internal error', details: [] } });
-    const line = log.lines().find((l) => l.message === 'request failed') as { status: number; err: { message: string; code: string; stack: string } };
+    const line = log.lines().find((l) => l.message === 'request failed') as {
+      status: number;
+      err: { message: string; code: string; stack: string };
+    };
     expect(line.status).to.equal(500);
     expect(line.err).to.include({ message: 'the disk is full at /var/data', code: 'ENOSPC' });
     expect(line.err.stack).to.contain('http-errors.test.ts');

@@ -13,7 +13,13 @@ function random(seed: number): () => number {
   };
 }
 
-const entry = (n: number, mode: DuplicateMode, payout: number, status: 'approved' | 'pending' | 'declined' = 'approved', eventId: string | null = null): LedgerEntry => ({
+const entry = (
+  n: number,
+  mode: DuplicateMode,
+  payout: number,
+  status: 'approved' | 'pending' | 'declined' = 'approved',
+  eventId: string | null = null,
+): LedgerEntry => ({
   id: `01JAAAAAAA${String(n).padStart(16, '0')}`,
   received_at: 1_700_000_000_000 + n,
   mode,
@@ -38,7 +44,12 @@ function applyInOrder(entries: LedgerEntry[]): Replay {
     const sorted = [...state.rows.values()].sort((a, b) => (a.entry.id < b.entry.id ? -1 : 1));
     const plan = inOrder(state.head, e)
       ? planAppend(state.head, e, 0)
-      : planInsert(state.head, e, sorted.filter((r) => r.entry.id < e.id).pop() ?? null, sorted.filter((r) => r.entry.id > e.id));
+      : planInsert(
+          state.head,
+          e,
+          sorted.filter((r) => r.entry.id < e.id).pop() ?? null,
+          sorted.filter((r) => r.entry.id > e.id),
+        );
     state.head = plan.head;
     for (const r of plan.rows) state.rows.set(r.entry.id, r);
     for (const c of plan.conversions) state.conversions.set(c.id, c);
@@ -52,7 +63,9 @@ function applyInOrder(entries: LedgerEntry[]): Replay {
 describe('the ledger: one step per postback, re-folds only behind a late one', () => {
   for (const mode of DUPLICATE_MODES) {
     it(`when ${mode} postbacks of one key arrive in any order, then conversions and outcomes equal the arrival-order fold`, () => {
-      const entries = Array.from({ length: 12 }, (_, n) => entry(n, mode, (n + 1) * 1000, (['approved', 'pending', 'declined'] as const)[n % 3], n % 4 === 3 ? null : 'E'));
+      const entries = Array.from({ length: 12 }, (_, n) =>
+        entry(n, mode, (n + 1) * 1000, (['approved', 'pending', 'declined'] as const)[n % 3], n % 4 === 3 ? null : 'E'),
+      );
       const expected = foldLedger(entries);
       for (let seed = 1; seed <= 40; seed++) {
         const next = random(seed);
@@ -60,21 +73,39 @@ describe('the ledger: one step per postback, re-folds only behind a late one', (
         const replay = applyInOrder(shuffled);
         const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
         expect([...replay.conversions.values()].sort(byId), `seed ${seed}`).to.deep.equal([...expected.conversions].sort(byId));
-        expect(Object.fromEntries(replay.outcomes), `seed ${seed}`).to.deep.equal(Object.fromEntries([...expected.outcomes].map(([id, o]) => [id, o.outcome])));
-        expect(replay.head.state, `seed ${seed}`).to.deep.equal(foldLedger(entries).conversions.length ? { first: [...expected.conversions][0] } : EMPTY_FOLD);
+        expect(Object.fromEntries(replay.outcomes), `seed ${seed}`).to.deep.equal(
+          Object.fromEntries([...expected.outcomes].map(([id, o]) => [id, o.outcome])),
+        );
+        expect(replay.head.state, `seed ${seed}`).to.deep.equal(
+          foldLedger(entries).conversions.length ? { first: [...expected.conversions][0] } : EMPTY_FOLD,
+        );
       }
     });
   }
 
   it('when the mode of one key changes between postbacks (settings edited), then any order still equals the arrival-order fold', () => {
-    const modes: DuplicateMode[] = ['ignore', 'create_new', 'edit', 'increment_payout', 'new_or_repeated', 'edit', 'ignore', 'increment_payout', 'create_new', 'edit'];
+    const modes: DuplicateMode[] = [
+      'ignore',
+      'create_new',
+      'edit',
+      'increment_payout',
+      'new_or_repeated',
+      'edit',
+      'ignore',
+      'increment_payout',
+      'create_new',
+      'edit',
+    ];
     const entries = modes.map((mode, n) => entry(n, mode, (n + 1) * 100, (['approved', 'pending', 'declined'] as const)[n % 3]));
     const expected = foldLedger(entries);
     for (let seed = 1; seed <= 60; seed++) {
       const next = random(seed);
       const replay = applyInOrder([...entries].sort(() => next() - 0.5));
       expect([...replay.conversions.keys()].sort(), `seed ${seed}`).to.deep.equal(expected.conversions.map((c) => c.id).sort());
-      expect([...replay.conversions.values()].find((c) => c.id === entries[0]?.id), `seed ${seed}`).to.deep.equal(expected.conversions[0]);
+      expect(
+        [...replay.conversions.values()].find((c) => c.id === entries[0]?.id),
+        `seed ${seed}`,
+      ).to.deep.equal(expected.conversions[0]);
     }
   });
 

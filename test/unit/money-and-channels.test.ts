@@ -19,7 +19,12 @@ describe('exchange rates', () => {
 
   it('when the currency has no rate, then there is no conversion (never 1:1); the account currency needs none', () => {
     expect(convert(5_000_000, 'EUR', 'USD', {})).to.equal(null);
-    expect(convert(5_000_000, 'USD', 'USD', {})).to.deep.equal({ micros: 5_000_000, original_micros: 5_000_000, original_currency: 'USD', rate: '1' });
+    expect(convert(5_000_000, 'USD', 'USD', {})).to.deep.equal({
+      micros: 5_000_000,
+      original_micros: 5_000_000,
+      original_currency: 'USD',
+      rate: '1',
+    });
     expect(convert(5_000_000, 'EUR', 'USD', { EUR: '1.1' })?.micros).to.equal(5_500_000);
   });
 
@@ -39,25 +44,45 @@ describe('cost spreading', () => {
   });
 
   it('when several updates cover a click, then the newest one sets its cost', () => {
-    expect(effectiveCost([{ update_id: '01B', micros: 5 }, { update_id: '01C', micros: 7 }, { update_id: '01A', micros: 9 }])).to.equal(7);
+    expect(
+      effectiveCost([
+        { update_id: '01B', micros: 5 },
+        { update_id: '01C', micros: 7 },
+        { update_id: '01A', micros: 9 },
+      ]),
+    ).to.equal(7);
     expect(effectiveCost([])).to.equal(0);
   });
 });
 
 describe('outbound postbacks', () => {
   it('when a template is filled, then every macro is URL-encoded and unknown ones are kept', () => {
-    const event = { ...buildDelivery().event, external_id: 'a b&c', type: 'First Deposit', payout_micros: 12_500_000, event_id: 'T/1', subs: { sub3: 'zone=7' } };
-    const url = fillTemplate('https://ads.example/pb?cid={external_id}&p={payout}&c={currency}&t={type}&s={status}&e={event_id}&z={sub3}&n={sub4}&x={nope}', event);
+    const event = {
+      ...buildDelivery().event,
+      external_id: 'a b&c',
+      type: 'First Deposit',
+      payout_micros: 12_500_000,
+      event_id: 'T/1',
+      subs: { sub3: 'zone=7' },
+    };
+    const url = fillTemplate(
+      'https://ads.example/pb?cid={external_id}&p={payout}&c={currency}&t={type}&s={status}&e={event_id}&z={sub3}&n={sub4}&x={nope}',
+      event,
+    );
     expect(url).to.equal('https://ads.example/pb?cid=a%20b%26c&p=12.5&c=USD&t=First%20Deposit&s=approved&e=T%2F1&z=zone%3D7&n=&x={nope}');
   });
 
   it('when a channel template has macros named like object members, then they are left as written', () => {
     const event = deliveryEvent(buildConversion(buildClick()), null);
-    expect(fillTemplate('https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}', event)).to.equal('https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}');
+    expect(fillTemplate('https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}', event)).to.equal(
+      'https://ads.example/pb?a={constructor}&b={__proto__}&c={valueof}',
+    );
   });
 
   it('when a URL carries credentials or secret-looking parameters, then the log shows them redacted', () => {
-    expect(redactUrl('https://user:pw@ads.example/pb?cid=1&token=abc&api_key=k&access_token=t')).to.equal('https://redacted@ads.example/pb?cid=1&token=redacted&api_key=redacted&access_token=redacted');
+    expect(redactUrl('https://user:pw@ads.example/pb?cid=1&token=abc&api_key=k&access_token=t')).to.equal(
+      'https://redacted@ads.example/pb?cid=1&token=redacted&api_key=redacted&access_token=redacted',
+    );
   });
 
   it('when channels filter by status and type, then only matching conversions go, once per status; API integrations get one event with no status', () => {

@@ -23,6 +23,8 @@ describe('offer URL macros', () => {
   });
 
   it('when a macro is named like an object member, then it is left as written', () => {
-    expect(fillOfferUrl('https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}', click)).to.equal('https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}');
+    expect(fillOfferUrl('https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}', click)).to.equal(
+      'https://o.example/?a={constructor}&b={__proto__}&c={hasownproperty}',
+    );
   });
 });

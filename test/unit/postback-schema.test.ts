@@ -5,7 +5,15 @@ import { hashToken } from '../../shared/domain/token.js';
 
 describe('postback syntax', () => {
   it('when every parameter is well formed, then they are normalised', () => {
-    const parsed = parsePostback({ clickid: 'abc-1', payout: '4.20', status: 'pending', type: 'Upsell', txid: 'T1', currency: 'eur', sub3: 'x' });
+    const parsed = parsePostback({
+      clickid: 'abc-1',
+      payout: '4.20',
+      status: 'pending',
+      type: 'Upsell',
+      txid: 'T1',
+      currency: 'eur',
+      sub3: 'x',
+    });
     expect(parsed.problems).to.equal(null);
     expect(parsed.params).to.deep.equal({
       clickid: 'abc-1',
@@ -64,7 +72,14 @@ describe('postback syntax', () => {
   });
 
   it('when parameters are named like object members, then they are ordinary unknown parameters', () => {
-    const raw = Object.assign(Object.create(null) as Record<string, string>, { clickid: 'c', toString: 'x', constructor: 'y', valueOf: 'z', hasOwnProperty: 'w', __proto__: 'p' });
+    const raw = Object.assign(Object.create(null) as Record<string, string>, {
+      clickid: 'c',
+      toString: 'x',
+      constructor: 'y',
+      valueOf: 'z',
+      hasOwnProperty: 'w',
+      __proto__: 'p',
+    });
     expect(parsePostback(raw).problems).to.equal(null);
   });
 });
@@ -79,7 +94,13 @@ describe('redaction of what a postback leaves behind', () => {
   });
 
   it('when a token is in a body we could not parse (JSON, form, XML), then the kept text has none', () => {
-    for (const body of ['{"token":"a-secret-1","sum":', 'token=a-secret-1&sum=5', '<postback><token>a-secret-1</token></postback>', "{'Token': 'a-secret-1'}", 'x known-source-token-1 y']) {
+    for (const body of [
+      '{"token":"a-secret-1","sum":',
+      'token=a-secret-1&sum=5',
+      '<postback><token>a-secret-1</token></postback>',
+      "{'Token': 'a-secret-1'}",
+      'x known-source-token-1 y',
+    ]) {
       expect(redactor.text(body), body).not.to.match(/a-secret|known-source-token/);
     }
   });

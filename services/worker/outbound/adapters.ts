@@ -21,7 +21,12 @@ export interface AdapterConfig {
 export const postbackAdapter: ChannelAdapter = {
   build(channel, event, idempotencyKey) {
     if (!channel.postback_url) throw new Error('the channel has no postback_url');
-    return { method: 'GET', url: fillTemplate(channel.postback_url, event), headers: { 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' }, body: null };
+    return {
+      method: 'GET',
+      url: fillTemplate(channel.postback_url, event),
+      headers: { 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' },
+      body: null,
+    };
   },
 };
 
@@ -55,7 +60,12 @@ export function facebookAdapter(config: AdapterConfig): ChannelAdapter {
         ...(fb.test_event_code ? { test_event_code: fb.test_event_code } : {}),
       };
       const url = `${config.facebookGraphUrl}/${config.facebookApiVersion}/${encodeURIComponent(fb.pixel_id)}/events?access_token=${encodeURIComponent(fb.access_token)}`;
-      return { method: 'POST', url, headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' }, body: JSON.stringify(body) };
+      return {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' },
+        body: JSON.stringify(body),
+      };
     },
   };
 }

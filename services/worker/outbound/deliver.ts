@@ -66,7 +66,10 @@ export async function deliver(deps: DeliverDeps, id: string, final: boolean): Pr
         return { kind: 'delivered', delivery: delivered };
       }
       const snippet = response.body.trim().slice(0, 200);
-      return fail(`HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`, permanentStatus(response.status), { url, http_status: response.status });
+      return await fail(`HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`, permanentStatus(response.status), {
+        url,
+        http_status: response.status,
+      });
     } catch (err) {
       if (!(err instanceof SendError)) throw err;
       return fail(err.message, err.permanent, { url, http_status: null });

@@ -47,7 +47,8 @@ export function send(request: OutboundRequest, options: { timeoutMs: number; tru
   } catch {
     return Promise.reject(new SendError('not a valid URL', true));
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new SendError(`${url.protocol} URLs are not allowed; only http and https`, true));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return Promise.reject(new SendError(`${url.protocol} URLs are not allowed; only http and https`, true));
   const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const agent = (options.trusted ? open : guarded)[scheme];
   const lib = scheme === 'https' ? https : http;
@@ -67,7 +68,10 @@ export function send(request: OutboundRequest, options: { timeoutMs: number; tru
     req.on('error', (err) => {
       if (err instanceof SendError) reject(err);
       // The guard's refusal says "... is not allowed. Because, It is private IP address."
-      else if (/is not allowed/.test(err.message)) reject(new SendError(`refused: ${err.message.replace(/\s+Because,\s*/, ' because ')} (mark the channel trusted to allow it)`, true));
+      else if (/is not allowed/.test(err.message))
+        reject(
+          new SendError(`refused: ${err.message.replace(/\s+Because,\s*/, ' because ')} (mark the channel trusted to allow it)`, true),
+        );
       else reject(new SendError(err.message, false));
     });
     if (request.body !== null) req.write(request.body);

@@ -33,7 +33,14 @@ export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJ
       timer();
       if (result.kind === 'already_delivered') return { state: 'delivered', sent: false };
       const { delivery } = result;
-      const fields = { deliveryId: delivery.id, channelId: delivery.channel_id, conversionId: delivery.conversion_id, attempts: delivery.attempts, url: delivery.url, httpStatus: delivery.http_status };
+      const fields = {
+        deliveryId: delivery.id,
+        channelId: delivery.channel_id,
+        conversionId: delivery.conversion_id,
+        attempts: delivery.attempts,
+        url: delivery.url,
+        httpStatus: delivery.http_status,
+      };
       deps.metrics.outboundAttempts.inc({ result: delivery.state });
       if (result.kind === 'delivered') {
         logger.info('conversion delivered', fields);

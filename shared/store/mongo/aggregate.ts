@@ -30,7 +30,13 @@ interface Group {
 }
 
 /** $group over clicks or conversions; a conversion's click dimensions live under `click`. */
-export async function aggregate(collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]> {
+export async function aggregate(
+  collection: mongoose.mongo.Collection<Doc>,
+  of: 'clicks' | 'conversions',
+  groupBy: readonly Dimension[],
+  range: TimeRange,
+  filters: Filters,
+): Promise<AggregateRow[]> {
   const time = of === 'clicks' ? 'ts' : 'created_at';
   const timeMatch: Record<string, number> = {};
   if (range.from !== null) timeMatch.$gte = range.from;
@@ -40,18 +46,20 @@ export async function aggregate(collection: mongoose.mongo.Collection<Doc>, of: 
     if (value !== undefined) match[path(dim, of)] = value;
   }
   const id = Object.fromEntries(groupBy.map((dim, i) => [`d${i}`, expression(dim, of, time)]));
-  const rows = await collection.aggregate<Group>([
-    ...(Object.keys(match).length ? [{ $match: match }] : []),
-    {
-      $group: {
-        _id: id,
-        n: { $sum: 1 },
-        revenue: { $sum: of === 'clicks' ? 0 : '$payout_micros' },
-        cost: { $sum: of === 'clicks' ? '$cost_micros' : 0 },
-        clicks: of === 'clicks' ? { $sum: 1 } : { $addToSet: '$clickid' },
+  const rows = await collection
+    .aggregate<Group>([
+      ...(Object.keys(match).length ? [{ $match: match }] : []),
+      {
+        $group: {
+          _id: id,
+          n: { $sum: 1 },
+          revenue: { $sum: of === 'clicks' ? 0 : '$payout_micros' },
+          cost: { $sum: of === 'clicks' ? '$cost_micros' : 0 },
+          clicks: of === 'clicks' ? { $sum: 1 } : { $addToSet: '$clickid' },
+        },
       },
-    },
-  ]).toArray();
+    ])
+    .toArray();
   return rows.map((row) => ({
     key: Object.fromEntries(groupBy.map((dim, i) => [dim, row._id[`d${i}`] == null ? null : String(row._id[`d${i}`])])),
     count: row.n,

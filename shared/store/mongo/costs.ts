@@ -13,8 +13,15 @@ type CostClick = Pick<Click, 'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'of
  * each click at the share of its newest update, rollups by the difference, then the
  * record. `inTransaction` makes it one transaction on a replica set.
  */
-export function createMongoCosts(db: mongoose.mongo.Db, clicks: mongoose.mongo.Collection<Doc>, rollups: MongoRollups | null, inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>) {
-  const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>('cost_updates');
+export function createMongoCosts(
+  db: mongoose.mongo.Db,
+  clicks: mongoose.mongo.Collection<Doc>,
+  rollups: MongoRollups | null,
+  inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>,
+) {
+  const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>(
+    'cost_updates',
+  );
   const shares = db.collection<{ _id: string; clickid: string; update_id: string; micros: number }>('cost_shares');
   const toClick = ({ _id, ...rest }: Doc): CostClick => ({ clickid: _id, ...(rest as Omit<CostClick, 'clickid'>) });
 
@@ -26,16 +33,20 @@ export function createMongoCosts(db: mongoose.mongo.Db, clicks: mongoose.mongo.C
   };
   const save = async (record: CostRecord, session: Session): Promise<CostRecord> => {
     const { request } = record;
-    await records.replaceOne({ _id: record.id }, { campaign_id: request.campaign_id, kind: request.kind, state: record.state, requested_at: record.requested_at, doc: record }, { upsert: true, session });
+    await records.replaceOne(
+      { _id: record.id },
+      { campaign_id: request.campaign_id, kind: request.kind, state: record.state, requested_at: record.requested_at, doc: record },
+      { upsert: true, session },
+    );
     return record;
   };
 
   return {
     async ensureIndexes(): Promise<void> {
-      await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 });
-      await records.createIndex({ requested_at: -1, _id: -1 });
-      await shares.createIndex({ clickid: 1 });
-      await shares.createIndex({ update_id: 1 });
+      await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 }, {}, {});
+      await records.createIndex({ requested_at: -1, _id: -1 }, {}, {});
+      await shares.createIndex({ clickid: 1 }, {}, {});
+      await shares.createIndex({ update_id: 1 }, {}, {});
     },
     apply: (job: CostJobInput, now: number): Promise<CostRecord> =>
       inTransaction(async (session) => {
@@ -57,7 +68,13 @@ export function createMongoCosts(db: mongoose.mongo.Db, clicks: mongoose.mongo.C
           }
           return save({ ...base, state: matched.length ? 'applied' : 'no_clicks', clicks: matched.length }, session);
         }
-        const target = (await records.find({ campaign_id: request.campaign_id, kind: 'update', state: 'applied', _id: { $lt: job.id } }, { session }).sort({ _id: -1 }).limit(1).toArray())[0]?.doc;
+        const target = (
+          await records
+            .find({ campaign_id: request.campaign_id, kind: 'update', state: 'applied', _id: { $lt: job.id } }, { session })
+            .sort({ _id: -1 })
+            .limit(1)
+            .toArray()
+        )[0]?.doc;
         if (!target) return save({ ...base, state: 'nothing_to_undo', clicks: 0 }, session);
         const clickids = (await shares.find({ update_id: target.id }, { session }).toArray()).map((s) => s.clickid);
         await shares.deleteMany({ update_id: target.id }, { session });

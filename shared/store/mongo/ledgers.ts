@@ -24,7 +24,12 @@ export interface MongoProjectionWriter {
  * and its rows and projection follow it (a crash between them leaves the projection
  * to the job's retry: see the README's MongoDB notes).
  */
-export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjectionWriter, inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>, transactional: boolean) {
+export function createMongoLedgers(
+  db: mongoose.mongo.Db,
+  write: MongoProjectionWriter,
+  inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>,
+  transactional: boolean,
+) {
   const heads = db.collection<HeadDoc>('ledgers');
   const rows = db.collection<RowDoc>('ledger_rows');
   const meta = db.collection<{ _id: string; value: number }>('meta');
@@ -44,12 +49,22 @@ export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjection
     }
     if (c.rows.length) {
       await rows.bulkWrite(
-        c.rows.map((row) => ({ replaceOne: { filter: { _id: rowId(c.key, row.entry.id) }, replacement: { _id: rowId(c.key, row.entry.id), key: c.key, id: row.entry.id, row }, upsert: true } })),
+        c.rows.map((row) => ({
+          replaceOne: {
+            filter: { _id: rowId(c.key, row.entry.id) },
+            replacement: { _id: rowId(c.key, row.entry.id), key: c.key, id: row.entry.id, row },
+            upsert: true,
+          },
+        })),
         { session },
       );
     }
     if (c.compactBefore) {
-      const last = await rows.find({ key: c.key, id: { $lt: c.compactBefore } }, { session }).sort({ id: -1 }).limit(1).next();
+      const last = await rows
+        .find({ key: c.key, id: { $lt: c.compactBefore } }, { session })
+        .sort({ id: -1 })
+        .limit(1)
+        .next();
       if (last) await heads.updateOne({ _id: c.key }, { $set: { 'head.base': last.row.after } }, { session });
       await rows.deleteMany({ key: c.key, id: { $lt: c.compactBefore } }, { session });
     }
@@ -62,10 +77,10 @@ export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjection
   return {
     /** Indexes, and the ledgers of stores from before heads (each key's whole ledger in one document) turned into heads and rows. */
     async prepare(): Promise<void> {
-      await rows.createIndex({ key: 1, id: 1 });
+      await rows.createIndex({ key: 1, id: 1 }, {}, {});
       const old = heads.find({ head: { $exists: false }, entries: { $exists: true } } as never);
       for await (const doc of old) {
-        const entries = [...((doc as unknown as { entries: LedgerEntry[] }).entries ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
+        const entries = [...((doc as unknown as { entries?: LedgerEntry[] }).entries ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
         let state = EMPTY_FOLD;
         for (const entry of entries) {
           const next = step(state, entry);
@@ -87,13 +102,21 @@ export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjection
       return new Map(keys.map((key) => [key, found.get(key) ?? emptyHead(key)]));
     },
     suffix: async (key: string, fromId: string): Promise<LedgerSuffix> => {
-      const previous = await rows.find({ key, id: { $lt: fromId } }).sort({ id: -1 }).limit(1).next();
-      const after = await rows.find({ key, id: { $gte: fromId } }).sort({ id: 1 }).toArray();
+      const previous = await rows
+        .find({ key, id: { $lt: fromId } })
+        .sort({ id: -1 })
+        .limit(1)
+        .next();
+      const after = await rows
+        .find({ key, id: { $gte: fromId } })
+        .sort({ id: 1 })
+        .toArray();
       return { predecessor: previous?.row ?? null, rows: after.map((d) => d.row) };
     },
     commit: async (commits: LedgerCommit[], rejected: PostbackLogEntry[], expectedSettings: number | null): Promise<CommitResult> => {
       const run = async (session: Session): Promise<CommitResult> => {
-        if (expectedSettings !== null && ((await meta.findOne({ _id: 'settings_version' }, { session }))?.value ?? 0) !== expectedSettings) return { conflicts: [], settingsChanged: true };
+        if (expectedSettings !== null && ((await meta.findOne({ _id: 'settings_version' }, { session }))?.value ?? 0) !== expectedSettings)
+          return { conflicts: [], settingsChanged: true };
         const conflicts: string[] = [];
         for (const c of commits) if (!(await commitOne(c, session))) conflicts.push(c.key);
         for (const entry of rejected) await write.rejected(entry, session);
@@ -103,4 +126,3 @@ export function createMongoLedgers(db: mongoose.mongo.Db, write: MongoProjection
     },
   };
 }
-

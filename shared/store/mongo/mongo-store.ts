@@ -12,6 +12,8 @@ import { createMongoLedgers, type MongoProjectionWriter } from './ledgers.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
 
+// A document is untyped at this boundary: the caller names what the collection holds.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- see above
 const fromDoc = <T>({ _id, ...rest }: Doc, idField: string): T => ({ [idField]: _id, ...rest }) as T;
 const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
 
@@ -82,18 +84,37 @@ export async function createMongoStore(url: string): Promise<Store> {
   // postback_ids of conversions, from the log: every applied postback names its conversion.
   const withPostbackIds = async (docs: Doc[]): Promise<Conversion[]> => {
     const applied = await postbacks
-      .find({ conversion_id: { $in: docs.map((d) => d._id) }, outcome: { $in: ['recorded', 'updated', 'incremented'] } }, { projection: { _id: 1, conversion_id: 1 } })
+      .find(
+        { conversion_id: { $in: docs.map((d) => d._id) }, outcome: { $in: ['recorded', 'updated', 'incremented'] } },
+        { projection: { _id: 1, conversion_id: 1 } },
+      )
       .sort({ _id: 1 })
       .toArray();
-    return docs.map((doc) => ({ ...fromDoc<ConversionRecord>(doc, 'id'), postback_ids: applied.filter((p) => p.conversion_id === doc._id).map((p) => p._id) }));
+    return docs.map((doc) => ({
+      ...fromDoc<ConversionRecord>(doc, 'id'),
+      postback_ids: applied.filter((p) => p.conversion_id === doc._id).map((p) => p._id),
+    }));
   };
   const costs = createMongoCosts(connection.db as mongoose.mongo.Db, clicks, rollups, inTransaction);
   await costs.ensureIndexes();
-  const deliveries = connection.db?.collection<{ _id: string; conversion_id: string; channel_id: string; state: string; created_at: number; doc: Delivery }>('deliveries');
+  const deliveries = connection.db?.collection<{
+    _id: string;
+    conversion_id: string;
+    channel_id: string;
+    state: string;
+    created_at: number;
+    doc: Delivery;
+  }>('deliveries');
   if (!deliveries) throw new Error('MongoDB connection has no database');
-  await deliveries.createIndex({ created_at: -1, _id: -1 });
-  await deliveries.createIndex({ conversion_id: 1 });
-  const deliveryDoc = (d: Delivery) => ({ conversion_id: d.conversion_id, channel_id: d.channel_id, state: d.state, created_at: d.created_at, doc: d });
+  await deliveries.createIndex({ created_at: -1, _id: -1 }, {}, {});
+  await deliveries.createIndex({ conversion_id: 1 }, {}, {});
+  const deliveryDoc = (d: Delivery) => ({
+    conversion_id: d.conversion_id,
+    channel_id: d.channel_id,
+    state: d.state,
+    created_at: d.created_at,
+    doc: d,
+  });
 
   const insertClicks = (batch: readonly Click[]): Promise<void> =>
     inTransaction(async (session) => {
@@ -104,16 +125,30 @@ export async function createMongoStore(url: string): Promise<Store> {
       }
     });
   const writeProjection = (projection: Projection): Promise<void> => inTransaction((session) => project(projection, session));
-  const aggregateFrom = (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
+  const aggregateFrom =
+    (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
       rollups
-        ? planAggregate(of, groupBy, range, filters, options, (grain, part) => (grain === 'raw' ? aggregate(collection, of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters)))
+        ? planAggregate(of, groupBy, range, filters, options, (grain, part) =>
+            grain === 'raw' ? aggregate(collection, of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters),
+          )
         : aggregate(collection, of, groupBy, range, filters);
 
-  async function page<T>(collection: mongoose.mongo.Collection<Doc>, time: string, filter: Record<string, unknown>, query: PageQuery, idField: string): Promise<Page<T>> {
+  async function page<T>(
+    collection: mongoose.mongo.Collection<Doc>,
+    time: string,
+    filter: Record<string, unknown>,
+    query: PageQuery,
+    idField: string,
+  ): Promise<Page<T>> {
     const clauses: Record<string, unknown>[] = [filter];
-    if (query.cursor) clauses.push({ $or: [{ [time]: { $lt: query.cursor.t } }, { [time]: query.cursor.t, _id: { $lt: query.cursor.id } }] });
-    const docs = await collection.find({ $and: clauses }).sort({ [time]: -1, _id: -1 }).limit(query.limit + 1).toArray();
+    if (query.cursor)
+      clauses.push({ $or: [{ [time]: { $lt: query.cursor.t } }, { [time]: query.cursor.t, _id: { $lt: query.cursor.id } }] });
+    const docs = await collection
+      .find({ $and: clauses })
+      .sort({ [time]: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .toArray();
     const last = docs[query.limit - 1];
     const next: Cursor | null = docs.length > query.limit && last ? { t: Number(last[time]), id: last._id } : null;
     return { items: docs.slice(0, query.limit).map((doc) => fromDoc<T>(doc, idField)), next };
@@ -138,8 +173,10 @@ export async function createMongoStore(url: string): Promise<Store> {
       const doc = await postbacks.findOne({ _id: id });
       return doc ? fromDoc<PostbackLogEntry>(doc, 'id') : null;
     },
-    getPostbacks: async (ids) => new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, fromDoc<PostbackLogEntry>(doc, 'id')])),
-    getClicks: async (clickids) => new Map((await clicks.find({ _id: { $in: [...clickids] } }).toArray()).map((doc) => [doc._id, fromDoc<Click>(doc, 'clickid')])),
+    getPostbacks: async (ids) =>
+      new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, fromDoc<PostbackLogEntry>(doc, 'id')])),
+    getClicks: async (clickids) =>
+      new Map((await clicks.find({ _id: { $in: [...clickids] } }).toArray()).map((doc) => [doc._id, fromDoc<Click>(doc, 'clickid')])),
     logRejected: async (entry) => {
       await writer.rejected(entry, undefined);
       const stored = await postbacks.findOne({ _id: entry.id });
@@ -158,24 +195,53 @@ export async function createMongoStore(url: string): Promise<Store> {
 
     applyCost: (job, now) => costs.apply(job, now),
     getCost: (id) => costs.get(id),
-    listCosts: async (filter, query) => unwrap(await page<{ doc: CostRecord }>(costs.records as unknown as mongoose.mongo.Collection<Doc>, 'requested_at', definedOnly({ ...filter }), query, '_id')),
+    listCosts: async (filter, query) =>
+      unwrap(
+        await page<{ doc: CostRecord }>(
+          costs.records as unknown as mongoose.mongo.Collection<Doc>,
+          'requested_at',
+          definedOnly({ ...filter }),
+          query,
+          '_id',
+        ),
+      ),
 
     createDelivery: async (delivery) => {
       await deliveries.updateOne({ _id: delivery.id }, { $setOnInsert: deliveryDoc(delivery) }, { upsert: true });
-      return ((await deliveries.findOne({ _id: delivery.id }))?.doc as Delivery | undefined) ?? delivery;
+      return (await deliveries.findOne({ _id: delivery.id }))?.doc ?? delivery;
     },
     getDelivery: async (id) => (await deliveries.findOne({ _id: id }))?.doc ?? null,
     updateDelivery: async (delivery) => {
       await deliveries.replaceOne({ _id: delivery.id }, deliveryDoc(delivery), { upsert: true });
     },
     listDeliveries: async ({ from, to, ...rest }, query) =>
-      unwrap(await page<{ doc: Delivery }>(deliveries as unknown as mongoose.mongo.Collection<Doc>, 'created_at', definedOnly({ ...rest, created_at: timeRange(from, to) }), query, '_id')),
+      unwrap(
+        await page<{ doc: Delivery }>(
+          deliveries as unknown as mongoose.mongo.Collection<Doc>,
+          'created_at',
+          definedOnly({ ...rest, created_at: timeRange(from, to) }),
+          query,
+          '_id',
+        ),
+      ),
 
     listConversions: async ({ campaign_id, offer_source_id, from, to, ...rest }, query) => {
-      const found = await page<Doc>(conversions, 'created_at', definedOnly({ ...rest, 'click.campaign_id': campaign_id, 'click.offer_source_id': offer_source_id, created_at: timeRange(from, to) }), query, '_id');
+      const found = await page<Doc>(
+        conversions,
+        'created_at',
+        definedOnly({
+          ...rest,
+          'click.campaign_id': campaign_id,
+          'click.offer_source_id': offer_source_id,
+          created_at: timeRange(from, to),
+        }),
+        query,
+        '_id',
+      );
       return { items: await withPostbackIds(found.items), next: found.next };
     },
-    listPostbacks: async ({ from, to, ...rest }, query) => page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
+    listPostbacks: async ({ from, to, ...rest }, query) =>
+      page<PostbackLogEntry>(postbacks, 'received_at', definedOnly({ ...rest, received_at: timeRange(from, to) }), query, 'id'),
 
     aggregateClicks: aggregateFrom(clicks, 'clicks'),
     aggregateConversions: aggregateFrom(conversions, 'conversions'),
@@ -239,4 +305,3 @@ async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {
     throw err;
   }
 }
-

@@ -18,7 +18,12 @@ const FIELDS: Partial<Record<Dimension, string>> = {
   status: 'status',
 };
 
-const placementOf = (p: Placement) => ({ campaign_id: p.campaign_id, offer_id: p.offer_id, offer_source_id: p.offer_source_id, traffic_channel_id: p.traffic_channel_id });
+const placementOf = (p: Placement) => ({
+  campaign_id: p.campaign_id,
+  offer_id: p.offer_id,
+  offer_source_id: p.offer_source_id,
+  traffic_channel_id: p.traffic_channel_id,
+});
 
 /**
  * The MongoDB rollups: the same two grains as SQLite's (15-minute buckets by type and
@@ -28,7 +33,12 @@ const placementOf = (p: Placement) => ({ campaign_id: p.campaign_id, offer_id: p
  */
 export function createMongoRollups(db: mongoose.mongo.Db) {
   const col = (name: string) => db.collection<RollDoc>(name);
-  const [clickQ, clickD, convQ, convD] = ['roll_click_q', 'roll_click_d', 'roll_conv_q', 'roll_conv_d'].map(col) as [ReturnType<typeof col>, ReturnType<typeof col>, ReturnType<typeof col>, ReturnType<typeof col>];
+  const [clickQ, clickD, convQ, convD] = ['roll_click_q', 'roll_click_d', 'roll_conv_q', 'roll_conv_d'].map(col) as [
+    ReturnType<typeof col>,
+    ReturnType<typeof col>,
+    ReturnType<typeof col>,
+    ReturnType<typeof col>,
+  ];
   const inc = (c: ReturnType<typeof col>, id: Record<string, unknown>, by: Record<string, number>, session: Session) =>
     c.updateOne({ _id: id }, { $inc: by }, { upsert: true, session });
 
@@ -48,20 +58,37 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await inc(convQ, { bucket: Math.floor(c.created_at / BUCKET_MS), type_key, status: c.status }, by, session);
       await inc(convD, { day: Math.floor(c.created_at / DAY_MS), ...placementOf(c.click), type_key, status: c.status }, by, session);
     },
-    async query(of: 'clicks' | 'conversions', grain: Exclude<Grain, 'raw'>, groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]> {
+    async query(
+      of: 'clicks' | 'conversions',
+      grain: Exclude<Grain, 'raw'>,
+      groupBy: readonly Dimension[],
+      range: TimeRange,
+      filters: Filters,
+    ): Promise<AggregateRow[]> {
       const collection = grain === 'bucket' ? (of === 'clicks' ? clickQ : convQ) : of === 'clicks' ? clickD : convD;
       const [time, unit] = grain === 'bucket' ? ['_id.bucket', BUCKET_MS] : ['_id.day', DAY_MS];
       const match: Record<string, unknown> = {};
       if (range.from !== null || range.to !== null) {
-        match[time] = { ...(range.from === null ? {} : { $gte: range.from / unit }), ...(range.to === null ? {} : { $lt: range.to / unit }) };
+        match[time] = {
+          ...(range.from === null ? {} : { $gte: range.from / unit }),
+          ...(range.to === null ? {} : { $lt: range.to / unit }),
+        };
       }
-      for (const [dim, value] of Object.entries(filters)) {
+      // A filter given as undefined is no filter; null matches the empty value.
+      for (const [dim, value] of Object.entries(filters) as Array<[string, string | null | undefined]>) {
         if (value !== undefined) match[`_id.${FIELDS[dim as Dimension]}`] = dim === 'type' ? (value ?? '') : value;
       }
       const rows = await collection
-        .aggregate<{ _id: Record<string, unknown>; n: number; revenue: number; cost: number }>([
+        .aggregate<{ _id: Record<string, unknown>; n: number; revenue: number | null; cost: number | null }>([
           { $match: match },
-          { $group: { _id: Object.fromEntries(groupBy.map((d, i) => [`d${i}`, `$_id.${FIELDS[d]}`])), n: { $sum: '$n' }, revenue: { $sum: '$revenue' }, cost: { $sum: '$cost' } } },
+          {
+            $group: {
+              _id: Object.fromEntries(groupBy.map((d, i) => [`d${i}`, `$_id.${FIELDS[d]}`])),
+              n: { $sum: '$n' },
+              revenue: { $sum: '$revenue' },
+              cost: { $sum: '$cost' },
+            },
+          },
           ...(groupBy.length ? [{ $match: { $or: [{ n: { $ne: 0 } }, { cost: { $ne: 0 } }] } }] : []),
         ])
         .toArray();
@@ -69,7 +96,10 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         key: Object.fromEntries(
           groupBy.map((d, i) => {
             const value = row._id[`d${i}`];
-            return [d, value === undefined || value === null || (d === 'type' && value === '') ? null : String(value)];
+            return [
+              d,
+              typeof value === 'string' && !(d === 'type' && value === '') ? value : typeof value === 'number' ? String(value) : null,
+            ];
           }),
         ),
         count: row.n,
@@ -80,14 +110,24 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
     },
     /** Recomputes every rollup from the raw collections (a store from before rollups). */
     async rebuild(): Promise<void> {
-      const placement = { campaign_id: '$campaign_id', offer_id: '$offer_id', offer_source_id: '$offer_source_id', traffic_channel_id: '$traffic_channel_id' };
+      const placement = {
+        campaign_id: '$campaign_id',
+        offer_id: '$offer_id',
+        offer_source_id: '$offer_source_id',
+        traffic_channel_id: '$traffic_channel_id',
+      };
       const clickPlacement = placement;
       const convPlacement = Object.fromEntries(Object.entries(placement).map(([k, v]) => [k, v.replace('$', '$click.')]));
       const floor = (field: string, unit: number) => ({ $floor: { $divide: [field, unit] } });
       const runs: Array<[string, string, object, object]> = [
         ['clicks', 'roll_click_q', { bucket: floor('$ts', BUCKET_MS) }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }],
         ['clicks', 'roll_click_d', { day: floor('$ts', DAY_MS), ...clickPlacement }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }],
-        ['conversions', 'roll_conv_q', { bucket: floor('$created_at', BUCKET_MS), type_key: { $ifNull: ['$type', ''] }, status: '$status' }, { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } }],
+        [
+          'conversions',
+          'roll_conv_q',
+          { bucket: floor('$created_at', BUCKET_MS), type_key: { $ifNull: ['$type', ''] }, status: '$status' },
+          { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+        ],
         [
           'conversions',
           'roll_conv_d',
@@ -97,9 +137,14 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       ];
       for (const [source, target, id, sums] of runs) {
         await db.collection(target).deleteMany({});
-        await db.collection(source).aggregate([{ $group: { _id: id, ...sums } }, { $merge: { into: target, whenMatched: 'replace' } }]).toArray();
+        await db
+          .collection(source)
+          .aggregate([{ $group: { _id: id, ...sums } }, { $merge: { into: target, whenMatched: 'replace' } }])
+          .toArray();
       }
-      await db.collection<{ _id: string; version: string }>('meta').updateOne({ _id: 'rollups' }, { $set: { version: '1' } }, { upsert: true });
+      await db
+        .collection<{ _id: string; version: string }>('meta')
+        .updateOne({ _id: 'rollups' }, { $set: { version: '1' } }, { upsert: true });
     },
     async built(): Promise<boolean> {
       return (await db.collection<{ _id: string; version: string }>('meta').findOne({ _id: 'rollups' }))?.version === '1';

@@ -16,7 +16,12 @@ interface Source {
 }
 
 const SUBS = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`sub${i + 1}`, `sub${i + 1}`])) as Record<`sub${number}`, string>;
-const PLACEMENT = { campaign: 'campaign_id', offer: 'offer_id', offer_source: 'offer_source_id', traffic_channel: 'traffic_channel_id' } as const;
+const PLACEMENT = {
+  campaign: 'campaign_id',
+  offer: 'offer_id',
+  offer_source: 'offer_source_id',
+  traffic_channel: 'traffic_channel_id',
+} as const;
 const ROLLED_TYPE = { type: "NULLIF(type_key, '')", status: 'status' } as const;
 
 const SOURCES = {
@@ -34,7 +39,13 @@ const SOURCES = {
     measures: 'COUNT(*) AS n, COALESCE(SUM(payout_micros), 0) AS revenue, 0 AS cost, COUNT(DISTINCT clickid) AS distinct_clicks',
     dims: { bucket: `created_at / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS, type: 'type', status: 'status' },
   },
-  clicksByBucket: { table: 'roll_click_q', time: 'bucket', unitMs: BUCKET_MS, measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks', dims: { bucket: 'bucket' } },
+  clicksByBucket: {
+    table: 'roll_click_q',
+    time: 'bucket',
+    unitMs: BUCKET_MS,
+    measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks',
+    dims: { bucket: 'bucket' },
+  },
   conversionsByBucket: {
     table: 'roll_conv_q',
     time: 'bucket',
@@ -42,7 +53,13 @@ const SOURCES = {
     measures: 'SUM(n) AS n, SUM(revenue) AS revenue, 0 AS cost, 0 AS distinct_clicks',
     dims: { bucket: 'bucket', ...ROLLED_TYPE },
   },
-  clicksByDay: { table: 'roll_click_d', time: 'day', unitMs: DAY_MS, measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks', dims: { ...PLACEMENT } },
+  clicksByDay: {
+    table: 'roll_click_d',
+    time: 'day',
+    unitMs: DAY_MS,
+    measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks',
+    dims: { ...PLACEMENT },
+  },
   conversionsByDay: {
     table: 'roll_conv_d',
     time: 'day',
@@ -59,7 +76,14 @@ type Row = Record<string, string | bigint | null>;
  * as each click and conversion where they can answer (see planAggregate), else from
  * the raw tables.
  */
-export function aggregate(db: Database, of: 'clicks' | 'conversions', groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: PlanOptions = {}): Promise<AggregateRow[]> {
+export function aggregate(
+  db: Database,
+  of: 'clicks' | 'conversions',
+  groupBy: readonly Dimension[],
+  range: TimeRange,
+  filters: Filters,
+  options: PlanOptions = {},
+): Promise<AggregateRow[]> {
   const sources: Record<Grain, Source> =
     of === 'clicks'
       ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
@@ -93,7 +117,10 @@ function query(db: Database, source: Source, groupBy: readonly Dimension[], rang
     where.length ? `WHERE ${where.join(' AND ')}` : '',
     groupBy.length ? `GROUP BY ${groupBy.map((_, i) => `d${i}`).join(', ')}` : '',
   ].join(' ');
-  const rows = db.prepare(sql).safeIntegers(true).all(...params) as Row[];
+  const rows = db
+    .prepare(sql)
+    .safeIntegers(true)
+    .all(...params) as Row[];
   return rows
     .filter((row) => groupBy.length > 0 || row.n !== null)
     .map((row) => ({

@@ -23,8 +23,12 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     "SELECT doc FROM cost_updates WHERE campaign_id = ? AND kind = 'update' AND state = 'applied' AND id < ? ORDER BY id DESC LIMIT 1",
   );
   const insertShare = db.prepare('INSERT OR IGNORE INTO cost_shares (clickid, update_id, micros) VALUES (?, ?, ?)');
-  const sharesOfClick = db.prepare<[string], { update_id: string; micros: number }>('SELECT update_id, micros FROM cost_shares WHERE clickid = ?');
-  const clicksOfUpdate = db.prepare<[string], CostClick>(`SELECT ${CLICK_FIELDS} FROM clicks WHERE clickid IN (SELECT clickid FROM cost_shares WHERE update_id = ?)`);
+  const sharesOfClick = db.prepare<[string], { update_id: string; micros: number }>(
+    'SELECT update_id, micros FROM cost_shares WHERE clickid = ?',
+  );
+  const clicksOfUpdate = db.prepare<[string], CostClick>(
+    `SELECT ${CLICK_FIELDS} FROM clicks WHERE clickid IN (SELECT clickid FROM cost_shares WHERE update_id = ?)`,
+  );
   const deleteShares = db.prepare('DELETE FROM cost_shares WHERE update_id = ?');
   const setCost = db.prepare('UPDATE clicks SET cost_micros = ? WHERE clickid = ?');
   const matching = new Map<string, Statement<unknown[], CostClick>>();
@@ -34,7 +38,9 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     let statement = matching.get(key);
     if (!statement) {
       if (sub !== null && !(SUB_KEYS as readonly string[]).includes(sub)) throw new RangeError(`not a sub: ${sub}`);
-      statement = db.prepare<unknown[], CostClick>(`SELECT ${CLICK_FIELDS} FROM clicks WHERE campaign_id = ? AND ts >= ? AND ts < ? ${sub ? `AND ${sub} = ?` : ''} ORDER BY ts, clickid`);
+      statement = db.prepare<unknown[], CostClick>(
+        `SELECT ${CLICK_FIELDS} FROM clicks WHERE campaign_id = ? AND ts >= ? AND ts < ? ${sub ? `AND ${sub} = ?` : ''} ORDER BY ts, clickid`,
+      );
       matching.set(key, statement);
     }
     return statement.all(campaignId, from, to, ...(sub ? [value] : []));
@@ -60,7 +66,14 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
   };
 
   const save = (record: CostRecord): CostRecord => {
-    putRecord.run({ id: record.id, campaign_id: record.request.campaign_id, kind: record.request.kind, state: record.state, requested_at: record.requested_at, doc: JSON.stringify(record) });
+    putRecord.run({
+      id: record.id,
+      campaign_id: record.request.campaign_id,
+      kind: record.request.kind,
+      state: record.state,
+      requested_at: record.requested_at,
+      doc: JSON.stringify(record),
+    });
     return record;
   };
 
@@ -70,7 +83,13 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
     const base = { id: job.id, requested_at: job.requested_at, processed_at: now, request: job.request, undoes: null, undone_by: null };
     const { request } = job;
     if (request.kind === 'update') {
-      const clicks = matchingClicks(request.campaign_id, request.from, request.to, request.filter?.sub ?? null, request.filter?.value ?? null);
+      const clicks = matchingClicks(
+        request.campaign_id,
+        request.from,
+        request.to,
+        request.filter?.sub ?? null,
+        request.filter?.value ?? null,
+      );
       clicks.forEach((click, index) => insertShare.run(click.clickid, job.id, shareOf(request.cost.micros, clicks.length, index)));
       settle(clicks);
       return save({ ...base, state: clicks.length ? 'applied' : 'no_clicks', clicks: clicks.length });

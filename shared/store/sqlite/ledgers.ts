@@ -25,8 +25,12 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
   const getHead = db.prepare<[string], { version: number; head: string | null }>('SELECT version, head FROM ledgers WHERE key = ?');
   const putHead = db.prepare(`INSERT INTO ledgers (key, version, entries, head) VALUES (?, ?, '[]', ?)
     ON CONFLICT (key) DO UPDATE SET version = excluded.version, head = excluded.head, entries = '[]'`);
-  const putRow = db.prepare('INSERT INTO ledger_rows (key, id, row) VALUES (?, ?, ?) ON CONFLICT (key, id) DO UPDATE SET row = excluded.row');
-  const before = db.prepare<[string, string], { row: string }>('SELECT row FROM ledger_rows WHERE key = ? AND id < ? ORDER BY id DESC LIMIT 1');
+  const putRow = db.prepare(
+    'INSERT INTO ledger_rows (key, id, row) VALUES (?, ?, ?) ON CONFLICT (key, id) DO UPDATE SET row = excluded.row',
+  );
+  const before = db.prepare<[string, string], { row: string }>(
+    'SELECT row FROM ledger_rows WHERE key = ? AND id < ? ORDER BY id DESC LIMIT 1',
+  );
   const from = db.prepare<[string, string], { row: string }>('SELECT row FROM ledger_rows WHERE key = ? AND id >= ? ORDER BY id');
   const compact = db.prepare('DELETE FROM ledger_rows WHERE key = ? AND id < ?');
   const settingsVersion = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'settings_version'");
@@ -39,7 +43,8 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
   const parseRow = (text: string): LedgerRow => JSON.parse(text) as LedgerRow;
 
   const commit = db.transaction((commits: LedgerCommit[], rejected: PostbackLogEntry[], expectedSettings: number | null): CommitResult => {
-    if (expectedSettings !== null && Number(settingsVersion.get()?.value ?? 0) !== expectedSettings) return { conflicts: [], settingsChanged: true };
+    if (expectedSettings !== null && Number(settingsVersion.get()?.value ?? 0) !== expectedSettings)
+      return { conflicts: [], settingsChanged: true };
     const conflicts: string[] = [];
     for (const c of commits) {
       if ((getHead.get(c.key)?.version ?? 0) !== c.expectedVersion) {
@@ -70,7 +75,8 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
       const previous = before.get(key, fromId);
       return { predecessor: previous ? parseRow(previous.row) : null, rows: from.all(key, fromId).map((r) => parseRow(r.row)) };
     },
-    commit: (commits: LedgerCommit[], rejected: PostbackLogEntry[], settings: number | null): CommitResult => commit.immediate(commits, rejected, settings),
+    commit: (commits: LedgerCommit[], rejected: PostbackLogEntry[], settings: number | null): CommitResult =>
+      commit.immediate(commits, rejected, settings),
   };
 }
 
@@ -82,7 +88,11 @@ function migrateWholeLedgers(db: Database): void {
   // Once per store: afterwards every ledger has a head, and the scan would only cost time at each start.
   if (db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'ledger_heads'").get()) return;
   const done = db.prepare("INSERT INTO meta (key, value) VALUES ('ledger_heads', '1') ON CONFLICT (key) DO NOTHING");
-  const old = db.prepare<[], { key: string; version: number; entries: string }>("SELECT key, version, entries FROM ledgers WHERE head IS NULL AND entries != '[]'").all();
+  const old = db
+    .prepare<[], { key: string; version: number; entries: string }>(
+      "SELECT key, version, entries FROM ledgers WHERE head IS NULL AND entries != '[]'",
+    )
+    .all();
   if (old.length === 0) {
     done.run();
     return;

@@ -3,7 +3,6 @@ import { DAY_MS } from '../rollup-plan.js';
 import { BUCKET_MS } from '../store.js';
 import type { ClickRow, ConversionRow } from './rows.js';
 
-
 const PLACEMENT = 'campaign_id TEXT NOT NULL, offer_id TEXT NOT NULL, offer_source_id TEXT NOT NULL, traffic_channel_id TEXT NOT NULL';
 const PLACEMENT_KEY = 'campaign_id, offer_id, offer_source_id, traffic_channel_id';
 
@@ -42,7 +41,9 @@ export interface Rollups {
 export function createRollups(db: Database): Rollups {
   db.exec(ROLLUP_SCHEMA);
   if (db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'rollups'").get()?.value !== VERSION) rebuild(db);
-  const clickQ = db.prepare('INSERT INTO roll_click_q (bucket, n, cost) VALUES (?, 1, ?) ON CONFLICT (bucket) DO UPDATE SET n = n + 1, cost = cost + excluded.cost');
+  const clickQ = db.prepare(
+    'INSERT INTO roll_click_q (bucket, n, cost) VALUES (?, 1, ?) ON CONFLICT (bucket) DO UPDATE SET n = n + 1, cost = cost + excluded.cost',
+  );
   const clickD = db.prepare(
     `INSERT INTO roll_click_d (day, ${PLACEMENT_KEY}, n, cost) VALUES (?, ?, ?, ?, ?, 1, ?)
      ON CONFLICT (day, ${PLACEMENT_KEY}) DO UPDATE SET n = n + 1, cost = cost + excluded.cost`,
@@ -56,9 +57,13 @@ export function createRollups(db: Database): Rollups {
      ON CONFLICT (day, ${PLACEMENT_KEY}, type_key, status) DO UPDATE SET n = n + excluded.n, revenue = revenue + excluded.revenue`,
   );
   const costQ = db.prepare('UPDATE roll_click_q SET cost = cost + ? WHERE bucket = ?');
-  const costD = db.prepare(`UPDATE roll_click_d SET cost = cost + ? WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ?`);
+  const costD = db.prepare(
+    `UPDATE roll_click_d SET cost = cost + ? WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ?`,
+  );
   const pruneQ = db.prepare('DELETE FROM roll_conv_q WHERE bucket = ? AND type_key = ? AND status = ? AND n = 0');
-  const pruneD = db.prepare(`DELETE FROM roll_conv_d WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ? AND type_key = ? AND status = ? AND n = 0`);
+  const pruneD = db.prepare(
+    `DELETE FROM roll_conv_d WHERE day = ? AND campaign_id = ? AND offer_id = ? AND offer_source_id = ? AND traffic_channel_id = ? AND type_key = ? AND status = ? AND n = 0`,
+  );
   return {
     click(row) {
       clickQ.run(Math.floor(row.ts / BUCKET_MS), row.cost_micros);

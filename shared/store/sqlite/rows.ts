@@ -1,4 +1,13 @@
-import { SUB_KEYS, type PostbackParams, type RawParams, type Click, type Conversion, type ConversionRecord, type PostbackLogEntry, type Subs } from '../../domain/entities.js';
+import {
+  SUB_KEYS,
+  type PostbackParams,
+  type RawParams,
+  type Click,
+  type Conversion,
+  type ConversionRecord,
+  type PostbackLogEntry,
+  type Subs,
+} from '../../domain/entities.js';
 import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
 import type { Status } from '../../domain/statuses.js';

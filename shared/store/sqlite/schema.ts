@@ -1,5 +1,4 @@
-const subColumns = (prefix: string): string =>
-  Array.from({ length: 10 }, (_, i) => `${prefix}sub${i + 1} TEXT`).join(', ');
+const subColumns = (prefix: string): string => Array.from({ length: 10 }, (_, i) => `${prefix}sub${i + 1} TEXT`).join(', ');
 
 /**
  * The embedded store's tables. Money columns are INTEGER micros. Settings are small

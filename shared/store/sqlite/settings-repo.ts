@@ -11,7 +11,9 @@ export function createSqliteSettingsRepo<T>(db: Database, kind: string): Setting
   const get = db.prepare<[string, string], { doc: string }>('SELECT doc FROM settings WHERE kind = ? AND key = ?');
   const put = db.prepare('INSERT INTO settings (kind, key, doc) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc');
   const del = db.prepare('DELETE FROM settings WHERE kind = ? AND key = ?');
-  const bump = db.prepare("INSERT INTO meta (key, value) VALUES ('settings_version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1");
+  const bump = db.prepare(
+    "INSERT INTO meta (key, value) VALUES ('settings_version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+  );
   const putAndBump = db.transaction((key: string, doc: string) => {
     put.run(kind, key, doc);
     bump.run();

@@ -45,23 +45,50 @@ export function createSqliteStore(path: string): Store {
   const rollups = createRollups(db);
   const costs = createSqliteCosts(db, rollups);
 
-  const clickColumns = Object.keys(clickToRow({ clickid: '', ts: 0, campaign_id: '', offer_id: '', offer_source_id: '', traffic_channel_id: '', external_id: null, ip: null, user_agent: null, cost_micros: 0, subs: {} }));
+  const clickColumns = Object.keys(
+    clickToRow({
+      clickid: '',
+      ts: 0,
+      campaign_id: '',
+      offer_id: '',
+      offer_source_id: '',
+      traffic_channel_id: '',
+      external_id: null,
+      ip: null,
+      user_agent: null,
+      cost_micros: 0,
+      subs: {},
+    }),
+  );
   const insertClick = db.prepare(insertSql('clicks', clickColumns).replace('INSERT', 'INSERT OR IGNORE'));
   const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');
   const getPostback = db.prepare<[string], PostbackRow>('SELECT * FROM postbacks WHERE id = ?');
   const getConversion = db.prepare<[string], ConversionRow>('SELECT * FROM conversions WHERE id = ?');
   const deleteConversion = db.prepare('DELETE FROM conversions WHERE id = ?');
-  const updateOutcome = db.prepare('UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id');
+  const updateOutcome = db.prepare(
+    'UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id',
+  );
   const getDelivery = db.prepare<[string], { doc: string }>('SELECT doc FROM deliveries WHERE id = ?');
-  const insertDelivery = db.prepare('INSERT OR IGNORE INTO deliveries (id, conversion_id, channel_id, state, created_at, doc) VALUES (@id, @conversion_id, @channel_id, @state, @created_at, @doc)');
+  const insertDelivery = db.prepare(
+    'INSERT OR IGNORE INTO deliveries (id, conversion_id, channel_id, state, created_at, doc) VALUES (@id, @conversion_id, @channel_id, @state, @created_at, @doc)',
+  );
   const updateDelivery = db.prepare('UPDATE deliveries SET state = @state, doc = @doc WHERE id = @id');
-  const deliveryRow = (d: Delivery) => ({ id: d.id, conversion_id: d.conversion_id, channel_id: d.channel_id, state: d.state, created_at: d.created_at, doc: JSON.stringify(d) });
+  const deliveryRow = (d: Delivery) => ({
+    id: d.id,
+    conversion_id: d.conversion_id,
+    channel_id: d.channel_id,
+    state: d.state,
+    created_at: d.created_at,
+    doc: JSON.stringify(d),
+  });
   const statements = new Map<string, BetterSqlite3.Statement>();
   const upsert = (table: string, row: Record<string, unknown>): void => {
     let statement = statements.get(table);
     if (!statement) {
       const columns = Object.keys(row);
-      statement = db.prepare(`${insertSql(table, columns)} ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`);
+      statement = db.prepare(
+        `${insertSql(table, columns)} ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+      );
       statements.set(table, statement);
     }
     statement.run(row);
@@ -115,7 +142,8 @@ export function createSqliteStore(path: string): Store {
   const withPostbackIds = (rows: ConversionRow[]): Conversion[] => {
     const ids = new Map<string, string[]>(rows.map((r) => [r.id, []]));
     const applied = inList<{ id: string; conversion_id: string }>(
-      (marks) => `SELECT id, conversion_id FROM postbacks WHERE conversion_id IN (${marks}) AND outcome IN ('recorded', 'updated', 'incremented') ORDER BY id`,
+      (marks) =>
+        `SELECT id, conversion_id FROM postbacks WHERE conversion_id IN (${marks}) AND outcome IN ('recorded', 'updated', 'incremented') ORDER BY id`,
       rows.map((r) => r.id),
     );
     for (const row of applied) ids.get(row.conversion_id)?.push(row.id);
@@ -132,6 +160,8 @@ export function createSqliteStore(path: string): Store {
   });
 
   /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip. */
+  // A row is untyped at this boundary: the caller names the table's row type.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- see above
   function page<R, T extends { id: string }>(
     table: string,
     timeColumn: string,
@@ -187,8 +217,12 @@ export function createSqliteStore(path: string): Store {
       const row = getPostback.get(id);
       return row ? rowToPostback(row) : null;
     },
-    getPostbacks: async (ids) => new Map(inList<PostbackRow>((m) => `SELECT * FROM postbacks WHERE id IN (${m})`, ids).map((row) => [row.id, rowToPostback(row)])),
-    getClicks: async (clickids) => new Map(inList<ClickRow>((m) => `SELECT * FROM clicks WHERE clickid IN (${m})`, clickids).map((row) => [row.clickid, rowToClick(row)])),
+    getPostbacks: async (ids) =>
+      new Map(inList<PostbackRow>((m) => `SELECT * FROM postbacks WHERE id IN (${m})`, ids).map((row) => [row.id, rowToPostback(row)])),
+    getClicks: async (clickids) =>
+      new Map(
+        inList<ClickRow>((m) => `SELECT * FROM clicks WHERE clickid IN (${m})`, clickids).map((row) => [row.clickid, rowToClick(row)]),
+      ),
     logRejected: async (entry) => logRejected.immediate(entry),
     settingsVersion: async () => ledgers.settingsVersion(),
     loadLedgerHeads: async (keys) => ledgers.heads(keys),
@@ -205,7 +239,8 @@ export function createSqliteStore(path: string): Store {
 
     applyCost: async (job, now) => costs.apply(job, now),
     getCost: async (id) => costs.get(id),
-    listCosts: async (filter: CostFilter, query) => page('cost_updates', 'requested_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as CostRecord),
+    listCosts: async (filter: CostFilter, query) =>
+      page('cost_updates', 'requested_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as CostRecord),
 
     createDelivery: async (delivery) => {
       insertDelivery.run(deliveryRow(delivery));
@@ -218,7 +253,8 @@ export function createSqliteStore(path: string): Store {
     updateDelivery: async (delivery) => {
       updateDelivery.run(deliveryRow(delivery));
     },
-    listDeliveries: async (filter: DeliveryFilter, query) => page('deliveries', 'created_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as Delivery),
+    listDeliveries: async (filter: DeliveryFilter, query) =>
+      page('deliveries', 'created_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as Delivery),
 
     // Filter keys are the typed fields of ConversionFilter / PostbackFilter, all real columns.
     listConversions: async (filter: ConversionFilter, query) => {
@@ -242,7 +278,13 @@ export function createSqliteStore(path: string): Store {
 /** Adds the columns newer versions added to tables an older version created. */
 function addMissingColumns(db: BetterSqlite3.Database): void {
   for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
-    const present = new Set(db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all().map((c) => c.name));
-    for (const [column, type] of Object.entries(columns)) if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    const present = new Set(
+      db
+        .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
+        .all()
+        .map((c) => c.name),
+    );
+    for (const [column, type] of Object.entries(columns))
+      if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
 }
