@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildReport } from '../services/report/build-report.js';
-import { rangeOf } from '../services/report/report.route.js';
+import { rangeOf } from '../services/report/dates.js';
 import type { ReportDimension } from '../services/report/report.schema.js';
 import { STATUSES } from '../shared/domain/statuses.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';

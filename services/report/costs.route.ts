@@ -1,21 +1,22 @@
-import express, { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { parse } from 'csv-parse/sync';
 import Joi from 'joi';
-import type { CostRecord, CostRequest, SubFilter } from '../../shared/domain/costs.js';
+import type { CostRequest, SubFilter } from '../../shared/domain/costs.js';
 import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { convert, type Converted, type FxRates } from '../../shared/domain/fx.js';
 import { ID_PATTERN, newId } from '../../shared/domain/ids.js';
-import { moneyToNumber, parseMoney } from '../../shared/domain/money.js';
-import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { parseMoney } from '../../shared/domain/money.js';
+import type { FieldProblem } from '../../shared/errors/app-error.js';
 import type { CostJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 import { currencyField } from '../../shared/validation/fields.js';
 import { cursorField, encodeCursor, limitField } from './cursor.js';
-import { rangeOf } from './report.route.js';
+import { rangeOf } from './dates.js';
+import { invalid, notFound, queueUnavailable } from './http.js';
+import { presentCost } from './present.js';
 import { boundField, tzField } from './report.schema.js';
+import { route, type ApiRoute } from './route-table.js';
 import { moneyField } from './settings.schema.js';
-import { validate, validateBody } from './validate.js';
 
 /** Queues one cost job under its id; resolves once Redis has it. */
 export type EnqueueCost = (id: string, job: CostJob) => Promise<void>;
@@ -30,7 +31,7 @@ export interface CostsRouteDeps {
   queuedState: QueuedState;
 }
 
-export const costBody = Joi.object({
+export const costBody = Joi.object<CostInput>({
   campaign_id: Joi.string().max(64).required(),
   from: boundField.required(),
   to: boundField.required(),
@@ -43,11 +44,17 @@ export const costBody = Joi.object({
   .messages({ 'object.oxor': 'give at most one of sub1..sub10 to narrow a cost update' });
 
 /** The CSV form's query: the zone its dates are in. */
-export const bulkCostQuery = Joi.object({ tz: tzField });
+export const bulkCostQuery = Joi.object<{ tz: string }>({ tz: tzField });
 
-export const undoBody = Joi.object({ campaign_id: Joi.string().max(64).required() });
+export const undoBody = Joi.object<{ campaign_id: string }>({ campaign_id: Joi.string().max(64).required() });
 
-export const costListQuery = Joi.object({ campaign_id: Joi.string().max(64), limit: limitField, cursor: cursorField });
+interface CostListQuery {
+  campaign_id?: string;
+  limit: number;
+  cursor?: { t: number; id: string };
+}
+
+export const costListQuery = Joi.object<CostListQuery>({ campaign_id: Joi.string().max(64), limit: limitField, cursor: cursorField });
 
 const MAX_BULK_ROWS = 10_000;
 
@@ -67,9 +74,7 @@ interface CostInput {
  * once and an undo of a campaign's last update. Costs are converted into the account
  * currency here, at today's rate, so a missing rate is a 400 naming the currency.
  */
-export function costsRoute(deps: CostsRouteDeps): Router {
-  const router = Router();
-
+export function costRoutes(deps: CostsRouteDeps): ApiRoute[] {
   /** Checks one update against the settings and rates; problems name the field. */
   const prepare = async (input: CostInput, rates: FxRates): Promise<{ request: CostRequest; problems: FieldProblem[] }> => {
     const problems: FieldProblem[] = [];
@@ -108,33 +113,20 @@ export function costsRoute(deps: CostsRouteDeps): Router {
     try {
       await deps.enqueueCost(id, { requestedAt: Date.now(), requestId: req.id, request });
     } catch (cause) {
-      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the cost update right now; retry later', {
-        httpStatus: 503,
-        retryable: true,
-        cause,
-      });
+      throw queueUnavailable('the cost update', cause);
     }
     return id;
   };
 
-  router.post('/costs', async (req, res) => {
-    const input = validateBody<CostInput>(costBody, req);
-    const { request, problems } = await prepare(input, await deps.rates());
-    if (problems.length) throw invalid(problems);
-    const id = await queue(request, req);
-    res.status(202).json({ id, state: 'queued', status_url: `/api/costs/${id}` });
-  });
-
-  // A CSV of campaign_id,date,cost[,currency] rows, one update per campaign-day in `tz`.
-  router.post('/costs/bulk', express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: '5mb' }), async (req, res) => {
-    const { tz } = validate<{ tz: string }>(bulkCostQuery, req.query);
-    if (typeof req.body !== 'string' || !req.body.trim())
+  /** The CSV form: campaign_id,date,cost[,currency] rows, one update per campaign-day in `tz`. */
+  const bulk = async (text: unknown, tz: string, req: Request) => {
+    if (typeof text !== 'string' || !text.trim())
       throw invalid([
         { field: 'body', message: 'send the CSV as the body with Content-Type: text/csv (header: campaign_id,date,cost[,currency])' },
       ]);
     let rows: Record<string, string>[];
     try {
-      rows = parse(req.body, {
+      rows = parse(text, {
         columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
         skip_empty_lines: true,
         trim: true,
@@ -163,7 +155,7 @@ export function costsRoute(deps: CostsRouteDeps): Router {
           problems.push({ field: `line ${line}`, message: `line ${line}: ${detail.message.replace(/"/g, '')}` });
         continue;
       }
-      const { request, problems: more } = await prepare(checked.value as CostInput, rates);
+      const { request, problems: more } = await prepare(checked.value, rates);
       problems.push(...more.map((p) => ({ field: `line ${line}`, message: `line ${line}: ${p.message}` })));
       prepared.push(request);
     }
@@ -171,90 +163,79 @@ export function costsRoute(deps: CostsRouteDeps): Router {
     // Queued in file order, so a later line for the same campaign-day wins.
     const items: Array<{ line: number; id: string }> = [];
     for (const [index, request] of prepared.entries()) items.push({ line: index + 2, id: await queue(request, req) });
-    res.status(202).json({ queued: items.length, items });
-  });
-
-  router.post('/costs/undo', async (req, res) => {
-    const { campaign_id } = validateBody<{ campaign_id: string }>(undoBody, req);
-    if (!(await deps.store.campaigns.get(campaign_id)))
-      throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
-    const id = await queue({ kind: 'undo', campaign_id }, req);
-    res.status(202).json({ id, state: 'queued', status_url: `/api/costs/${id}` });
-  });
-
-  router.get('/costs', async (req, res) => {
-    const query = validate<{ campaign_id?: string; limit: number; cursor?: { t: number; id: string } }>(costListQuery, req.query);
-    const page = await deps.store.listCosts(query.campaign_id ? { campaign_id: query.campaign_id } : {}, {
-      limit: query.limit,
-      cursor: query.cursor ?? null,
-    });
-    res.json({ items: page.items.map(presentCost), next_cursor: encodeCursor(page.next) });
-  });
-
-  router.get('/costs/:id', async (req, res) => {
-    // Only our own ids reach the queue: `meta`, `events` and the like are BullMQ's keys, not jobs.
-    if (!ID_PATTERN.test(req.params.id)) throw new AppError(ErrorCodes.NOT_FOUND, `no cost update ${req.params.id}`, { httpStatus: 404 });
-    const record = await deps.store.getCost(req.params.id);
-    if (record) {
-      res.json(presentCost(record));
-      return;
-    }
-    const queued = await deps.queuedState(req.params.id);
-    if (!queued) throw new AppError(ErrorCodes.NOT_FOUND, `no cost update ${req.params.id}`, { httpStatus: 404 });
-    const state = queued.state === 'failed' ? 'failed' : queued.state === 'active' ? 'processing' : 'queued';
-    res.json({ id: req.params.id, state, error: queued.failedReason });
-  });
-  return router;
-}
-
-function invalid(details: FieldProblem[]): AppError {
-  return new AppError(ErrorCodes.VALIDATION, details.map((d) => d.message).join('; '), { httpStatus: 400, details });
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-const clicksText = (n: number): string => `${n} click${n === 1 ? '' : 's'}`;
-
-/** A cost record as the API shows it: amounts as numbers, times as ISO, what happened in words. */
-export function presentCost(record: CostRecord) {
-  const { request } = record;
-  const base = {
-    id: record.id,
-    kind: request.kind,
-    campaign_id: request.campaign_id,
-    state: record.state,
-    requested_at: iso(record.requested_at),
-    processed_at: iso(record.processed_at),
+    return { queued: items.length, items };
   };
-  if (request.kind === 'undo') {
-    return {
-      ...base,
-      undoes: record.undoes,
-      clicks: record.clicks,
-      message: record.undoes
-        ? `undid cost update ${record.undoes}; ${clicksText(record.clicks)} restored`
-        : 'no applied cost update to undo for this campaign',
-    };
-  }
-  const { cost } = request;
-  const filter = request.filter ? { [request.filter.sub]: request.filter.value } : {};
-  const where = `${request.range_given.from} – ${request.range_given.to} (${request.tz})${request.filter ? ` where ${request.filter.sub} = ${request.filter.value}` : ''}`;
-  const message =
-    record.state === 'no_clicks'
-      ? `no clicks of campaign ${request.campaign_id} in ${where}: nothing to spread the cost over, nothing recorded`
-      : `${moneyToNumber(cost.micros)} spread over ${clicksText(record.clicks)} in ${where}${record.state === 'undone' ? `; undone by ${record.undone_by}` : ''}`;
-  return {
-    ...base,
-    from: iso(request.from),
-    to: iso(request.to),
-    tz: request.tz,
-    range: request.range_given,
-    ...filter,
-    cost: moneyToNumber(cost.micros),
-    original_cost: moneyToNumber(cost.original_micros),
-    original_currency: cost.original_currency,
-    fx_rate: cost.rate,
-    clicks: record.clicks,
-    undone_by: record.undone_by,
-    message,
-  };
+
+  const missingCost = (id: string) => notFound(`no cost update ${id}`);
+  return [
+    route<Record<string, never>, CostInput>({
+      method: 'post',
+      path: '/costs',
+      summary: "Queue a cost update: spread a cost over a campaign's clicks in a range (later updates win for their range)",
+      auth: 'api-key',
+      status: 202,
+      body: costBody,
+      handler: async ({ req, body }) => {
+        const { request, problems } = await prepare(body, await deps.rates());
+        if (problems.length) throw invalid(problems);
+        const id = await queue(request, req);
+        return { id, state: 'queued', status_url: `/api/costs/${id}` };
+      },
+    }),
+    route<{ tz: string }>({
+      method: 'post',
+      path: '/costs/bulk',
+      summary: 'Queue cost updates from a CSV body (text/csv; header campaign_id,date,cost[,currency])',
+      auth: 'api-key',
+      status: 202,
+      query: bulkCostQuery,
+      textBody: { types: ['text/csv', 'text/plain', 'application/csv'], limit: '5mb' },
+      handler: ({ req, query }) => bulk(req.body, query.tz, req),
+    }),
+    route<Record<string, never>, { campaign_id: string }>({
+      method: 'post',
+      path: '/costs/undo',
+      summary: "Queue an undo of a campaign's last applied cost update",
+      auth: 'api-key',
+      status: 202,
+      body: undoBody,
+      handler: async ({ req, body: { campaign_id } }) => {
+        if (!(await deps.store.campaigns.get(campaign_id)))
+          throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
+        const id = await queue({ kind: 'undo', campaign_id }, req);
+        return { id, state: 'queued', status_url: `/api/costs/${id}` };
+      },
+    }),
+    route<CostListQuery>({
+      method: 'get',
+      path: '/costs',
+      summary: 'Cost updates and undos, newest first',
+      auth: 'api-key',
+      status: 200,
+      query: costListQuery,
+      handler: async ({ query }) => {
+        const filter = query.campaign_id ? { campaign_id: query.campaign_id } : {};
+        const page = await deps.store.listCosts(filter, { limit: query.limit, cursor: query.cursor ?? null });
+        return { items: page.items.map(presentCost), next_cursor: encodeCursor(page.next) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/costs/:id',
+      summary: 'The state and result of one cost update or undo',
+      auth: 'api-key',
+      status: 200,
+      handler: async ({ params }) => {
+        const id = params.id ?? '';
+        // Only our own ids reach the queue: `meta`, `events` and the like are BullMQ's keys, not jobs.
+        if (!ID_PATTERN.test(id)) throw missingCost(id);
+        const record = await deps.store.getCost(id);
+        if (record) return presentCost(record);
+        const queued = await deps.queuedState(id);
+        if (!queued) throw missingCost(id);
+        const state = queued.state === 'failed' ? 'failed' : queued.state === 'active' ? 'processing' : 'queued';
+        return { id, state, error: queued.failedReason };
+      },
+    }),
+  ];
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
+import { notFound } from './http.js';
 
 /** bull-board's queue-level actions: the word after `/api/queues/:queue/` that is not a job id. */
 const QUEUE_ACTIONS = new Set([
@@ -62,7 +63,7 @@ export function dashboardGuard(): RequestHandler {
       return;
     }
     if (!JOB_ID.test(second)) {
-      next(new AppError(ErrorCodes.NOT_FOUND, `no job ${second.slice(0, 64)}`, { httpStatus: 404 }));
+      next(notFound(`no job ${second.slice(0, 64)}`));
       return;
     }
     if (req.method !== 'GET' && (third === 'clean' || third === 'update-data')) {

@@ -1,3 +1,6 @@
+import type { TimeRange } from '../../shared/store/store.js';
+import { localMidnight } from './time-zone.js';
+
 /**
  * The one parser for dates and times the API takes (`from`, `to`, a cost CSV's `date`).
  * Only real calendar dates and times pass: `2026-13-45`, `2026-02-30` or `0000-00-00`
@@ -52,4 +55,19 @@ export function nextDay({ year, month, day }: { year: number; month: number; day
 /** `YYYY-MM-DD` of a calendar day. */
 export function dayText({ year, month, day }: { year: number; month: number; day: number }): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * A date is local to `tz` (as `to`, the whole day is included); a timestamp is an
+ * instant (as `to`, exclusive). Bounds come validated by `boundField`; one that does
+ * not parse counts as open.
+ */
+export function rangeOf(from: string | undefined, to: string | undefined, tz: string): TimeRange {
+  const at = (text: string | undefined, end: boolean): number | null => {
+    const bound = text === undefined ? null : parseBound(text);
+    if (!bound) return null;
+    if (bound.kind === 'instant') return bound.ms;
+    return localMidnight(end ? nextDay(bound) : dayText(bound), tz);
+  };
+  return { from: at(from, false), to: at(to, true) };
 }

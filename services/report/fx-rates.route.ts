@@ -1,12 +1,16 @@
-import { Router } from 'express';
 import Joi from 'joi';
 import { normaliseRates, type FxRates } from '../../shared/domain/fx.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
-import { validateBody } from './validate.js';
+import { isoOrNull } from './http.js';
+import { route, type ApiRoute } from './route-table.js';
 
-export const fxRatesBody = Joi.object({
+interface RatesInput {
+  rates: Record<string, string | number>;
+}
+
+export const fxRatesBody = Joi.object<RatesInput>({
   rates: Joi.object()
     .pattern(Joi.string(), Joi.alternatives().try(Joi.number(), Joi.string()))
     .required()
@@ -18,8 +22,7 @@ export const fxRatesBody = Joi.object({
  * keeps; rates from FX_RATES_FILE fill in what it does not name. New postbacks and
  * cost updates use them; amounts already stored keep the rate they were converted at.
  */
-export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: FxRates): Router {
-  const router = Router();
+export function fxRateRoutes(store: Store, accountCurrency: string, fileRates: FxRates): ApiRoute[] {
   const present = async () => {
     const table = await store.fxRates.get('current');
     return {
@@ -28,27 +31,40 @@ export function fxRatesRoute(store: Store, accountCurrency: string, fileRates: F
       from_file: Object.keys(fileRates)
         .filter((code) => !table?.rates[code])
         .sort(),
-      updated_at: table ? new Date(table.updated_at).toISOString() : null,
+      updated_at: isoOrNull(table ? table.updated_at : null),
     };
   };
-  router.get('/fx-rates', async (_req, res) => {
-    res.json(await present());
-  });
-  router.put('/fx-rates', async (req, res) => {
-    const input = validateBody<{ rates: Record<string, string | number> }>(fxRatesBody, req);
-    const { rates, problems } = normaliseRates(input.rates);
-    if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1')
-      problems.push(`${accountCurrency}: the account currency's rate is 1`);
-    if (problems.length) {
-      throw new AppError(ErrorCodes.VALIDATION, problems.join('; '), {
-        httpStatus: 400,
-        details: problems.map((message) => ({ field: `rates.${message.split(':')[0]}`, message })),
-      });
-    }
-    // The account currency's rate is 1 by definition, so it is not stored.
-    const stored = Object.fromEntries(Object.entries(rates).filter(([code]) => code !== accountCurrency));
-    await store.fxRates.put('current', { rates: stored, updated_at: Date.now() });
-    res.json(await present());
-  });
-  return router;
+  return [
+    route({
+      method: 'get',
+      path: '/fx-rates',
+      summary: 'Exchange rates into the account currency',
+      auth: 'api-key',
+      status: 200,
+      handler: present,
+    }),
+    route<Record<string, never>, RatesInput>({
+      method: 'put',
+      path: '/fx-rates',
+      summary: 'Replace the exchange rates set over the API',
+      auth: 'api-key',
+      status: 200,
+      body: fxRatesBody,
+      handler: async ({ body }) => {
+        const { rates, problems } = normaliseRates(body.rates);
+        if (rates[accountCurrency] !== undefined && rates[accountCurrency] !== '1')
+          problems.push(`${accountCurrency}: the account currency's rate is 1`);
+        if (problems.length) {
+          throw new AppError(ErrorCodes.VALIDATION, problems.join('; '), {
+            httpStatus: 400,
+            details: problems.map((message) => ({ field: `rates.${message.split(':')[0]}`, message })),
+          });
+        }
+        // The account currency's rate is 1 by definition, so it is not stored.
+        const stored = Object.fromEntries(Object.entries(rates).filter(([code]) => code !== accountCurrency));
+        await store.fxRates.put('current', { rates: stored, updated_at: Date.now() });
+        return present();
+      },
+    }),
+  ];
 }

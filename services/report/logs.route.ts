@@ -1,17 +1,16 @@
 import { stringify } from 'csv-stringify';
-import { Router, type Response } from 'express';
+import type { Response } from 'express';
 import Joi from 'joi';
 import { DUPLICATE_STATUSES } from '../../shared/domain/duplicate-modes.js';
 import { OUTCOMES, REJECT_REASONS } from '../../shared/domain/outcomes.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
-import { AppError } from '../../shared/errors/app-error.js';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Cursor, Page, PageQuery, Store } from '../../shared/store/store.js';
 import { cursorField, encodeCursor, limitField } from './cursor.js';
+import { notFound } from './http.js';
 import { presentConversion, presentPostback } from './present.js';
-import { rangeOf } from './report.route.js';
+import { rangeOf } from './dates.js';
 import { boundField, tzField } from './report.schema.js';
-import { validate } from './validate.js';
+import { route, type ApiRoute } from './route-table.js';
 
 const MAX_CSV_ROWS = 100_000;
 
@@ -28,12 +27,12 @@ const common = {
   limit: limitField,
   format: Joi.string().valid('json', 'csv').default('json'),
 };
-export const conversionQuery = Joi.object({
+export const conversionQuery = Joi.object<LogQuery>({
   ...common,
   status: Joi.string().valid(...STATUSES),
   duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES),
 });
-export const postbackQuery = Joi.object({
+export const postbackQuery = Joi.object<LogQuery>({
   ...common,
   outcome: Joi.string().valid(...OUTCOMES),
   reason: Joi.string().valid(...REJECT_REASONS),
@@ -68,29 +67,50 @@ function filterOf({ clickid, type, campaign, offer_source, from, to, tz, cursor:
 }
 
 /** The conversion log and the postback log, newest first, cursor-paginated, or all of it as CSV. */
-export function logsRoute(store: Store): Router {
-  const router = Router();
-  router.get('/conversions', async (req, res) => {
-    const query = validate<LogQuery>(conversionQuery, req.query);
-    const list = (page: PageQuery) => store.listConversions(filterOf(query), page);
-    if (query.format === 'csv') return streamCsv(res, 'conversions', list, presentConversion);
-    const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
-    res.json({ items: page.items.map(presentConversion), next_cursor: encodeCursor(page.next) });
-  });
-  router.get('/postbacks', async (req, res) => {
-    const query = validate<LogQuery>(postbackQuery, req.query);
-    const list = (page: PageQuery) => store.listPostbacks(filterOf(query), page);
-    if (query.format === 'csv') return streamCsv(res, 'postbacks', list, presentPostback);
-    const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
-    res.json({ items: page.items.map(presentPostback), next_cursor: encodeCursor(page.next) });
-  });
-  router.get('/postbacks/:id', async (req, res) => {
-    const entry = await store.getPostback(req.params.id);
-    if (!entry)
-      throw new AppError(ErrorCodes.NOT_FOUND, `no postback ${req.params.id} in the log (it may still be queued)`, { httpStatus: 404 });
-    res.json(presentPostback(entry));
-  });
-  return router;
+export function logRoutes(store: Store): ApiRoute[] {
+  return [
+    route<LogQuery>({
+      method: 'get',
+      path: '/conversions',
+      summary: 'The conversion log, newest first, cursor-paginated (format=csv for all of it)',
+      auth: 'api-key',
+      status: 200,
+      query: conversionQuery,
+      handler: async ({ res, query }) => {
+        const list = (page: PageQuery) => store.listConversions(filterOf(query), page);
+        if (query.format === 'csv') return streamCsv(res, 'conversions', list, presentConversion);
+        const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
+        return { items: page.items.map(presentConversion), next_cursor: encodeCursor(page.next) };
+      },
+    }),
+    route<LogQuery>({
+      method: 'get',
+      path: '/postbacks',
+      summary: 'The postback log, newest first, cursor-paginated (format=csv for all of it)',
+      auth: 'api-key',
+      status: 200,
+      query: postbackQuery,
+      handler: async ({ res, query }) => {
+        const list = (page: PageQuery) => store.listPostbacks(filterOf(query), page);
+        if (query.format === 'csv') return streamCsv(res, 'postbacks', list, presentPostback);
+        const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
+        return { items: page.items.map(presentPostback), next_cursor: encodeCursor(page.next) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/postbacks/:id',
+      summary: 'One postback log entry',
+      auth: 'api-key',
+      status: 200,
+      handler: async ({ params }) => {
+        const id = params.id ?? '';
+        const entry = await store.getPostback(id);
+        if (!entry) throw notFound(`no postback ${id} in the log (it may still be queued)`);
+        return presentPostback(entry);
+      },
+    }),
+  ];
 }
 
 /** Every matching item, page by page, as CSV; nested values (subs, raw parameters) as JSON text. */

@@ -7,10 +7,12 @@ import type {
   PostbackLogEntry,
   TrafficChannel,
 } from '../../shared/domain/entities.js';
+import type { CostRecord } from '../../shared/domain/costs.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
+import type { Delivery } from '../../shared/domain/outbound.js';
+import { iso, isoOrNull } from './http.js';
 
-/** How records look in API answers: ISO times, money as exact decimal numbers. */
-const iso = (ms: number): string => new Date(ms).toISOString();
+/* How records look in API answers, one presenter per resource: ISO times, money as exact decimal numbers, secrets masked. */
 
 /** The last four characters of a secret, so an operator can tell which one is set. */
 export const maskSecret = (secret: string): string => `…${secret.slice(-4)}`;
@@ -69,3 +71,58 @@ export const presentPostback = ({ params, ...p }: PostbackLogEntry) => {
   const shown = params ? (({ token_hash: _hash, ...rest }) => rest)(params) : null;
   return { ...p, params: shown, received_at: iso(p.received_at), processed_at: iso(p.processed_at) };
 };
+
+const clicksText = (n: number): string => `${n} click${n === 1 ? '' : 's'}`;
+
+/** A cost record as the API shows it: amounts as numbers, times as ISO, what happened in words. */
+export function presentCost(record: CostRecord) {
+  const { request } = record;
+  const base = {
+    id: record.id,
+    kind: request.kind,
+    campaign_id: request.campaign_id,
+    state: record.state,
+    requested_at: iso(record.requested_at),
+    processed_at: iso(record.processed_at),
+  };
+  if (request.kind === 'undo') {
+    return {
+      ...base,
+      undoes: record.undoes,
+      clicks: record.clicks,
+      message: record.undoes
+        ? `undid cost update ${record.undoes}; ${clicksText(record.clicks)} restored`
+        : 'no applied cost update to undo for this campaign',
+    };
+  }
+  const { cost } = request;
+  const filter = request.filter ? { [request.filter.sub]: request.filter.value } : {};
+  const where = `${request.range_given.from} – ${request.range_given.to} (${request.tz})${request.filter ? ` where ${request.filter.sub} = ${request.filter.value}` : ''}`;
+  const message =
+    record.state === 'no_clicks'
+      ? `no clicks of campaign ${request.campaign_id} in ${where}: nothing to spread the cost over, nothing recorded`
+      : `${moneyToNumber(cost.micros)} spread over ${clicksText(record.clicks)} in ${where}${record.state === 'undone' ? `; undone by ${record.undone_by}` : ''}`;
+  return {
+    ...base,
+    from: iso(request.from),
+    to: iso(request.to),
+    tz: request.tz,
+    range: request.range_given,
+    ...filter,
+    cost: moneyToNumber(cost.micros),
+    original_cost: moneyToNumber(cost.original_micros),
+    original_currency: cost.original_currency,
+    fx_rate: cost.rate,
+    clicks: record.clicks,
+    undone_by: record.undone_by,
+    message,
+  };
+}
+
+export const presentDelivery = ({ event: { payout_micros, ...event }, ...d }: Delivery) => ({
+  ...d,
+  created_at: iso(d.created_at),
+  updated_at: iso(d.updated_at),
+  delivered_at: isoOrNull(d.delivered_at),
+  event: { ...event, payout: moneyToNumber(payout_micros), created_at: iso(event.created_at), click_ts: iso(event.click_ts) },
+});

@@ -1,19 +1,23 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import Joi from 'joi';
 import type { PostbackLogEntry } from '../../shared/domain/entities.js';
 import { REJECT_REASONS, type RejectReason } from '../../shared/domain/outcomes.js';
-import { AppError } from '../../shared/errors/app-error.js';
-import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
-import { validateBody } from './validate.js';
+import { conflict, notFound, queueUnavailable } from './http.js';
+import { route, type ApiRoute } from './route-table.js';
 
 /** Queues one job; resolves once Redis has it. */
 export type EnqueueReplay = (jobId: string, data: PostbackJob) => Promise<void>;
 
 const MAX_BULK = 10_000;
 
-export const bulkBody = Joi.object({
+interface BulkReplay {
+  reason: RejectReason;
+  clickid?: string;
+}
+
+export const bulkBody = Joi.object<BulkReplay>({
   reason: Joi.string()
     .valid(...REJECT_REASONS.filter((r) => r !== 'invalid_params'))
     .required(),
@@ -25,9 +29,7 @@ export const bulkBody = Joi.object({
  * set, a click arrived). The worker runs the logged postback again under its own id,
  * so one that was applied since (or twice replayed) changes nothing.
  */
-export function replayRoute(store: Store, enqueue: EnqueueReplay): Router {
-  const router = Router();
-
+export function replayRoutes(store: Store, enqueue: EnqueueReplay): ApiRoute[] {
   const replay = async (entry: PostbackLogEntry, req: Request): Promise<string> => {
     const jobId = `${entry.id}-replay-${Date.now()}`;
     const job: PostbackJob = {
@@ -43,44 +45,48 @@ export function replayRoute(store: Store, enqueue: EnqueueReplay): Router {
     try {
       await enqueue(jobId, job);
     } catch (cause) {
-      throw new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'the queue cannot accept the replay right now; retry later', {
-        httpStatus: 503,
-        retryable: true,
-        cause,
-      });
+      throw queueUnavailable('the replay', cause);
     }
     return jobId;
   };
 
-  router.post('/postbacks/replay', async (req, res) => {
-    const { reason, clickid } = validateBody<{ reason: RejectReason; clickid?: string }>(bulkBody, req);
-    let cursor = null;
-    let queued = 0;
-    do {
-      const page = await store.listPostbacks({ outcome: 'rejected', reason, clickid }, { limit: 500, cursor });
-      for (const entry of page.items) {
-        await replay(entry, req);
-        queued++;
-      }
-      cursor = page.next;
-    } while (cursor && queued < MAX_BULK);
-    res.status(202).json({ queued, more: cursor !== null });
-  });
-
-  router.post('/postbacks/:id/replay', async (req, res) => {
-    const entry = await store.getPostback(req.params.id);
-    if (!entry) throw new AppError(ErrorCodes.NOT_FOUND, `no postback ${req.params.id} in the log`, { httpStatus: 404 });
-    if (entry.outcome !== 'rejected') {
-      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was applied (${entry.outcome}); replaying it would change nothing`, {
-        httpStatus: 409,
-      });
-    }
-    if (!entry.params) {
-      throw new AppError(ErrorCodes.CONFLICT, `postback ${entry.id} was malformed (${entry.detail}); a replay would fail the same way`, {
-        httpStatus: 409,
-      });
-    }
-    res.status(202).json({ id: entry.id, job_id: await replay(entry, req) });
-  });
-  return router;
+  return [
+    route<Record<string, never>, BulkReplay>({
+      method: 'post',
+      path: '/postbacks/replay',
+      summary: 'Replay rejected postbacks by reason',
+      auth: 'api-key',
+      status: 202,
+      body: bulkBody,
+      handler: async ({ req, body: { reason, clickid } }) => {
+        let cursor = null;
+        let queued = 0;
+        do {
+          const page = await store.listPostbacks({ outcome: 'rejected', reason, clickid }, { limit: 500, cursor });
+          for (const entry of page.items) {
+            await replay(entry, req);
+            queued++;
+          }
+          cursor = page.next;
+        } while (cursor && queued < MAX_BULK);
+        return { queued, more: cursor !== null };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/postbacks/:id/replay',
+      summary: 'Replay one rejected postback',
+      auth: 'api-key',
+      status: 202,
+      handler: async ({ req, params }) => {
+        const id = params.id ?? '';
+        const entry = await store.getPostback(id);
+        if (!entry) throw notFound(`no postback ${id} in the log`);
+        if (entry.outcome !== 'rejected')
+          throw conflict(`postback ${entry.id} was applied (${entry.outcome}); replaying it would change nothing`);
+        if (!entry.params) throw conflict(`postback ${entry.id} was malformed (${entry.detail}); a replay would fail the same way`);
+        return { id: entry.id, job_id: await replay(entry, req) };
+      },
+    }),
+  ];
 }

@@ -9,7 +9,9 @@ import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, outboundJobOptions, type TypedQueue } from '../../shared/queue/queues.js';
 import { ratesFrom } from '../../shared/store/fx-rates.js';
 import type { Store } from '../../shared/store/store.js';
-import { createReportApp } from './app.js';
+import { apiRoutes } from './api-routes.js';
+import { createReportApp, type ReportDeps } from './app.js';
+import type { ApiRoute } from './route-table.js';
 import type { RetryDelivery } from './outbound.route.js';
 
 export interface ReportServiceDeps {
@@ -26,6 +28,8 @@ export interface ReportServiceDeps {
   metrics: Metrics;
   logger: Logger;
   readiness: ReadinessCheck[];
+  /** Routes served beside the API's own table (a test's). */
+  extraRoutes?: ApiRoute[];
 }
 
 export interface ReportService {
@@ -44,6 +48,7 @@ export function createReportService({
   metrics,
   logger,
   readiness,
+  extraRoutes = [],
 }: ReportServiceDeps): ReportService {
   const prefix = config.redis.queuePrefix;
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, prefix);
@@ -71,7 +76,7 @@ export function createReportService({
     return 'requeued';
   };
 
-  const app = createReportApp({
+  const deps: ReportDeps = {
     store,
     apiKey,
     publicUrl: config.receiver.publicUrl,
@@ -92,7 +97,8 @@ export function createReportService({
     dashboard: config.dashboard,
     readiness,
     logger,
-  });
+  };
+  const app = createReportApp(deps, [...apiRoutes(deps), ...extraRoutes]);
   return {
     app,
     queues,

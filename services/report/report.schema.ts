@@ -52,7 +52,7 @@ const list = (allowed: readonly string[], label: string) =>
 
 const filterValue = Joi.string().allow('').max(500);
 
-export const reportQuery = Joi.object({
+export const reportQuery = Joi.object<ReportQuery>({
   group_by: list(REPORT_DIMENSIONS, 'group_by').default([]),
   from: boundField,
   to: boundField,

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import type { Campaign, ConversionType, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import { CHANNEL_DEFAULTS } from '../../shared/domain/outbound.js';
@@ -6,9 +5,11 @@ import { AppError, type FieldProblem } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { Store } from '../../shared/store/store.js';
 import { presentCampaign, presentConversionType, presentOffer, presentOfferSource, presentTrafficChannel } from './present.js';
-import { resourceRoute } from './resource.route.js';
+import { notFound } from './http.js';
+import { resourceRoutes } from './resource.route.js';
+import { route, type ApiRoute } from './route-table.js';
 import { settingsSchemas } from './settings.schema.js';
-import { notFound, validate, validateBody } from './validate.js';
+import { validate } from './validate.js';
 
 export interface SettingsRouteDeps {
   store: Store;
@@ -21,17 +22,17 @@ type Input<T> = Partial<Omit<T, 'id' | 'created_at'>>;
 const missing = (field: string, noun: string, id: string): FieldProblem => ({ field, message: `${field}: no ${noun} with id ${id}` });
 
 /** The settings API (SPEC §2): offer sources, offers, traffic channels, campaigns, conversion types. */
-export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRouteDeps): Router {
-  const router = Router();
+export function settingsRoutes({ store, publicUrl, journeyTypeLimit }: SettingsRouteDeps): ApiRoute[] {
   const usedBy = async <T>(list: Promise<T[]>, match: (item: T) => boolean, noun: string): Promise<string | null> => {
     const count = (await list).filter(match).length;
     return count ? `${count} ${noun}${count > 1 ? 's' : ''}` : null;
   };
 
-  router.use(
-    resourceRoute<OfferSource, Input<OfferSource>>({
+  return [
+    ...resourceRoutes<OfferSource, Input<OfferSource>>({
       path: 'offer-sources',
       noun: 'offer source',
+      article: 'an',
       repo: store.offerSources,
       schemas: settingsSchemas.offerSource,
       build: (input, base, existing) =>
@@ -48,12 +49,10 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       usedBy: (id) => usedBy(store.offers.list(), (o) => o.offer_source_id === id, 'offer'),
       present: (s) => presentOfferSource(s, publicUrl),
     }),
-  );
-
-  router.use(
-    resourceRoute<Offer, Input<Offer> & { payout?: string }>({
+    ...resourceRoutes<Offer, Input<Offer> & { payout?: string }>({
       path: 'offers',
       noun: 'offer',
+      article: 'an',
       repo: store.offers,
       schemas: settingsSchemas.offer,
       build: ({ payout, ...input }, base, existing) =>
@@ -69,12 +68,10 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.offer_id === id, 'campaign'),
       present: presentOffer,
     }),
-  );
-
-  router.use(
-    resourceRoute<TrafficChannel, Input<TrafficChannel>>({
+    ...resourceRoutes<TrafficChannel, Input<TrafficChannel>>({
       path: 'traffic-channels',
       noun: 'traffic channel',
+      article: 'a',
       repo: store.trafficChannels,
       schemas: settingsSchemas.trafficChannel,
       build: (input, base, existing) =>
@@ -93,12 +90,10 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.traffic_channel_id === id, 'campaign'),
       present: presentTrafficChannel,
     }),
-  );
-
-  router.use(
-    resourceRoute<Campaign, Input<Campaign>>({
+    ...resourceRoutes<Campaign, Input<Campaign>>({
       path: 'campaigns',
       noun: 'campaign',
+      article: 'a',
       repo: store.campaigns,
       schemas: settingsSchemas.campaign,
       build: (input, base, existing) => ({ ...existing, ...input, ...base }) as Campaign,
@@ -111,50 +106,75 @@ export function settingsRoute({ store, publicUrl, journeyTypeLimit }: SettingsRo
       },
       present: (c) => presentCampaign(c, publicUrl),
     }),
-  );
-
-  router.use(conversionTypesRoute(store, journeyTypeLimit));
-  return router;
+    ...conversionTypeRoutes(store, journeyTypeLimit),
+  ];
 }
 
 /** `PUT /conversion-types/:name` creates or replaces; names are case-sensitive. */
-function conversionTypesRoute(store: Store, journeyTypeLimit: number): Router {
-  const router = Router();
-  router.get('/conversion-types', async (_req, res) => {
-    res.json({ items: (await store.conversionTypes.list()).map(presentConversionType) });
-  });
-  router.get('/conversion-types/:name', async (req, res) => {
-    const type = await store.conversionTypes.get(req.params.name);
-    if (!type) throw notFound('conversion type', req.params.name);
-    res.json(presentConversionType(type));
-  });
-  router.put('/conversion-types/:name', async (req, res) => {
-    const name = validate<string>(settingsSchemas.conversionTypeName, req.params.name);
-    const input = validateBody<Input<ConversionType>>(settingsSchemas.conversionType, req);
-    const existing = await store.conversionTypes.get(name);
-    const type: ConversionType = {
-      name,
-      duplicate_mode: input.duplicate_mode ?? null,
-      journey: input.journey ?? false,
-      send_to_channel: input.send_to_channel ?? false,
-      created_at: existing?.created_at ?? Date.now(),
-    };
-    if (type.journey && !existing?.journey) {
-      const journeyTypes = (await store.conversionTypes.list()).filter((t) => t.journey && t.name !== name);
-      if (journeyTypes.length >= journeyTypeLimit) {
-        throw new AppError(
-          ErrorCodes.JOURNEY_LIMIT,
-          `at most ${journeyTypeLimit} conversion types may count in the customer journey (now: ${journeyTypes.map((t) => t.name).join(', ')}); turn one off or raise JOURNEY_TYPE_LIMIT`,
-          { httpStatus: 409 },
-        );
-      }
-    }
-    await store.conversionTypes.put(name, type);
-    res.json(presentConversionType(type));
-  });
-  router.delete('/conversion-types/:name', async (req, res) => {
-    if (!(await store.conversionTypes.delete(req.params.name))) throw notFound('conversion type', req.params.name);
-    res.status(204).end();
-  });
-  return router;
+function conversionTypeRoutes(store: Store, journeyTypeLimit: number): ApiRoute[] {
+  const missingType = (name: string) => notFound(`no conversion type with id ${name}`);
+  return [
+    route({
+      method: 'get',
+      path: '/conversion-types',
+      summary: 'List conversion types',
+      auth: 'api-key',
+      status: 200,
+      handler: async () => ({ items: (await store.conversionTypes.list()).map(presentConversionType) }),
+    }),
+    route({
+      method: 'get',
+      path: '/conversion-types/:name',
+      summary: 'Get one conversion type (case-sensitive name)',
+      auth: 'api-key',
+      status: 200,
+      handler: async ({ params }) => {
+        const type = await store.conversionTypes.get(params.name ?? '');
+        if (!type) throw missingType(params.name ?? '');
+        return presentConversionType(type);
+      },
+    }),
+    route<Record<string, never>, Input<ConversionType>>({
+      method: 'put',
+      path: '/conversion-types/:name',
+      summary: 'Create or replace a conversion type',
+      auth: 'api-key',
+      status: 200,
+      body: settingsSchemas.conversionType,
+      handler: async ({ params, body: input }) => {
+        const name = validate<string>(settingsSchemas.conversionTypeName, params.name);
+        const existing = await store.conversionTypes.get(name);
+        const type: ConversionType = {
+          name,
+          duplicate_mode: input.duplicate_mode ?? null,
+          journey: input.journey ?? false,
+          send_to_channel: input.send_to_channel ?? false,
+          created_at: existing?.created_at ?? Date.now(),
+        };
+        if (type.journey && !existing?.journey) {
+          const journeyTypes = (await store.conversionTypes.list()).filter((t) => t.journey && t.name !== name);
+          if (journeyTypes.length >= journeyTypeLimit) {
+            throw new AppError(
+              ErrorCodes.JOURNEY_LIMIT,
+              `at most ${journeyTypeLimit} conversion types may count in the customer journey (now: ${journeyTypes.map((t) => t.name).join(', ')}); turn one off or raise JOURNEY_TYPE_LIMIT`,
+              { httpStatus: 409 },
+            );
+          }
+        }
+        await store.conversionTypes.put(name, type);
+        return presentConversionType(type);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/conversion-types/:name',
+      summary: 'Delete a conversion type',
+      auth: 'api-key',
+      status: 204,
+      handler: async ({ params }) => {
+        if (!(await store.conversionTypes.delete(params.name ?? ''))) throw missingType(params.name ?? '');
+        return undefined;
+      },
+    }),
+  ];
 }

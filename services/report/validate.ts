@@ -52,7 +52,3 @@ export function refuseUnsafeJson(): RequestHandler {
     next(new AppError(ErrorCodes.VALIDATION, problem.message, { httpStatus: 400, details: [problem] }));
   };
 }
-
-export function notFound(noun: string, id: string): AppError {
-  return new AppError(ErrorCodes.NOT_FOUND, `no ${noun} with id ${id}`, { httpStatus: 404 });
-}

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { createReportService } from '../../services/report/report-service.js';
+import type { ApiRoute } from '../../services/report/route-table.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { createLogger } from '../../shared/logging/logger.js';
@@ -16,6 +17,7 @@ export interface ReportOptions {
   rules?: Partial<Config['rules']>;
   outbound?: Partial<Config['outbound']>;
   fileRates?: FxRates;
+  extraRoutes?: ApiRoute[];
 }
 
 /** The report service (wired as in production) on the given store and real queues under `prefix`. */
@@ -41,6 +43,7 @@ export async function startReport(
       dashboard: { user: 'ops', password: 'dashboard-password' },
     },
     fileRates: options.fileRates ?? {},
+    extraRoutes: options.extraRoutes ?? [],
     metrics: createMetrics('report'),
     readiness: [],
     logger: createLogger({ level: 'debug', service: 'report-test', stream: log.stream }),

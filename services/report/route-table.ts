@@ -1,0 +1,75 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type Joi from 'joi';
+import { validate, validateBody } from './validate.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route. Every `/api` route takes the API key; the type leaves no route without one. */
+export type Auth = 'api-key';
+
+/** What a handler gets: the request, and its path parameters, query and body as the route's schemas left them. */
+export interface RouteInput<Q, B> {
+  req: Request;
+  res: Response;
+  params: Record<string, string>;
+  query: Q;
+  body: B;
+}
+
+/**
+ * One row of the API's route table: it registers the Express route (auth, validation,
+ * success status) and documents it in the OpenAPI document, so neither can exist
+ * without the other. The handler returns what to send as JSON with `status`, or
+ * `undefined` when it wrote the response itself (CSV) or `status` is 204.
+ */
+export interface ApiRoute {
+  method: Method;
+  /** Express syntax under `/api`: `/offers/:id`. */
+  path: string;
+  summary: string;
+  auth: Auth;
+  status: number;
+  query?: Joi.ObjectSchema;
+  body?: Joi.Schema;
+  /** A body that is not JSON (the CSV upload): its media types, read as text up to `limit`. */
+  textBody?: { types: string[]; limit: string };
+  handler: (input: RouteInput<unknown, unknown>) => Promise<unknown>;
+}
+
+/** A route whose handler sees its query and body typed as its joi schemas declare them. */
+export function route<Q = Record<string, never>, B = undefined>(
+  spec: Omit<ApiRoute, 'query' | 'body' | 'handler'> & {
+    query?: Joi.ObjectSchema<Q>;
+    body?: Joi.Schema<B>;
+    handler: (input: RouteInput<Q, B>) => Promise<unknown>;
+  },
+): ApiRoute {
+  return {
+    ...spec,
+    // The registrar validated query and body with these very schemas before calling.
+    handler: (input) => spec.handler({ ...input, query: input.query as Q, body: input.body as B }),
+  };
+}
+
+/**
+ * Registers every route of the table: its auth first (nothing is read for a caller
+ * without credentials), then its body parser (`json` unless the route takes text),
+ * its input validated, its status sent.
+ */
+export function mountRoutes(routes: readonly ApiRoute[], auth: Record<Auth, RequestHandler>, json: RequestHandler[]): Router {
+  const router = Router();
+  for (const r of routes) {
+    const guard = auth[r.auth] as RequestHandler | undefined;
+    if (!guard) throw new Error(`${r.method.toUpperCase()} ${r.path}: no auth named ${r.auth}`);
+    const parse = r.textBody ? [express.text({ type: r.textBody.types, limit: r.textBody.limit })] : json;
+    router[r.method](r.path, guard, ...parse, async (req, res) => {
+      const query: unknown = r.query ? validate(r.query, req.query) : {};
+      const body: unknown = r.body ? validateBody(r.body, req) : req.body;
+      const answer = await r.handler({ req, res, params: req.params as Record<string, string>, query, body });
+      if (res.headersSent) return;
+      if (answer === undefined) res.status(r.status).end();
+      else res.status(r.status).json(answer);
+    });
+  }
+  return router;
+}
