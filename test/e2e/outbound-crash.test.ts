@@ -10,6 +10,9 @@ import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
+import { QueueNames } from '../../shared/queue/queue-names.js';
+import { createQueue } from '../../shared/queue/queues.js';
+import { queueSettled } from '../helpers/wait.js';
 import { keepKilling, workerProcesses, type WorkerProcesses } from '../helpers/worker-processes.js';
 
 const CONVERSIONS = 200;
@@ -92,8 +95,10 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const kills = await killer.stop();
-    // Let any job a crash left stalled run again before counting.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Any job a crash left stalled runs again before counting: wait until none is left to run.
+    const outboundQueue = createQueue(QueueNames.OUTBOUND, receiver.redis, receiver.prefix);
+    await queueSettled(outboundQueue, 30_000);
+    await outboundQueue.close();
 
     expect(kills).to.be.at.least(5);
     const byKey = new Map<string, number[]>();

@@ -8,6 +8,7 @@ import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import type { ReceiverHarness } from '../helpers/receiver-harness.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign } from '../helpers/seed.js';
+import { queueSettled } from '../helpers/wait.js';
 import type { WorkerHarness } from '../helpers/worker-harness.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -73,7 +74,8 @@ describe('queue dashboard (bull-board)', () => {
     const answers = await Promise.all([retry(), retry()]);
     expect(answers.map((a) => a.status)).to.include(204);
     await workers.completed(id);
-    await new Promise((r) => setTimeout(r, 200));
+    // Both retries have run once nothing of the queue is left to run.
+    await queueSettled(receiver.postbacks);
     const { items } = await store.listConversions({ clickid: click.clickid }, { limit: 10, cursor: null });
     expect(items.map((c) => [c.id, c.payout_micros])).to.deep.equal([[id, 7_000_000]]);
     expect((await store.getPostback(id))?.outcome).to.equal('recorded');

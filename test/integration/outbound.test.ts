@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue } from '../../shared/queue/queues.js';
+import { queueSettled, waitFor } from '../helpers/wait.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick } from '../helpers/builders.js';
 import { startHttpSink, type HttpSink } from '../helpers/http-sink.js';
@@ -50,6 +51,8 @@ describe('outbound postbacks to traffic channels', () => {
     throw new Error(`deliveries of ${conversionId} did not settle`);
   };
   const query = (url: string) => Object.fromEntries(new URL(url, 'http://x').searchParams);
+  /** Every outbound job queued so far has run: what was going to be sent has been. */
+  const outboundSettled = () => queueSettled(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix));
 
   before(async () => {
     pipeline = await startPipeline({}, { outbound: { backoffMs: 40, attempts: 5, timeoutMs: 2000 } });
@@ -120,7 +123,7 @@ describe('outbound postbacks to traffic channels', () => {
     const pending = await postback(`clickid=${await newClick()}&status=pending&sum=1`);
     for (const id of [lead, pending])
       expect((await api().get(`/api/outbound?conversion_id=${id}`).set(auth).expect(200)).body.items).to.deep.equal([]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await outboundSettled();
     expect(sink.requests).to.have.length(0);
   });
 
@@ -132,7 +135,7 @@ describe('outbound postbacks to traffic channels', () => {
     await postback(`clickid=${clickid}&status=approved`);
     await settledDeliveries(id, 2);
     await postback(`clickid=${clickid}&sum=6`); // still approved
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await outboundSettled();
     expect(sink.requests.map((r) => [query(r.url).status, query(r.url).payout])).to.deep.equal([
       ['pending', '5'],
       ['approved', '5'],
@@ -161,10 +164,9 @@ describe('outbound postbacks to traffic channels', () => {
       'retrying and delivered attempts counted',
     ).to.deep.equal([3, 1]);
     // Run its job again, as a dashboard retry or a stalled job after a crash would.
-    await enqueue(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix), `${delivery.id}-again`, {
-      deliveryId: delivery.id,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const outbound = createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix);
+    await enqueue(outbound, `${delivery.id}-again`, { deliveryId: delivery.id });
+    await waitFor('the job run again to complete', async () => (await outbound.getJobState(`${delivery.id}-again`)) === 'completed');
     expect(sink.requests).to.have.length(4);
     expect(sink.requests.filter((r) => r.at > Date.parse(delivery.delivered_at))).to.deep.equal([]);
     await api().post(`/api/outbound/${delivery.id}/retry`).set(auth).expect(409);
@@ -311,7 +313,7 @@ describe('Facebook Conversions API channels', () => {
     // An edit to approved is a status change: not for an API integration.
     const edit = await request(pipeline.receiver.app).get('/postback?clickid=fb-1&type=Purchase%20Plus&status=approved').expect(200);
     await pipeline.workers.completed(edit.body.id);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await queueSettled(createQueue(QueueNames.OUTBOUND, pipeline.receiver.redis, pipeline.receiver.prefix));
     expect(sink.requests).to.have.length(1);
     const log = await request(pipeline.report.app).get(`/api/outbound?conversion_id=${res.body.id}`).set(auth).expect(200);
     expect(log.body.items).to.have.length(1);

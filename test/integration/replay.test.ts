@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Store } from '../../shared/store/store.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { queueSettled } from '../helpers/wait.js';
 import type { ReceiverHarness } from '../helpers/receiver-harness.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
@@ -91,7 +92,8 @@ describe('replaying rejected postbacks', () => {
     expect([first.status, second.status]).to.deep.equal([202, 202]);
     expect(Number(first.body.queued) + Number(second.body.queued)).to.be.at.least(2);
     for (const id of ids) await settled(id, 'recorded');
-    await new Promise((r) => setTimeout(r, 300));
+    // Every replay job, the second request's included, has run.
+    await queueSettled(receiver.postbacks);
     expect(await conversionsOf('c-late-1')).to.have.length(1);
     expect(await conversionsOf('c-late-2')).to.have.length(1);
   });

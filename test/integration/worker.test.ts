@@ -8,6 +8,7 @@ import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
 
 describe('worker: from queued postback to stored conversion', () => {
@@ -103,7 +104,9 @@ describe('worker: from queued postback to stored conversion', () => {
 
   it('when the click is stored while the postback waits, then the postback is recorded', async () => {
     const res = await request(receiver.app).get('/postback?clickid=late-click&sum=3').expect(200);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the postback to wait for its click', () =>
+      workers.logLines().some((l) => l.message === 'postback waits for its click' && l.postbackId === res.body.id),
+    );
     await store.insertClick({
       clickid: 'late-click',
       ts: Date.now(),

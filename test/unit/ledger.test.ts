@@ -1,17 +1,9 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { DUPLICATE_MODES, type DuplicateMode } from '../../shared/domain/duplicate-modes.js';
-import { EMPTY_FOLD, foldLedger, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
+import { foldLedger, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
 import type { ConversionRecord } from '../../shared/domain/entities.js';
 import { emptyHead, idAt, inOrder, planAppend, planInsert, type LedgerHead, type LedgerRow } from '../../shared/domain/ledger.js';
-
-/** A small deterministic PRNG, so a failing shuffle can be replayed from its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const entry = (
   n: number,
@@ -61,52 +53,55 @@ function applyInOrder(entries: LedgerEntry[]): Replay {
 }
 
 describe('the ledger: one step per postback, re-folds only behind a late one', () => {
-  for (const mode of DUPLICATE_MODES) {
-    it(`when ${mode} postbacks of one key arrive in any order, then conversions and outcomes equal the arrival-order fold`, () => {
-      const entries = Array.from({ length: 12 }, (_, n) =>
-        entry(n, mode, (n + 1) * 1000, (['approved', 'pending', 'declined'] as const)[n % 3], n % 4 === 3 ? null : 'E'),
-      );
-      const expected = foldLedger(entries);
-      for (let seed = 1; seed <= 40; seed++) {
-        const next = random(seed);
-        const shuffled = [...entries].sort(() => next() - 0.5);
-        const replay = applyInOrder(shuffled);
-        const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
-        expect([...replay.conversions.values()].sort(byId), `seed ${seed}`).to.deep.equal([...expected.conversions].sort(byId));
-        expect(Object.fromEntries(replay.outcomes), `seed ${seed}`).to.deep.equal(
-          Object.fromEntries([...expected.outcomes].map(([id, o]) => [id, o.outcome])),
-        );
-        expect(replay.head.state, `seed ${seed}`).to.deep.equal(
-          foldLedger(entries).conversions.length ? { first: [...expected.conversions][0] } : EMPTY_FOLD,
-        );
-      }
-    });
-  }
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+  const STATUSES_ARB = fc.constantFrom('approved', 'pending', 'declined');
+  /** Up to 14 postbacks of one key: each with its own mode (settings may change between them), payout, status and event id. */
+  const entriesArb = fc
+    .array(
+      fc.record({
+        mode: fc.constantFrom(...DUPLICATE_MODES),
+        payout: fc.integer({ min: 0, max: 5_000_000 }),
+        status: STATUSES_ARB,
+        eventId: fc.constantFrom('E', 'F', null),
+      }),
+      { minLength: 1, maxLength: 14 },
+    )
+    .map((specs) => specs.map((x, n) => entry(n, x.mode, x.payout, x.status, x.eventId)));
+  const outcomesOf = (fold: ReturnType<typeof foldLedger>) => Object.fromEntries([...fold.outcomes].map(([id, o]) => [id, o.outcome]));
 
-  it('when the mode of one key changes between postbacks (settings edited), then any order still equals the arrival-order fold', () => {
-    const modes: DuplicateMode[] = [
-      'ignore',
-      'create_new',
-      'edit',
-      'increment_payout',
-      'new_or_repeated',
-      'edit',
-      'ignore',
-      'increment_payout',
-      'create_new',
-      'edit',
-    ];
-    const entries = modes.map((mode, n) => entry(n, mode, (n + 1) * 100, (['approved', 'pending', 'declined'] as const)[n % 3]));
-    const expected = foldLedger(entries);
-    for (let seed = 1; seed <= 60; seed++) {
-      const next = random(seed);
-      const replay = applyInOrder([...entries].sort(() => next() - 0.5));
-      expect([...replay.conversions.keys()].sort(), `seed ${seed}`).to.deep.equal(expected.conversions.map((c) => c.id).sort());
-      expect(
-        [...replay.conversions.values()].find((c) => c.id === entries[0]?.id),
-        `seed ${seed}`,
-      ).to.deep.equal(expected.conversions[0]);
-    }
+  it('when the postbacks of one key arrive in any order, then conversions and outcomes equal the arrival-order fold (property)', () => {
+    fc.assert(
+      fc.property(
+        entriesArb.chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries, { minLength: entries.length }))),
+        ([entries, arrival]) => {
+          const expected = foldLedger(entries);
+          const replay = applyInOrder(arrival);
+          expect([...replay.conversions.values()].sort(byId)).to.deep.equal([...expected.conversions].sort(byId));
+          expect(Object.fromEntries(replay.outcomes)).to.deep.equal(outcomesOf(expected));
+        },
+      ),
+      { seed: 20261130, numRuns: 300 },
+    );
+  });
+
+  it('when entries are folded one step at a time, then the head equals folding them all at once (property)', () => {
+    fc.assert(
+      fc.property(entriesArb, (entries) => {
+        let head = emptyHead('k');
+        const conversions = new Map<string, ConversionRecord>();
+        for (const e of entries) {
+          const plan = planAppend(head, e, 0);
+          head = plan.head;
+          for (const c of plan.conversions) conversions.set(c.id, c);
+          for (const id of plan.removedConversionIds) conversions.delete(id);
+        }
+        const atOnce = foldLedger(entries);
+        expect([...conversions.values()].sort(byId)).to.deep.equal([...atOnce.conversions].sort(byId));
+        expect(head.lastId).to.equal(entries[entries.length - 1]?.id);
+        expect(head.state.first?.id ?? null).to.equal(atOnce.conversions.length ? [...atOnce.conversions].sort(byId)[0]?.id : null);
+      }),
+      { seed: 20261130, numRuns: 300 },
+    );
   });
 
   it('when postbacks arrive in order, then each plan is one row and at most one conversion, however long the history', () => {

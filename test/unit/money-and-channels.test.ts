@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { effectiveCost, shareOf } from '../../shared/domain/costs.js';
 import { applyRate, convert, normaliseRates } from '../../shared/domain/fx.js';
 import { deliveryEvent, deliveryFor, fillTemplate, redactUrl } from '../../shared/domain/outbound.js';
@@ -41,6 +42,33 @@ describe('cost spreading', () => {
     expect(shares.reduce((a, b) => a + b, 0)).to.equal(10_000_001);
     expect(Math.max(...shares) - Math.min(...shares)).to.be.at.most(1);
     expect(shares[0]).to.be.at.least(shares[6] as number);
+  });
+
+  it('when any cost is spread over any number of clicks, then the shares add up to it exactly and differ by at most one micro (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000_000_000 }), fc.integer({ min: 1, max: 5000 }), (total, count) => {
+        const shares = Array.from({ length: count }, (_, i) => shareOf(total, count, i));
+        expect(shares.reduce((a, b) => a + b, 0)).to.equal(total);
+        expect(Math.max(...shares) - Math.min(...shares)).to.be.at.most(1);
+        expect(
+          shares.every((s, i) => i === 0 || s <= (shares[i - 1] as number)),
+          'the remainder goes to the earliest clicks',
+        ).to.equal(true);
+      }),
+      { seed: 20261130, numRuns: 300 },
+    );
+  });
+
+  it('when updates cover a click in any order, then the newest one sets its cost (property)', () => {
+    const share = fc.record({ update_id: fc.stringMatching(/^01[0-9A-Z]{8}$/), micros: fc.nat() });
+    fc.assert(
+      fc.property(fc.uniqueArray(share, { minLength: 1, maxLength: 20, selector: (s) => s.update_id }), (shares) => {
+        const newest = [...shares].sort((a, b) => (a.update_id < b.update_id ? 1 : -1))[0];
+        expect(effectiveCost(shares)).to.equal(newest?.micros);
+        expect(effectiveCost([...shares].reverse())).to.equal(newest?.micros);
+      }),
+      { seed: 20261130, numRuns: 300 },
+    );
   });
 
   it('when several updates cover a click, then the newest one sets its cost', () => {
