@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/free-port.js';
+import { redisServerArgs } from './support/bench-env.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -30,26 +31,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const redisPort = await freePort();
-    children.push(
-      spawn(
-        'redis-server',
-        [
-          '--port',
-          String(redisPort),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--appendonly',
-          'yes',
-          '--save',
-          '',
-          '--maxmemory-policy',
-          'noeviction',
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
+    children.push(spawn('redis-server', redisServerArgs(redisPort, dir), { stdio: 'ignore' }));
     const receiverPort = await freePort();
     const barePort = await freePort();
     const env = {

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { durabilityProblems, readRedisDurability } from '../shared/queue/redis-durability.js';
 
-/** True when something at `url` answers PING within a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
+/** A client for one quick question: no retries, no queueing while disconnected, a second to connect. */
+function probeClient(url: string): Redis {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -14,6 +14,12 @@ export async function redisAnswers(url: string): Promise<boolean> {
     retryStrategy: () => null,
   });
   client.on('error', () => {});
+  return client;
+}
+
+/** True when something at `url` answers PING within a second. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = probeClient(url);
   try {
     await client.connect();
     await client.ping();
@@ -27,14 +33,7 @@ export async function redisAnswers(url: string): Promise<boolean> {
 
 /** One line on whether the Redis at `url` keeps queued postbacks across a restart. */
 export async function describeRedisDurability(url: string): Promise<string> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {});
+  const client = probeClient(url);
   try {
     await client.connect();
     const state = await readRedisDurability(client);

@@ -15,34 +15,31 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
+/** A redis-server as production runs it: AOF everysec, no snapshots, noeviction; loopback only. */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
+}
+
 export async function benchEnv(): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'convtrack-bench-'));
   const port = await freePort();
   const children: ChildProcess[] = [];
-  children.push(
-    spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    ),
-  );
+  children.push(spawn('redis-server', redisServerArgs(port, dir), { stdio: 'ignore' }));
   const redisUrl = `redis://127.0.0.1:${port}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {}); // Redis is stopped at the end while clients may still be connected

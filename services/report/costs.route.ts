@@ -1,72 +1,20 @@
 import type { Request } from 'express';
 import { parse } from 'csv-parse/sync';
-import Joi from 'joi';
 import type { CostRequest, SubFilter } from '../../shared/domain/costs.js';
 import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { convert, type Converted, type FxRates } from '../../shared/domain/fx.js';
 import { ID_PATTERN, newId } from '../../shared/domain/ids.js';
 import { parseMoney } from '../../shared/domain/money.js';
 import type { FieldProblem } from '../../shared/errors/app-error.js';
-import type { CostJob } from '../../shared/queue/jobs.js';
-import type { Store } from '../../shared/store/store.js';
-import { currencyField } from '../../shared/validation/fields.js';
-import { cursorField, encodeCursor, limitField } from './cursor.js';
+import { costBody, bulkCostQuery, costListQuery, undoBody, type CostInput, type CostListQuery } from './costs.schema.js';
+import { encodeCursor } from './cursor.js';
 import { rangeOf } from './dates.js';
 import { invalid, notFound, queueUnavailable } from './http.js';
 import { presentCost } from './present.js';
-import { boundField, tzField } from './report.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
-import { moneyField } from './settings.schema.js';
-
-/** Queues one cost job under its id; resolves once Redis has it. */
-export type EnqueueCost = (id: string, job: CostJob) => Promise<void>;
-/** Where a cost job is while it is not yet in the store: BullMQ's state and failure reason. */
-export type QueuedState = (id: string) => Promise<{ state: string; failedReason: string | null } | null>;
-
-export interface CostsRouteDeps {
-  store: Store;
-  accountCurrency: string;
-  rates: () => Promise<FxRates>;
-  enqueueCost: EnqueueCost;
-  queuedState: QueuedState;
-}
-
-export const costBody = Joi.object<CostInput>({
-  campaign_id: Joi.string().max(64).required(),
-  from: boundField.required(),
-  to: boundField.required(),
-  tz: tzField,
-  cost: moneyField.required(),
-  currency: currencyField,
-  ...Object.fromEntries(SUB_KEYS.map((key) => [key, Joi.string().max(500)])),
-})
-  .oxor(...SUB_KEYS)
-  .messages({ 'object.oxor': 'give at most one of sub1..sub10 to narrow a cost update' });
-
-/** The CSV form's query: the zone its dates are in. */
-export const bulkCostQuery = Joi.object<{ tz: string }>({ tz: tzField });
-
-export const undoBody = Joi.object<{ campaign_id: string }>({ campaign_id: Joi.string().max(64).required() });
-
-interface CostListQuery {
-  campaign_id?: string;
-  limit: number;
-  cursor?: { t: number; id: string };
-}
-
-export const costListQuery = Joi.object<CostListQuery>({ campaign_id: Joi.string().max(64), limit: limitField, cursor: cursorField });
 
 const MAX_BULK_ROWS = 10_000;
-
-interface CostInput {
-  campaign_id: string;
-  from: string;
-  to: string;
-  tz: string;
-  cost: string;
-  currency?: string;
-  [sub: string]: string | undefined;
-}
 
 /**
  * The cost update API (SPEC §8): queued like postbacks (202 with an id; the worker
@@ -74,7 +22,7 @@ interface CostInput {
  * once and an undo of a campaign's last update. Costs are converted into the account
  * currency here, at today's rate, so a missing rate is a 400 naming the currency.
  */
-export function costRoutes(deps: CostsRouteDeps): ApiRoute[] {
+export function costRoutes(deps: Pick<ApiDeps, 'store' | 'accountCurrency' | 'rates' | 'enqueueCost' | 'queuedState'>): ApiRoute[] {
   /** Checks one update against the settings and rates; problems name the field. */
   const prepare = async (input: CostInput, rates: FxRates): Promise<{ request: CostRequest; problems: FieldProblem[] }> => {
     const problems: FieldProblem[] = [];

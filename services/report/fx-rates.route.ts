@@ -1,28 +1,17 @@
-import Joi from 'joi';
-import { normaliseRates, type FxRates } from '../../shared/domain/fx.js';
+import { normaliseRates } from '../../shared/domain/fx.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
-import type { Store } from '../../shared/store/store.js';
 import { isoOrNull } from './http.js';
+import { fxRatesBody, type RatesInput } from './fx-rates.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
-
-interface RatesInput {
-  rates: Record<string, string | number>;
-}
-
-export const fxRatesBody = Joi.object<RatesInput>({
-  rates: Joi.object()
-    .pattern(Joi.string(), Joi.alternatives().try(Joi.number(), Joi.string()))
-    .required()
-    .description('account-currency units per unit of each currency, e.g. {"EUR": "1.0842"}'),
-});
 
 /**
  * Exchange rates into the account currency. `PUT` replaces the whole set the API
  * keeps; rates from FX_RATES_FILE fill in what it does not name. New postbacks and
  * cost updates use them; amounts already stored keep the rate they were converted at.
  */
-export function fxRateRoutes(store: Store, accountCurrency: string, fileRates: FxRates): ApiRoute[] {
+export function fxRateRoutes({ store, accountCurrency, fileRates }: Pick<ApiDeps, 'store' | 'accountCurrency' | 'fileRates'>): ApiRoute[] {
   const present = async () => {
     const table = await store.fxRates.get('current');
     return {

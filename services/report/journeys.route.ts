@@ -1,26 +1,12 @@
-import Joi from 'joi';
 import type { ConversionType } from '../../shared/domain/entities.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
 import type { Store } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
 import { rangeOf } from './dates.js';
 import { iso, notFound } from './http.js';
-import { boundField, tzField } from './report.schema.js';
+import { funnelQuery, type FunnelQuery } from './journeys.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
-
-interface FunnelQuery {
-  from?: string;
-  to?: string;
-  tz: string;
-  campaign?: string;
-}
-
-export const funnelQuery = Joi.object<FunnelQuery>({
-  from: boundField,
-  to: boundField,
-  tz: tzField,
-  campaign: Joi.string().max(64),
-});
 
 /** Journey types in funnel order: the order they were configured in. */
 const journeyTypes = async (store: Store): Promise<ConversionType[]> =>
@@ -30,7 +16,7 @@ const journeyTypes = async (store: Store): Promise<ConversionType[]> =>
  * The customer journey (SPEC §6): one click's path through the journey types, and the
  * funnel of all clicks through them.
  */
-export function journeyRoutes(store: Store): ApiRoute[] {
+export function journeyRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
   return [
     route<FunnelQuery>({
       method: 'get',

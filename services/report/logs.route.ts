@@ -1,56 +1,16 @@
 import { stringify } from 'csv-stringify';
+import type Joi from 'joi';
 import type { Response } from 'express';
-import Joi from 'joi';
-import { DUPLICATE_STATUSES } from '../../shared/domain/duplicate-modes.js';
-import { OUTCOMES, REJECT_REASONS } from '../../shared/domain/outcomes.js';
-import { STATUSES } from '../../shared/domain/statuses.js';
-import type { Cursor, Page, PageQuery, Store } from '../../shared/store/store.js';
-import { cursorField, encodeCursor, limitField } from './cursor.js';
+import type { Cursor, Page, PageQuery } from '../../shared/store/store.js';
+import { encodeCursor } from './cursor.js';
 import { notFound } from './http.js';
 import { presentConversion, presentPostback } from './present.js';
 import { rangeOf } from './dates.js';
-import { boundField, tzField } from './report.schema.js';
+import { conversionQuery, postbackQuery, type LogQuery } from './logs.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 
 const MAX_CSV_ROWS = 100_000;
-
-/** What both logs filter and page by. */
-const common = {
-  clickid: Joi.string().max(128),
-  type: Joi.string().allow('').max(64),
-  campaign: Joi.string().max(64),
-  offer_source: Joi.string().max(64),
-  from: boundField,
-  to: boundField,
-  tz: tzField,
-  cursor: cursorField,
-  limit: limitField,
-  format: Joi.string().valid('json', 'csv').default('json'),
-};
-export const conversionQuery = Joi.object<LogQuery>({
-  ...common,
-  status: Joi.string().valid(...STATUSES),
-  duplicate_status: Joi.string().valid(...DUPLICATE_STATUSES),
-});
-export const postbackQuery = Joi.object<LogQuery>({
-  ...common,
-  outcome: Joi.string().valid(...OUTCOMES),
-  reason: Joi.string().valid(...REJECT_REASONS),
-});
-
-interface LogQuery {
-  clickid?: string;
-  type?: string;
-  campaign?: string;
-  offer_source?: string;
-  from?: string;
-  to?: string;
-  tz: string;
-  cursor?: Cursor;
-  limit: number;
-  format: 'json' | 'csv';
-  [more: string]: unknown;
-}
 
 /** The store filter from a log query: API names to fields, `type=` (empty) for the main conversion, dates in `tz`. */
 function filterOf({ clickid, type, campaign, offer_source, from, to, tz, cursor: _c, limit: _l, format: _f, ...rest }: LogQuery) {
@@ -67,36 +27,31 @@ function filterOf({ clickid, type, campaign, offer_source, from, to, tz, cursor:
 }
 
 /** The conversion log and the postback log, newest first, cursor-paginated, or all of it as CSV. */
-export function logRoutes(store: Store): ApiRoute[] {
+export function logRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
+  /** One log: a page as JSON, or every page as CSV. */
+  const log = <T>(
+    name: string,
+    query: Joi.ObjectSchema<LogQuery>,
+    list: (filter: ReturnType<typeof filterOf>, page: PageQuery) => Promise<Page<T>>,
+    present: (item: T) => object,
+  ) =>
+    route<LogQuery>({
+      method: 'get',
+      path: `/${name}`,
+      summary: `The ${name.slice(0, -1)} log, newest first, cursor-paginated (format=csv for all of it)`,
+      auth: 'api-key',
+      status: 200,
+      query,
+      handler: async ({ res, query: q }) => {
+        const pageOf = (page: PageQuery) => list(filterOf(q), page);
+        if (q.format === 'csv') return streamCsv(res, name, pageOf, present);
+        const page = await pageOf({ limit: q.limit, cursor: q.cursor ?? null });
+        return { items: page.items.map(present), next_cursor: encodeCursor(page.next) };
+      },
+    });
   return [
-    route<LogQuery>({
-      method: 'get',
-      path: '/conversions',
-      summary: 'The conversion log, newest first, cursor-paginated (format=csv for all of it)',
-      auth: 'api-key',
-      status: 200,
-      query: conversionQuery,
-      handler: async ({ res, query }) => {
-        const list = (page: PageQuery) => store.listConversions(filterOf(query), page);
-        if (query.format === 'csv') return streamCsv(res, 'conversions', list, presentConversion);
-        const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
-        return { items: page.items.map(presentConversion), next_cursor: encodeCursor(page.next) };
-      },
-    }),
-    route<LogQuery>({
-      method: 'get',
-      path: '/postbacks',
-      summary: 'The postback log, newest first, cursor-paginated (format=csv for all of it)',
-      auth: 'api-key',
-      status: 200,
-      query: postbackQuery,
-      handler: async ({ res, query }) => {
-        const list = (page: PageQuery) => store.listPostbacks(filterOf(query), page);
-        if (query.format === 'csv') return streamCsv(res, 'postbacks', list, presentPostback);
-        const page = await list({ limit: query.limit, cursor: query.cursor ?? null });
-        return { items: page.items.map(presentPostback), next_cursor: encodeCursor(page.next) };
-      },
-    }),
+    log('conversions', conversionQuery, (filter, page) => store.listConversions(filter, page), presentConversion),
+    log('postbacks', postbackQuery, (filter, page) => store.listPostbacks(filter, page), presentPostback),
     route({
       method: 'get',
       path: '/postbacks/:id',

@@ -1,41 +1,18 @@
-import Joi from 'joi';
-import { DELIVERY_STATES } from '../../shared/domain/outbound.js';
-import type { DeliveryFilter, Store } from '../../shared/store/store.js';
-import { cursorField, encodeCursor, limitField } from './cursor.js';
+import type { DeliveryFilter } from '../../shared/store/store.js';
+import { encodeCursor } from './cursor.js';
 import { rangeOf } from './dates.js';
 import { conflict, notFound } from './http.js';
 import { presentDelivery } from './present.js';
-import { boundField, tzField } from './report.schema.js';
+import { outboundQuery, type OutboundQuery } from './outbound.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
-
-/** Runs a delivery's job again now; says how (`queued`: it is already waiting to run). */
-export type RetryDelivery = (id: string) => Promise<'retried' | 'promoted' | 'requeued' | 'queued' | 'in_progress'>;
-
-type OutboundQuery = Omit<DeliveryFilter, 'from' | 'to'> & {
-  from?: string;
-  to?: string;
-  tz: string;
-  limit: number;
-  cursor?: { t: number; id: string };
-};
-
-export const outboundQuery = Joi.object<OutboundQuery>({
-  state: Joi.string().valid(...DELIVERY_STATES),
-  channel_id: Joi.string().max(64),
-  conversion_id: Joi.string().max(64),
-  from: boundField,
-  to: boundField,
-  tz: tzField,
-  limit: limitField,
-  cursor: cursorField,
-});
 
 /**
  * The delivery log of outbound postbacks: one entry per conversion event and channel,
  * with the last URL called (secrets redacted), HTTP status, error and attempts. A
  * failed delivery can be retried here or from the queue dashboard.
  */
-export function outboundRoutes(store: Store, retry: RetryDelivery): ApiRoute[] {
+export function outboundRoutes({ store, retryDelivery: retry }: Pick<ApiDeps, 'store' | 'retryDelivery'>): ApiRoute[] {
   const load = async (id: string) => {
     const delivery = await store.getDelivery(id);
     if (!delivery) throw notFound(`no delivery ${id}`);

@@ -1,35 +1,19 @@
 import type { Request } from 'express';
-import Joi from 'joi';
 import type { PostbackLogEntry } from '../../shared/domain/entities.js';
-import { REJECT_REASONS, type RejectReason } from '../../shared/domain/outcomes.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
-import type { Store } from '../../shared/store/store.js';
 import { conflict, notFound, queueUnavailable } from './http.js';
+import { bulkBody, type BulkReplay } from './replay.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 
-/** Queues one job; resolves once Redis has it. */
-export type EnqueueReplay = (jobId: string, data: PostbackJob) => Promise<void>;
-
 const MAX_BULK = 10_000;
-
-interface BulkReplay {
-  reason: RejectReason;
-  clickid?: string;
-}
-
-export const bulkBody = Joi.object<BulkReplay>({
-  reason: Joi.string()
-    .valid(...REJECT_REASONS.filter((r) => r !== 'invalid_params'))
-    .required(),
-  clickid: Joi.string().max(128),
-});
 
 /**
  * Replays rejected postbacks after the settings were fixed (a type added, a token
  * set, a click arrived). The worker runs the logged postback again under its own id,
  * so one that was applied since (or twice replayed) changes nothing.
  */
-export function replayRoutes(store: Store, enqueue: EnqueueReplay): ApiRoute[] {
+export function replayRoutes({ store, enqueueReplay: enqueue }: Pick<ApiDeps, 'store' | 'enqueueReplay'>): ApiRoute[] {
   const replay = async (entry: PostbackLogEntry, req: Request): Promise<string> => {
     const jobId = `${entry.id}-replay-${Date.now()}`;
     const job: PostbackJob = {

@@ -12,7 +12,7 @@ import type { Store } from '../../shared/store/store.js';
 import { apiRoutes } from './api-routes.js';
 import { createReportApp, type ReportDeps } from './app.js';
 import type { ApiRoute } from './route-table.js';
-import type { RetryDelivery } from './outbound.route.js';
+import type { RetryDelivery } from './api-deps.js';
 
 export interface ReportServiceDeps {
   store: Store;

@@ -1,13 +1,14 @@
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify';
-import type { Filters, Store } from '../../shared/store/store.js';
+import type { Filters } from '../../shared/store/store.js';
 import { buildReport, type Report, type ReportRow } from './build-report.js';
 import { rangeOf } from './dates.js';
 import { FILTER_DIMENSIONS, reportQuery, type ReportQuery } from './report.schema.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 
 /** `GET /reports`: grouped metrics with per-status and per-type columns, totals, JSON or CSV. */
-export function reportRoutes(store: Store): ApiRoute[] {
+export function reportRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
   return [
     route<ReportQuery>({
       method: 'get',

@@ -7,22 +7,21 @@ import type { Store } from '../../shared/store/store.js';
 import { presentCampaign, presentConversionType, presentOffer, presentOfferSource, presentTrafficChannel } from './present.js';
 import { notFound } from './http.js';
 import { resourceRoutes } from './resource.route.js';
+import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 import { settingsSchemas } from './settings.schema.js';
 import { validate } from './validate.js';
-
-export interface SettingsRouteDeps {
-  store: Store;
-  publicUrl: string;
-  journeyTypeLimit: number;
-}
 
 type Input<T> = Partial<Omit<T, 'id' | 'created_at'>>;
 
 const missing = (field: string, noun: string, id: string): FieldProblem => ({ field, message: `${field}: no ${noun} with id ${id}` });
 
 /** The settings API (SPEC §2): offer sources, offers, traffic channels, campaigns, conversion types. */
-export function settingsRoutes({ store, publicUrl, journeyTypeLimit }: SettingsRouteDeps): ApiRoute[] {
+export function settingsRoutes({
+  store,
+  publicUrl,
+  journeyTypeLimit,
+}: Pick<ApiDeps, 'store' | 'publicUrl' | 'journeyTypeLimit'>): ApiRoute[] {
   const usedBy = async <T>(list: Promise<T[]>, match: (item: T) => boolean, noun: string): Promise<string | null> => {
     const count = (await list).filter(match).length;
     return count ? `${count} ${noun}${count > 1 ? 's' : ''}` : null;

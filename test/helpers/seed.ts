@@ -1,7 +1,8 @@
-import type { Campaign, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
+import type { Campaign, Click, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import { CHANNEL_DEFAULTS } from '../../shared/domain/outbound.js';
 import type { Store } from '../../shared/store/store.js';
+import { buildClick } from './builders.js';
 
 export interface Seeded {
   source: OfferSource;
@@ -48,4 +49,16 @@ export async function seedCampaign(
 /** A traffic channel with the defaults the API gives one. */
 export function buildChannel(overrides: Partial<TrafficChannel> = {}): TrafficChannel {
   return { ...CHANNEL_DEFAULTS, id: newId(), name: 'Channel', created_at: Date.now(), ...overrides };
+}
+
+/** A click of the seeded campaign (its offer, source and channel), made now unless `overrides` say otherwise. */
+export function clickFor(seeded: Seeded, overrides: Partial<Click> = {}): Click {
+  return buildClick({
+    ts: Date.now(),
+    campaign_id: seeded.campaign.id,
+    offer_id: seeded.offer.id,
+    offer_source_id: seeded.source.id,
+    traffic_channel_id: seeded.channel.id,
+    ...overrides,
+  });
 }

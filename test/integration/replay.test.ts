@@ -5,7 +5,7 @@ import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { queueSettled } from '../helpers/wait.js';
 import type { ReceiverHarness } from '../helpers/receiver-harness.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
-import { seedCampaign, type Seeded } from '../helpers/seed.js';
+import { clickFor, seedCampaign, type Seeded } from '../helpers/seed.js';
 import type { WorkerHarness } from '../helpers/worker-harness.js';
 
 describe('replaying rejected postbacks', () => {
@@ -17,20 +17,7 @@ describe('replaying rejected postbacks', () => {
   let seeded: Seeded;
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
 
-  const storeClick = async (clickid: string) =>
-    store.insertClick({
-      clickid,
-      ts: Date.now(),
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-      external_id: null,
-      ip: null,
-      user_agent: null,
-      cost_micros: 0,
-      subs: {},
-    });
+  const storeClick = async (clickid: string) => store.insertClick(clickFor(seeded, { clickid }));
   const postback = async (query: string): Promise<string> => {
     const res = await request(receiver.app).get(`/postback?${query}`).expect(200);
     await workers.completed(res.body.id);

@@ -6,7 +6,7 @@ import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
 import { testRedisUrl } from '../helpers/root-hooks.js';
-import { seedCampaign, type Seeded } from '../helpers/seed.js';
+import { clickFor, seedCampaign, type Seeded } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWorkers, type WorkerHarness } from '../helpers/worker-harness.js';
@@ -107,19 +107,7 @@ describe('worker: from queued postback to stored conversion', () => {
     await waitFor('the postback to wait for its click', () =>
       workers.logLines().some((l) => l.message === 'postback waits for its click' && l.postbackId === res.body.id),
     );
-    await store.insertClick({
-      clickid: 'late-click',
-      ts: Date.now(),
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-      external_id: null,
-      ip: null,
-      user_agent: null,
-      cost_micros: 0,
-      subs: {},
-    });
+    await store.insertClick(clickFor(seeded, { clickid: 'late-click' }));
     await workers.completed(res.body.id);
     expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
   });
