@@ -1,17 +1,19 @@
 import type mongoose from 'mongoose';
-import { effectiveCost, shareOf, type CostRecord } from '../../domain/costs.js';
-import type { Click } from '../../domain/entities.js';
-import type { CostJobInput } from '../store.js';
+import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
+import type { CostRecord } from '../../domain/costs.js';
+import { BUCKET_MS, type CostJobInput } from '../store.js';
 import type { Doc } from './models.js';
 import type { MongoRollups } from './rollups.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
-type CostClick = Pick<Click, 'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros'>;
+
+/** Writes go in batches of this many operations: a 100k-click update is 100 round trips, not 500k. */
+const BATCH = 1000;
 
 /**
- * Cost jobs in MongoDB, the same steps as the embedded store's: shares per update,
- * each click at the share of its newest update, rollups by the difference, then the
- * record. `inTransaction` makes it one transaction on a replica set.
+ * Cost jobs in MongoDB: inside one transaction, read what `planCost` needs, then write
+ * its plan with bounded `bulkWrite`s. The rules live in the planner, shared with the
+ * embedded store.
  */
 export function createMongoCosts(
   db: mongoose.mongo.Db,
@@ -22,23 +24,74 @@ export function createMongoCosts(
   const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>(
     'cost_updates',
   );
-  const shares = db.collection<{ _id: string; clickid: string; update_id: string; micros: number }>('cost_shares');
+  const shares = db.collection<Share & { _id: string }>('cost_shares');
   const toClick = ({ _id, ...rest }: Doc): CostClick => ({ clickid: _id, ...(rest as Omit<CostClick, 'clickid'>) });
-
-  const settle = async (click: CostClick, session: Session): Promise<void> => {
-    const cost = effectiveCost(await shares.find({ clickid: click.clickid }, { session }).toArray());
-    if (cost === click.cost_micros) return;
-    await clicks.updateOne({ _id: click.clickid }, { $set: { cost_micros: cost } }, { session });
-    if (rollups) await rollups.clickCost(click, cost - click.cost_micros, session);
+  /** The shares of these clicks, asked for `BATCH` clicks at a time. */
+  const sharesOf = async (clickids: string[], session: Session): Promise<Share[]> => {
+    const found: Share[] = [];
+    for (let i = 0; i < clickids.length; i += BATCH) {
+      const batch = clickids.slice(i, i + BATCH);
+      found.push(...(await shares.find({ clickid: { $in: batch } }, { session, projection: { _id: 0 } }).toArray()));
+    }
+    return found;
   };
-  const save = async (record: CostRecord, session: Session): Promise<CostRecord> => {
+
+  const read = async (job: CostJobInput, session: Session): Promise<CostInputs> => {
+    const { request } = job;
+    if (request.kind === 'update') {
+      const filter: Record<string, unknown> = { campaign_id: request.campaign_id, ts: { $gte: request.from, $lt: request.to } };
+      if (request.filter) filter[`subs.${request.filter.sub}`] = request.filter.value;
+      const matched = (await clicks.find(filter, { session }).sort({ ts: 1, _id: 1 }).toArray()).map(toClick);
+      return {
+        kind: 'update',
+        clicks: matched,
+        shares: await sharesOf(
+          matched.map((c) => c.clickid),
+          session,
+        ),
+      };
+    }
+    const [last] = await records
+      .find({ campaign_id: request.campaign_id, kind: 'update', state: 'applied', _id: { $lt: job.id } }, { session })
+      .sort({ _id: -1 })
+      .limit(1)
+      .toArray();
+    const target = last?.doc ?? null;
+    if (!target) return { kind: 'undo', target: null, clicks: [], shares: [] };
+    const clickids = (await shares.find({ update_id: target.id }, { session }).toArray()).map((s) => s.clickid);
+    const affected = (await clicks.find({ _id: { $in: clickids } }, { session }).toArray()).map(toClick);
+    return { kind: 'undo', target, clicks: affected, shares: await sharesOf(clickids, session) };
+  };
+
+  const inBatches = async <T>(items: readonly T[], write: (batch: T[]) => Promise<unknown>): Promise<void> => {
+    for (let i = 0; i < items.length; i += BATCH) await write(items.slice(i, i + BATCH));
+  };
+  const save = async (record: CostRecord, session: Session): Promise<void> => {
     const { request } = record;
     await records.replaceOne(
       { _id: record.id },
       { campaign_id: request.campaign_id, kind: request.kind, state: record.state, requested_at: record.requested_at, doc: record },
       { upsert: true, session },
     );
-    return record;
+  };
+
+  const commit = async (plan: CostPlan, session: Session): Promise<void> => {
+    await inBatches(plan.addShares, (batch) =>
+      shares.bulkWrite(
+        batch.map((s) => ({ updateOne: { filter: { _id: `${s.clickid}|${s.update_id}` }, update: { $setOnInsert: s }, upsert: true } })),
+        { session, ordered: false },
+      ),
+    );
+    if (plan.removeSharesOf) await shares.deleteMany({ update_id: plan.removeSharesOf }, { session });
+    await inBatches(plan.clickCosts, (batch) =>
+      clicks.bulkWrite(
+        batch.map((c) => ({ updateOne: { filter: { _id: c.clickid }, update: { $set: { cost_micros: c.cost_micros } } } })),
+        { session, ordered: false },
+      ),
+    );
+    if (rollups) for (const { click, delta } of plan.rollupDeltas) await rollups.clickCost(click, delta, session);
+    if (plan.undone) await save(plan.undone, session);
+    await save(plan.record, session);
   };
 
   return {
@@ -52,36 +105,9 @@ export function createMongoCosts(
       inTransaction(async (session) => {
         const stored = await records.findOne({ _id: job.id }, { session });
         if (stored) return stored.doc;
-        const base = { id: job.id, requested_at: job.requested_at, processed_at: now, request: job.request, undoes: null, undone_by: null };
-        const { request } = job;
-        if (request.kind === 'update') {
-          const filter: Record<string, unknown> = { campaign_id: request.campaign_id, ts: { $gte: request.from, $lt: request.to } };
-          if (request.filter) filter[`subs.${request.filter.sub}`] = request.filter.value;
-          const matched = (await clicks.find(filter, { session }).sort({ ts: 1, _id: 1 }).toArray()).map(toClick);
-          for (const [index, click] of matched.entries()) {
-            await shares.updateOne(
-              { _id: `${click.clickid}|${job.id}` },
-              { $setOnInsert: { clickid: click.clickid, update_id: job.id, micros: shareOf(request.cost.micros, matched.length, index) } },
-              { upsert: true, session },
-            );
-            await settle(click, session);
-          }
-          return save({ ...base, state: matched.length ? 'applied' : 'no_clicks', clicks: matched.length }, session);
-        }
-        const target = (
-          await records
-            .find({ campaign_id: request.campaign_id, kind: 'update', state: 'applied', _id: { $lt: job.id } }, { session })
-            .sort({ _id: -1 })
-            .limit(1)
-            .toArray()
-        )[0]?.doc;
-        if (!target) return save({ ...base, state: 'nothing_to_undo', clicks: 0 }, session);
-        const clickids = (await shares.find({ update_id: target.id }, { session }).toArray()).map((s) => s.clickid);
-        await shares.deleteMany({ update_id: target.id }, { session });
-        const affected = (await clicks.find({ _id: { $in: clickids } }, { session }).toArray()).map(toClick);
-        for (const click of affected) await settle(click, session);
-        await save({ ...target, state: 'undone', undone_by: job.id }, session);
-        return save({ ...base, state: 'applied', clicks: affected.length, undoes: target.id }, session);
+        const plan = planCost(job, now, await read(job, session), BUCKET_MS);
+        await commit(plan, session);
+        return plan.record;
       }),
     get: async (id: string): Promise<CostRecord | null> => (await records.findOne({ _id: id }))?.doc ?? null,
     records,
