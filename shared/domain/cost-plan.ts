@@ -2,7 +2,10 @@ import { effectiveCost, shareOf, type CostRecord, type CostRequest } from './cos
 import type { Click } from './entities.js';
 
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */
-export type CostClick = Pick<Click, 'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros'>;
+export type CostClick = Pick<
+  Click,
+  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros'
+>;
 
 export interface Share {
   clickid: string;
@@ -73,7 +76,11 @@ export function planCost(job: CostJob, now: number, inputs: CostInputs, bucketMs
   if (inputs.kind === 'update' && job.request.kind === 'update') {
     const { clicks } = inputs;
     const total = job.request.cost.micros;
-    const addShares = clicks.map((click, index) => ({ clickid: click.clickid, update_id: job.id, micros: shareOf(total, clicks.length, index) }));
+    const addShares = clicks.map((click, index) => ({
+      clickid: click.clickid,
+      update_id: job.id,
+      micros: shareOf(total, clicks.length, index),
+    }));
     const record: CostRecord = { ...base, state: clicks.length ? 'applied' : 'no_clicks', clicks: clicks.length };
     return { ...empty, record, addShares, ...settle(clicks, [...inputs.shares, ...addShares], bucketMs) };
   }
