@@ -11,7 +11,8 @@ type HeadDoc = { _id: string; version: number; head?: StoredHead };
 
 /** What a commit writes besides ledgers: the store's projection writer, inside the commit's session. */
 export interface MongoProjectionWriter {
-  conversion(id: string, record: ConversionRecord | null, session: Session): Promise<void>;
+  /** Writes (or, for null, removes) conversions and moves the rollups by the difference, at once. */
+  conversions(changes: ReadonlyArray<readonly [string, ConversionRecord | null]>, session: Session): Promise<void>;
   entry(entry: PostbackLogEntry, session: Session): Promise<void>;
   logUpdate(update: LogUpdate, session: Session): Promise<void>;
   rejected(entry: PostbackLogEntry, session: Session): Promise<void>;
@@ -68,7 +69,7 @@ export function createMongoLedgers(
       if (last) await heads.updateOne({ _id: c.key }, { $set: { 'head.base': last.row.after } }, { session });
       await rows.deleteMany({ key: c.key, id: { $lt: c.compactBefore } }, { session });
     }
-    for (const [id, record] of c.conversions) await write.conversion(id, record, session);
+    await write.conversions([...c.conversions], session);
     for (const entry of c.entries) await write.entry(entry, session);
     for (const update of c.logUpdates) await write.logUpdate(update, session);
     return true;

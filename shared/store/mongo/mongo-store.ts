@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { CostRecord } from '../../domain/costs.js';
 import type { Click, Conversion, ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
 import type { Delivery } from '../../domain/outbound.js';
+import { conversionDeltas, type ConversionChange } from '../rollup-deltas.js';
 import { planAggregate } from '../rollup-plan.js';
 import type { Cursor, Dimension, Filters, Page, PageQuery, Projection, SettingsRepo, Store, TimeRange } from '../store.js';
 import { aggregate } from './aggregate.js';
@@ -15,6 +16,8 @@ type Session = mongoose.mongo.ClientSession | undefined;
 // A document is untyped at this boundary: the caller names what the collection holds.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- see above
 const fromDoc = <T>({ _id, ...rest }: Doc, idField: string): T => ({ [idField]: _id, ...rest }) as T;
+/** A record as a document: its id is `_id`. */
+const withoutId = <T extends { id: string }>({ id: _id, ...rest }: T): Omit<T, 'id'> => rest;
 const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
 
 /**
@@ -48,19 +51,17 @@ export async function createMongoStore(url: string): Promise<Store> {
     }
   };
 
-  /** Each changed conversion takes its stored version out of the rollups and puts the new one in. */
+  // The rollups move by the difference between each conversion's stored and new version (conversionDeltas).
   const writer: MongoProjectionWriter = {
-    async conversion(id, record, session) {
-      if (!record) {
-        const before = await conversions.findOneAndDelete({ _id: id }, { session });
-        if (rollups && before) await rollups.conversion(fromDoc<ConversionRecord>(before, 'id'), -1, session);
-        return;
+    async conversions(list, session) {
+      const changes: ConversionChange[] = [];
+      for (const [id, record] of list) {
+        const stored = record
+          ? await conversions.findOneAndReplace({ _id: id }, withoutId(record), { upsert: true, session })
+          : await conversions.findOneAndDelete({ _id: id }, { session });
+        changes.push({ before: stored ? fromDoc<ConversionRecord>(stored, 'id') : null, after: record });
       }
-      const { id: _id, ...c } = record;
-      const before = rollups ? await conversions.findOne({ _id: id }, { session }) : null;
-      if (rollups && before) await rollups.conversion(fromDoc<ConversionRecord>(before, 'id'), -1, session);
-      await conversions.replaceOne({ _id: id }, c, { upsert: true, session });
-      if (rollups) await rollups.conversion(record, 1, session);
+      if (rollups) await rollups.conversions(conversionDeltas(changes), session);
     },
     async entry({ id, ...log }, session) {
       await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
@@ -74,8 +75,10 @@ export async function createMongoStore(url: string): Promise<Store> {
     },
   };
   async function project({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection, session: Session): Promise<void> {
-    for (const c of desired) await writer.conversion(c.id, c, session);
-    for (const id of removedConversionIds) await writer.conversion(id, null, session);
+    await writer.conversions(
+      [...desired.map((c) => [c.id, c] as const), ...removedConversionIds.map((id) => [id, null] as const)],
+      session,
+    );
     for (const update of logUpdates) await writer.logUpdate(update, session);
     await writer.entry(entry, session);
   }

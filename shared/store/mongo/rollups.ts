@@ -1,5 +1,6 @@
 import type mongoose from 'mongoose';
-import type { Click, ConversionRecord } from '../../domain/entities.js';
+import type { Click } from '../../domain/entities.js';
+import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS, type Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
@@ -52,11 +53,19 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { cost: delta }, session);
       await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { cost: delta }, session);
     },
-    async conversion(c: ConversionRecord, sign: 1 | -1, session: Session): Promise<void> {
-      const type_key = c.type ?? '';
-      const by = { n: sign, revenue: sign * c.payout_micros };
-      await inc(convQ, { bucket: Math.floor(c.created_at / BUCKET_MS), type_key, status: c.status }, by, session);
-      await inc(convD, { day: Math.floor(c.created_at / DAY_MS), ...placementOf(c.click), type_key, status: c.status }, by, session);
+    /** Applies conversion rollup changes (`conversionDeltas`); a row whose count reaches 0 is removed, as in SQLite. */
+    async conversions(deltas: readonly ConversionDelta[], session: Session): Promise<void> {
+      for (const d of deltas) {
+        const by = { n: d.n, revenue: d.revenue };
+        const q = { bucket: d.bucket, type_key: d.type_key, status: d.status };
+        const day = { day: d.day, ...placementOf(d), type_key: d.type_key, status: d.status };
+        await inc(convQ, q, by, session);
+        await inc(convD, day, by, session);
+        if (d.n < 0) {
+          await convQ.deleteOne({ _id: q, n: 0 }, { session });
+          await convD.deleteOne({ _id: day, n: 0 }, { session });
+        }
+      }
     },
     async query(
       of: 'clicks' | 'conversions',

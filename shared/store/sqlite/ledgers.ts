@@ -6,7 +6,8 @@ import type { CommitResult, LedgerCommit, LedgerSuffix, LogUpdate } from '../sto
 
 /** How the ledger code writes what a commit decided; the store's projection writer. */
 export interface ProjectionWriter {
-  conversion(id: string, record: ConversionRecord | null): void;
+  /** Writes (or, for null, removes) conversions and moves the rollups by the difference, at once. */
+  conversions(changes: ReadonlyArray<readonly [string, ConversionRecord | null]>): void;
   entry(entry: PostbackLogEntry): void;
   logUpdate(update: LogUpdate): void;
   /** Logs a rejection unless the id was applied before. */
@@ -46,6 +47,7 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
     if (expectedSettings !== null && Number(settingsVersion.get()?.value ?? 0) !== expectedSettings)
       return { conflicts: [], settingsChanged: true };
     const conflicts: string[] = [];
+    const conversions: Array<readonly [string, ConversionRecord | null]> = [];
     for (const c of commits) {
       if ((getHead.get(c.key)?.version ?? 0) !== c.expectedVersion) {
         conflicts.push(c.key);
@@ -60,10 +62,11 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
       }
       const { key: _key, version, ...head } = { ...c.head, base };
       putHead.run(c.key, version, JSON.stringify(head));
-      for (const [id, record] of c.conversions) write.conversion(id, record);
+      conversions.push(...c.conversions);
       for (const entry of c.entries) write.entry(entry);
       for (const update of c.logUpdates) write.logUpdate(update);
     }
+    write.conversions(conversions);
     for (const entry of rejected) write.rejected(entry);
     return { conflicts, settingsChanged: false };
   });

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { DAY_MS } from '../rollup-plan.js';
 import { BUCKET_MS } from '../store.js';
-import type { ClickRow, ConversionRow } from './rows.js';
+import type { ConversionDelta } from '../rollup-deltas.js';
+import type { ClickRow } from './rows.js';
 
 const PLACEMENT = 'campaign_id TEXT NOT NULL, offer_id TEXT NOT NULL, offer_source_id TEXT NOT NULL, traffic_channel_id TEXT NOT NULL';
 const PLACEMENT_KEY = 'campaign_id, offer_id, offer_source_id, traffic_channel_id';
@@ -34,8 +35,8 @@ export interface Rollups {
   click(row: ClickRow): void;
   /** Moves a click's cost by `delta` micros (a cost update). */
   clickCost(row: Pick<ClickRow, 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id'>, delta: number): void;
-  /** Adds (sign 1) or takes back (sign -1) one conversion as it is stored. */
-  conversion(row: ConversionRow, sign: 1 | -1): void;
+  /** Applies conversion rollup changes (`conversionDeltas`); a row whose count reaches 0 is removed. */
+  conversions(deltas: readonly ConversionDelta[]): void;
 }
 
 export function createRollups(db: Database): Rollups {
@@ -74,16 +75,15 @@ export function createRollups(db: Database): Rollups {
       costQ.run(delta, Math.floor(row.ts / BUCKET_MS));
       costD.run(delta, Math.floor(row.ts / DAY_MS), row.campaign_id, row.offer_id, row.offer_source_id, row.traffic_channel_id);
     },
-    conversion(row, sign) {
-      const bucket = Math.floor(row.created_at / BUCKET_MS);
-      const day = Math.floor(row.created_at / DAY_MS);
-      const type = row.type ?? '';
-      const placement = [row.campaign_id, row.offer_id, row.offer_source_id, row.traffic_channel_id] as const;
-      convQ.run(bucket, type, row.status, sign, sign * row.payout_micros);
-      convD.run(day, ...placement, type, row.status, sign, sign * row.payout_micros);
-      if (sign < 0) {
-        pruneQ.run(bucket, type, row.status);
-        pruneD.run(day, ...placement, type, row.status);
+    conversions(deltas) {
+      for (const d of deltas) {
+        const placement = [d.campaign_id, d.offer_id, d.offer_source_id, d.traffic_channel_id] as const;
+        convQ.run(d.bucket, d.type_key, d.status, d.n, d.revenue);
+        convD.run(d.day, ...placement, d.type_key, d.status, d.n, d.revenue);
+        if (d.n < 0) {
+          pruneQ.run(d.bucket, d.type_key, d.status);
+          pruneD.run(d.day, ...placement, d.type_key, d.status);
+        }
       }
     },
   };

@@ -5,6 +5,7 @@ import type { Conversion, PostbackLogEntry } from '../../domain/entities.js';
 import type { CostRecord } from '../../domain/costs.js';
 import type { Delivery } from '../../domain/outbound.js';
 import type { ConversionFilter, CostFilter, Cursor, DeliveryFilter, Page, PageQuery, PostbackFilter, Projection, Store } from '../store.js';
+import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import { aggregate } from './aggregate.js';
 import {
   clickToRow,
@@ -94,18 +95,18 @@ export function createSqliteStore(path: string): Store {
     statement.run(row);
   };
 
-  // Each conversion change takes its old version out of the rollups and puts the new one in.
+  const countable = (row: ConversionRow): Countable => ({ ...row, click: row });
+  // The rollups move by the difference between each conversion's stored and new version (conversionDeltas).
   const writer: ProjectionWriter = {
-    conversion(id, record) {
-      const before = getConversion.get(id);
-      if (before) rollups.conversion(before, -1);
-      if (!record) {
-        if (before) deleteConversion.run(id);
-        return;
+    conversions(list) {
+      const changes: ConversionChange[] = [];
+      for (const [id, record] of list) {
+        const before = getConversion.get(id);
+        if (record) upsert('conversions', { ...conversionToRow(record) });
+        else if (before) deleteConversion.run(id);
+        changes.push({ before: before ? countable(before) : null, after: record });
       }
-      const row = conversionToRow(record);
-      upsert('conversions', { ...row });
-      rollups.conversion(row, 1);
+      rollups.conversions(conversionDeltas(changes));
     },
     entry: (entry) => upsert('postbacks', { ...postbackToRow(entry) }),
     logUpdate: (update) => void updateOutcome.run(update),
@@ -115,8 +116,10 @@ export function createSqliteStore(path: string): Store {
     },
   };
   const writeProjection = db.transaction((projection: Projection): void => {
-    for (const conversion of projection.conversions) writer.conversion(conversion.id, conversion);
-    for (const id of projection.removedConversionIds) writer.conversion(id, null);
+    writer.conversions([
+      ...projection.conversions.map((c) => [c.id, c] as const),
+      ...projection.removedConversionIds.map((id) => [id, null] as const),
+    ]);
     for (const update of projection.logUpdates) writer.logUpdate(update);
     writer.entry(projection.entry);
   });
