@@ -18,7 +18,7 @@ const BATCH = 1000;
 export function createMongoCosts(
   db: mongoose.mongo.Db,
   clicks: mongoose.mongo.Collection<Doc>,
-  rollups: MongoRollups | null,
+  rollups: MongoRollups,
   inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>,
 ) {
   const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>(
@@ -89,7 +89,7 @@ export function createMongoCosts(
         { session, ordered: false },
       ),
     );
-    if (rollups) for (const { click, delta } of plan.rollupDeltas) await rollups.clickCost(click, delta, session);
+    for (const { click, delta } of plan.rollupDeltas) await rollups.clickCost(click, delta, session);
     if (plan.undone) await save(plan.undone, session);
     await save(plan.record, session);
   };

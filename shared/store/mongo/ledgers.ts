@@ -20,16 +20,13 @@ export interface MongoProjectionWriter {
 
 /**
  * Ledger heads (`ledgers`) and rows (`ledger_rows`, one document per entry) in
- * MongoDB, the same model as SQLite's. On a replica set a batch commits in one
- * transaction; on a standalone server each key's compare-and-set on its head decides
- * and its rows and projection follow it (a crash between them leaves the projection
- * to the job's retry: see the README's MongoDB notes).
+ * MongoDB, the same model as SQLite's. A batch commits in one transaction: each key's
+ * compare-and-set on its head, its rows and its projection land together or not at all.
  */
 export function createMongoLedgers(
   db: mongoose.mongo.Db,
   write: MongoProjectionWriter,
   inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>,
-  transactional: boolean,
 ) {
   const heads = db.collection<HeadDoc>('ledgers');
   const rows = db.collection<RowDoc>('ledger_rows');
@@ -123,7 +120,7 @@ export function createMongoLedgers(
         for (const entry of rejected) await write.rejected(entry, session);
         return { conflicts, settingsChanged: false };
       };
-      return transactional ? inTransaction(run) : run(undefined);
+      return inTransaction(run);
     },
   };
 }

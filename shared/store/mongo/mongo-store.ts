@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { StartupError } from '../../lifecycle/run-service.js';
 import type { CostRecord } from '../../domain/costs.js';
 import type { Click, Conversion, ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
 import type { Delivery } from '../../domain/outbound.js';
@@ -22,23 +23,28 @@ const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).cod
 
 /**
  * The production store. Kept thin on purpose: the same contract suite as SQLite
- * covers it, and the duplicate logic and the rollup planner live above the port. On
- * a replica set it writes ledger, projection and rollups in one transaction; on a
- * standalone server it keeps no rollups and relies on the ledger's compare-and-set.
+ * covers it, and the duplicate logic, the cost and rollup planners live above the
+ * port. It needs a replica set (one node is enough): ledger, projection and rollups
+ * are written in one transaction. A standalone server is refused at start.
  */
 export async function createMongoStore(url: string): Promise<Store> {
   const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  // Transactions need a replica set; without one the rollups could not stay exact.
+  const hello = (await connection.db?.admin().command({ hello: 1 })) as { setName?: string } | undefined;
+  if (!hello?.setName || !connection.db) {
+    await connection.close();
+    throw new StartupError(
+      'MONGO_URL points at a standalone MongoDB server; convtrack needs a replica set for its transactions (one node is enough: mongod --replSet rs0, then rs.initiate())',
+    );
+  }
+  const db = connection.db;
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
   const { Click: clicks, Conversion: conversions, Postback: postbacks } = collections(models);
 
-  // Rollups need multi-document transactions, so a replica set (a single node is
-  // enough). On a standalone server every aggregate reads the raw collections.
-  const hello = (await connection.db?.admin().command({ hello: 1 })) as { setName?: string } | undefined;
-  const rollups = hello?.setName && connection.db ? createMongoRollups(connection.db) : null;
-  if (rollups && !(await rollups.built())) await rollups.rebuild();
+  const rollups = createMongoRollups(db);
+  if (!(await rollups.built())) await rollups.rebuild();
   const inTransaction = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
-    if (!rollups) return work(undefined);
     const session = await connection.startSession();
     try {
       let result: T | undefined;
@@ -61,7 +67,7 @@ export async function createMongoStore(url: string): Promise<Store> {
           : await conversions.findOneAndDelete({ _id: id }, { session });
         changes.push({ before: stored ? fromDoc<ConversionRecord>(stored, 'id') : null, after: record });
       }
-      if (rollups) await rollups.conversions(conversionDeltas(changes), session);
+      await rollups.conversions(conversionDeltas(changes), session);
     },
     async entry({ id, ...log }, session) {
       await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
@@ -82,7 +88,7 @@ export async function createMongoStore(url: string): Promise<Store> {
     for (const update of logUpdates) await writer.logUpdate(update, session);
     await writer.entry(entry, session);
   }
-  const ledgers = createMongoLedgers(connection.db as mongoose.mongo.Db, writer, inTransaction, rollups !== null);
+  const ledgers = createMongoLedgers(db, writer, inTransaction);
   await ledgers.prepare();
   // postback_ids of conversions, from the log: every applied postback names its conversion.
   const withPostbackIds = async (docs: Doc[]): Promise<Conversion[]> => {
@@ -98,9 +104,9 @@ export async function createMongoStore(url: string): Promise<Store> {
       postback_ids: applied.filter((p) => p.conversion_id === doc._id).map((p) => p._id),
     }));
   };
-  const costs = createMongoCosts(connection.db as mongoose.mongo.Db, clicks, rollups, inTransaction);
+  const costs = createMongoCosts(db, clicks, rollups, inTransaction);
   await costs.ensureIndexes();
-  const deliveries = connection.db?.collection<{
+  const deliveries = db.collection<{
     _id: string;
     conversion_id: string;
     channel_id: string;
@@ -108,7 +114,6 @@ export async function createMongoStore(url: string): Promise<Store> {
     created_at: number;
     doc: Delivery;
   }>('deliveries');
-  if (!deliveries) throw new Error('MongoDB connection has no database');
   await deliveries.createIndex({ created_at: -1, _id: -1 }, {}, {});
   await deliveries.createIndex({ conversion_id: 1 }, {}, {});
   const deliveryDoc = (d: Delivery) => ({
@@ -124,18 +129,16 @@ export async function createMongoStore(url: string): Promise<Store> {
       for (const click of batch) {
         const { clickid, ...rest } = click;
         const result = await clicks.updateOne({ _id: clickid }, { $setOnInsert: rest }, { upsert: true, session });
-        if (rollups && result.upsertedCount === 1) await rollups.click(click, session);
+        if (result.upsertedCount === 1) await rollups.click(click, session);
       }
     });
   const writeProjection = (projection: Projection): Promise<void> => inTransaction((session) => project(projection, session));
   const aggregateFrom =
     (collection: mongoose.mongo.Collection<Doc>, of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
-      rollups
-        ? planAggregate(of, groupBy, range, filters, options, (grain, part) =>
-            grain === 'raw' ? aggregate(collection, of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters),
-          )
-        : aggregate(collection, of, groupBy, range, filters);
+      planAggregate(of, groupBy, range, filters, options, (grain, part) =>
+        grain === 'raw' ? aggregate(collection, of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters),
+      );
 
   async function page<T>(
     collection: mongoose.mongo.Collection<Doc>,
