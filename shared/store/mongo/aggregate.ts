@@ -26,10 +26,15 @@ interface Group {
   n: number;
   revenue: number;
   cost: number;
-  clicks: string[] | number;
+  clicks: number;
 }
 
-/** $group over clicks or conversions; a conversion's click dimensions live under `click`. */
+/**
+ * $group over clicks or conversions; a conversion's click dimensions live under
+ * `click`. Conversions are grouped twice, first per group and click, so distinct clicks
+ * are counted in the database (an array of click ids per group would pass MongoDB's
+ * document limit past a few hundred thousand clicks).
+ */
 export async function aggregate(
   collection: mongoose.mongo.Collection<Doc>,
   of: 'clicks' | 'conversions',
@@ -46,26 +51,22 @@ export async function aggregate(
     if (value !== undefined) match[path(dim, of)] = value;
   }
   const id = Object.fromEntries(groupBy.map((dim, i) => [`d${i}`, expression(dim, of, time)]));
+  const groups =
+    of === 'clicks'
+      ? [{ $group: { _id: id, n: { $sum: 1 }, revenue: { $sum: 0 }, cost: { $sum: '$cost_micros' }, clicks: { $sum: 1 } } }]
+      : [
+          { $group: { _id: { g: id, c: '$clickid' }, n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } } },
+          { $group: { _id: '$_id.g', n: { $sum: '$n' }, revenue: { $sum: '$revenue' }, cost: { $sum: 0 }, clicks: { $sum: 1 } } },
+        ];
   const rows = await collection
-    .aggregate<Group>([
-      ...(Object.keys(match).length ? [{ $match: match }] : []),
-      {
-        $group: {
-          _id: id,
-          n: { $sum: 1 },
-          revenue: { $sum: of === 'clicks' ? 0 : '$payout_micros' },
-          cost: { $sum: of === 'clicks' ? '$cost_micros' : 0 },
-          clicks: of === 'clicks' ? { $sum: 1 } : { $addToSet: '$clickid' },
-        },
-      },
-    ])
+    .aggregate<Group>([...(Object.keys(match).length ? [{ $match: match }] : []), ...groups], { allowDiskUse: true })
     .toArray();
   return rows.map((row) => ({
     key: Object.fromEntries(groupBy.map((dim, i) => [dim, row._id[`d${i}`] == null ? null : String(row._id[`d${i}`])])),
     count: row.n,
     revenueMicros: BigInt(row.revenue),
     costMicros: BigInt(row.cost),
-    distinctClicks: Array.isArray(row.clicks) ? row.clicks.length : row.clicks,
+    distinctClicks: row.clicks,
   }));
 }
 
