@@ -32,6 +32,10 @@ const placementOf = (p: Placement) => ({
  * group. They are changed with `$inc` inside the transaction that writes the click or
  * conversion, so they stay exact; they need a replica set (transactions).
  */
+/** How long a rebuild may hold its lease before another process may take over (a crashed rebuilder). */
+const REBUILD_LEASE_MS = 30 * 60_000;
+const NAMESPACE_NOT_FOUND = 26;
+
 export function createMongoRollups(db: mongoose.mongo.Db) {
   const col = (name: string) => db.collection<RollDoc>(name);
   const [clickQ, clickD, convQ, convD] = ['roll_click_q', 'roll_click_d', 'roll_conv_q', 'roll_conv_d'].map(col) as [
@@ -117,8 +121,37 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         distinctClicks: 0,
       }));
     },
-    /** Recomputes every rollup from the raw collections (a store from before rollups). */
+    /**
+     * Recomputes every rollup from the raw collections (a store from before rollups),
+     * once: the first process to take the rebuild lease does it, the others wait until
+     * it is done. Each rollup is built aside (`$out` to a new collection) and then
+     * renamed over the old one, so a reader never sees a half-built rollup, and a
+     * crash leaves the store marked unbuilt, to be rebuilt at the next start.
+     */
     async rebuild(): Promise<void> {
+      const meta = db.collection<{ _id: string; version?: string; holder?: string; until?: number }>('meta');
+      const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+      for (;;) {
+        if (await this.built()) return;
+        const now = Date.now();
+        try {
+          const taken = await meta.findOneAndUpdate(
+            { _id: 'rollups_rebuild', $or: [{ until: { $lt: now } }, { until: { $exists: false } }] },
+            { $set: { holder, until: now + REBUILD_LEASE_MS } },
+            { upsert: true, returnDocument: 'after' },
+          );
+          if (taken?.holder === holder) break;
+        } catch (err) {
+          // Another process holds the lease: the upsert met its document.
+          if ((err as { code?: number }).code !== 11000) throw err;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      await this.rebuildAside();
+      await meta.updateOne({ _id: 'rollups' }, { $set: { version: '1' } }, { upsert: true });
+      await meta.deleteOne({ _id: 'rollups_rebuild', holder });
+    },
+    async rebuildAside(): Promise<void> {
       const placement = {
         campaign_id: '$campaign_id',
         offer_id: '$offer_id',
@@ -145,15 +178,18 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         ],
       ];
       for (const [source, target, id, sums] of runs) {
-        await db.collection(target).deleteMany({});
         await db
           .collection(source)
-          .aggregate([{ $group: { _id: id, ...sums } }, { $merge: { into: target, whenMatched: 'replace' } }])
+          .aggregate([{ $group: { _id: id, ...sums } }, { $out: `${target}_rebuild` }], { allowDiskUse: true })
           .toArray();
+        try {
+          await db.renameCollection(`${target}_rebuild`, target, { dropTarget: true });
+        } catch (err) {
+          // Nothing to count (an empty source): $out made no collection, and the rollup is empty.
+          if ((err as { code?: number }).code !== NAMESPACE_NOT_FOUND) throw err;
+          await db.collection(target).deleteMany({});
+        }
       }
-      await db
-        .collection<{ _id: string; version: string }>('meta')
-        .updateOne({ _id: 'rollups' }, { $set: { version: '1' } }, { upsert: true });
     },
     async built(): Promise<boolean> {
       return (await db.collection<{ _id: string; version: string }>('meta').findOne({ _id: 'rollups' }))?.version === '1';
