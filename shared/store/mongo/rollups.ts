@@ -35,6 +35,8 @@ const placementOf = (p: Placement) => ({
 /** How long a rebuild may hold its lease before another process may take over (a crashed rebuilder). */
 const REBUILD_LEASE_MS = 30 * 60_000;
 const NAMESPACE_NOT_FOUND = 26;
+/** Counter documents per rollup row. */
+const SHARDS = 8;
 
 export function createMongoRollups(db: mongoose.mongo.Db) {
   const col = (name: string) => db.collection<RollDoc>(name);
@@ -44,30 +46,37 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
     ReturnType<typeof col>,
     ReturnType<typeof col>,
   ];
+  /**
+   * Every write of a 15-minute bucket or a campaign-day would update the same counter
+   * document, and concurrent transactions on one document conflict and retry. So each
+   * write goes to one of `SHARDS` documents of its row (`s` in the `_id`); reads group
+   * by the row's fields and sum the shards.
+   */
+  const sharded = (id: Record<string, unknown>): Record<string, unknown> => ({ ...id, s: Math.floor(Math.random() * SHARDS) });
   const inc = (c: ReturnType<typeof col>, id: Record<string, unknown>, by: Record<string, number>, session: Session) =>
     c.updateOne({ _id: id }, { $inc: by }, { upsert: true, session });
 
   return {
     async click(click: Click, session: Session): Promise<void> {
-      await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { n: 1, cost: click.cost_micros }, session);
-      await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { n: 1, cost: click.cost_micros }, session);
+      await inc(clickQ, sharded({ bucket: Math.floor(click.ts / BUCKET_MS) }), { n: 1, cost: click.cost_micros }, session);
+      await inc(clickD, sharded({ day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
     },
     /** Moves a click's cost by `delta` micros (a cost update). */
     async clickCost(click: Placement & Pick<Click, 'ts'>, delta: number, session: Session): Promise<void> {
-      await inc(clickQ, { bucket: Math.floor(click.ts / BUCKET_MS) }, { cost: delta }, session);
-      await inc(clickD, { day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }, { cost: delta }, session);
+      await inc(clickQ, sharded({ bucket: Math.floor(click.ts / BUCKET_MS) }), { cost: delta }, session);
+      await inc(clickD, sharded({ day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }), { cost: delta }, session);
     },
-    /** Applies conversion rollup changes (`conversionDeltas`); a row whose count reaches 0 is removed, as in SQLite. */
+    /** Applies conversion rollup changes (`conversionDeltas`); a shard document left at zero is removed, as SQLite removes empty rows. */
     async conversions(deltas: readonly ConversionDelta[], session: Session): Promise<void> {
       for (const d of deltas) {
         const by = { n: d.n, revenue: d.revenue };
-        const q = { bucket: d.bucket, type_key: d.type_key, status: d.status };
-        const day = { day: d.day, ...placementOf(d), type_key: d.type_key, status: d.status };
+        const q = sharded({ bucket: d.bucket, type_key: d.type_key, status: d.status });
+        const day = sharded({ day: d.day, ...placementOf(d), type_key: d.type_key, status: d.status });
         await inc(convQ, q, by, session);
         await inc(convD, day, by, session);
         if (d.n < 0) {
-          await convQ.deleteOne({ _id: q, n: 0 }, { session });
-          await convD.deleteOne({ _id: day, n: 0 }, { session });
+          await convQ.deleteOne({ _id: q, n: 0, revenue: 0 }, { session });
+          await convD.deleteOne({ _id: day, n: 0, revenue: 0 }, { session });
         }
       }
     },
