@@ -182,12 +182,8 @@ export interface AggregateRow {
   distinctClicks: number;
 }
 
-/**
- * The store port. Both adapters (SQLite, MongoDB) implement it and pass one
- * contract suite; business decisions stay out of it.
- */
-export interface Store {
-  readonly kind: 'sqlite' | 'mongo';
+/** Settings: one repository per kind of record. */
+export interface SettingsStore {
   offerSources: SettingsRepo<OfferSource>;
   offers: SettingsRepo<Offer>;
   trafficChannels: SettingsRepo<TrafficChannel>;
@@ -195,25 +191,30 @@ export interface Store {
   conversionTypes: SettingsRepo<ConversionType>;
   /** One record, under the key `current`. */
   fxRates: SettingsRepo<FxTable>;
+}
 
+export interface ClickRepository {
   /** Idempotent: storing the same clickid again changes nothing. */
   insertClick(click: Click): Promise<void>;
   /** `insertClick` for many, in one transaction where the store has them. */
   insertClicks(clicks: readonly Click[]): Promise<void>;
   getClick(clickid: string): Promise<Click | null>;
+  /** The stored clicks among `clickids`. */
+  getClicks(clickids: readonly string[]): Promise<Map<string, Click>>;
+}
 
+/** The duplicate keys' ledgers and the postback log they write, committed together. */
+export interface LedgerRepository {
   getPostback(id: string): Promise<PostbackLogEntry | null>;
   /** The log entries of those ids that are logged. */
   getPostbacks(ids: readonly string[]): Promise<Map<string, PostbackLogEntry>>;
-  /** The stored clicks among `clickids`. */
-  getClicks(clickids: readonly string[]): Promise<Map<string, Click>>;
+  listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;
   /**
    * Logs a rejected postback. An entry with another outcome under the same id is kept
    * (the postback was applied before); an earlier rejection is replaced (a replay).
    * Resolves with the entry as stored.
    */
   logRejected(entry: PostbackLogEntry): Promise<PostbackLogEntry>;
-
   /** Changes whenever a settings record is put or deleted, so caches know to reload. */
   settingsVersion(): Promise<number>;
   /** The heads of these keys' ledgers (an empty head for a key without one). */
@@ -229,32 +230,38 @@ export interface Store {
   commitLedgers(commits: LedgerCommit[], rejected: PostbackLogEntry[], settingsVersion: number | null): Promise<CommitResult>;
   /** Writes conversions and log entries as given (seeding, repair). Idempotent. */
   writeProjection(projection: Projection): Promise<void>;
+}
 
+export interface ConversionRepository {
   getConversion(id: string): Promise<Conversion | null>;
+  listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
+}
 
+export interface CostRepository {
   /**
-   * Applies a cost job in one transaction: an update spreads its cost over the
-   * matching clicks (`shareOf`) and each click then costs the share of the newest
-   * update covering it (`effectiveCost`), the click rollups following; an undo takes
-   * back the campaign's newest applied update requested before it. Applying the same
-   * id again answers the stored record and changes nothing.
+   * Applies a cost job in one transaction, as `planCost` plans it: an update spreads
+   * its cost over the matching clicks and each click then costs the share of the newest
+   * update covering it, the click rollups following; an undo takes back the campaign's
+   * newest applied update requested before it. Applying the same id again answers the
+   * stored record and changes nothing.
    */
   applyCost(job: CostJobInput, now: number): Promise<CostRecord>;
   getCost(id: string): Promise<CostRecord | null>;
   /** Newest first. */
   listCosts(filter: CostFilter, page: PageQuery): Promise<Page<CostRecord>>;
+}
 
+export interface DeliveryRepository {
   /** Stores a delivery unless one with its id exists; resolves with the stored one. */
   createDelivery(delivery: Delivery): Promise<Delivery>;
   getDelivery(id: string): Promise<Delivery | null>;
-  /** Replaces a stored delivery (a new attempt's result). */
+  /** Replaces a stored delivery (a new attempt's result); one never created stays absent. */
   updateDelivery(delivery: Delivery): Promise<void>;
   /** Newest first. */
   listDeliveries(filter: DeliveryFilter, page: PageQuery): Promise<Page<Delivery>>;
+}
 
-  listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
-  listPostbacks(filter: PostbackFilter, page: PageQuery): Promise<Page<PostbackLogEntry>>;
-
+export interface AggregateQueries {
   /** Clicks per group, by click time; only click dimensions apply. `count` is the click count. */
   aggregateClicks(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
   /**
@@ -267,7 +274,16 @@ export interface Store {
     filters: Filters,
     options?: { distinctClicks?: boolean },
   ): Promise<AggregateRow[]>;
+}
 
+/**
+ * The store: one repository per aggregate, composed. Both adapters (SQLite, MongoDB)
+ * implement each repository in a file of its own and pass one contract suite; the
+ * business rules (duplicate modes, cost plans, rollup deltas) are decided above it.
+ */
+export interface Store
+  extends SettingsStore, ClickRepository, LedgerRepository, ConversionRepository, CostRepository, DeliveryRepository, AggregateQueries {
+  readonly kind: 'sqlite' | 'mongo';
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

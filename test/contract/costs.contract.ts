@@ -93,5 +93,10 @@ export function costAndDeliveryContract(store: () => Store): void {
       expect(page.items.map((d) => d.id)).to.deep.equal(['conv2-approved']);
       expect(await store().getDelivery('nope')).to.equal(null);
     });
+
+    it('when a delivery that was never created is updated, then nothing is stored (an update never creates one)', async () => {
+      await store().updateDelivery({ ...buildDelivery({ id: 'ghost-approved' }), state: 'delivered' });
+      expect(await store().getDelivery('ghost-approved')).to.equal(null);
+    });
   });
 }

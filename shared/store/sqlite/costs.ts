@@ -2,7 +2,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
 import { SUB_KEYS } from '../../domain/entities.js';
-import { BUCKET_MS, type CostJobInput } from '../store.js';
+import { BUCKET_MS, type CostFilter, type CostJobInput, type CostRepository } from '../store.js';
+import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
 
 const CLICK_FIELDS = 'clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros';
@@ -12,7 +13,7 @@ const CLICK_FIELDS = 'clickid, ts, campaign_id, offer_id, offer_source_id, traff
  * planner needs (`planCost` decides everything) and writes its plan, so a job either
  * happened whole or not at all, and running it again finds its record.
  */
-export function createSqliteCosts(db: Database, rollups: Rollups) {
+export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Queries): CostRepository {
   const getRecord = db.prepare<[string], { doc: string }>('SELECT doc FROM cost_updates WHERE id = ?');
   const putRecord = db.prepare(
     `INSERT INTO cost_updates (id, campaign_id, kind, state, requested_at, doc) VALUES (@id, @campaign_id, @kind, @state, @requested_at, @doc)
@@ -98,10 +99,12 @@ export function createSqliteCosts(db: Database, rollups: Rollups) {
   });
 
   return {
-    apply: (job: CostJobInput, now: number): CostRecord => apply.immediate(job, now),
-    get: (id: string): CostRecord | null => {
+    applyCost: async (job, now) => apply.immediate(job, now),
+    getCost: async (id) => {
       const row = getRecord.get(id);
       return row ? (JSON.parse(row.doc) as CostRecord) : null;
     },
+    listCosts: async (filter: CostFilter, query) =>
+      page('cost_updates', 'requested_at', { ...filter }, query, (row: { doc: string }) => JSON.parse(row.doc) as CostRecord),
   };
 }
