@@ -1,11 +1,9 @@
 import type mongoose from 'mongoose';
 import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
-import { BUCKET_MS, type CostJobInput } from '../store.js';
+import { BUCKET_MS, type CostJobInput, type CostRepository } from '../store.js';
+import { page, unwrap, type MongoContext, type Session } from './common.js';
 import type { Doc } from './models.js';
-import type { MongoRollups } from './rollups.js';
-
-type Session = mongoose.mongo.ClientSession | undefined;
 
 /** Writes go in batches of this many operations: a 100k-click update is 100 round trips, not 500k. */
 const BATCH = 1000;
@@ -15,12 +13,7 @@ const BATCH = 1000;
  * its plan with bounded `bulkWrite`s. The rules live in the planner, shared with the
  * embedded store.
  */
-export function createMongoCosts(
-  db: mongoose.mongo.Db,
-  clicks: mongoose.mongo.Collection<Doc>,
-  rollups: MongoRollups,
-  inTransaction: <T>(work: (session: Session) => Promise<T>) => Promise<T>,
-) {
+export async function createMongoCosts({ db, clicks, rollups, inTransaction }: MongoContext): Promise<CostRepository> {
   const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>(
     'cost_updates',
   );
@@ -94,14 +87,13 @@ export function createMongoCosts(
     await save(plan.record, session);
   };
 
+  await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 }, {}, {});
+  await records.createIndex({ requested_at: -1, _id: -1 }, {}, {});
+  await shares.createIndex({ clickid: 1 }, {}, {});
+  await shares.createIndex({ update_id: 1 }, {}, {});
+
   return {
-    async ensureIndexes(): Promise<void> {
-      await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 }, {}, {});
-      await records.createIndex({ requested_at: -1, _id: -1 }, {}, {});
-      await shares.createIndex({ clickid: 1 }, {}, {});
-      await shares.createIndex({ update_id: 1 }, {}, {});
-    },
-    apply: (job: CostJobInput, now: number): Promise<CostRecord> =>
+    applyCost: (job: CostJobInput, now: number): Promise<CostRecord> =>
       inTransaction(async (session) => {
         const stored = await records.findOne({ _id: job.id }, { session });
         if (stored) return stored.doc;
@@ -109,7 +101,10 @@ export function createMongoCosts(
         await commit(plan, session);
         return plan.record;
       }),
-    get: async (id: string): Promise<CostRecord | null> => (await records.findOne({ _id: id }))?.doc ?? null,
-    records,
+    getCost: async (id: string): Promise<CostRecord | null> => (await records.findOne({ _id: id }))?.doc ?? null,
+    listCosts: async (filter, query) =>
+      unwrap(
+        await page<{ doc: CostRecord }>(records as unknown as mongoose.mongo.Collection<Doc>, 'requested_at', { ...filter }, query, '_id'),
+      ),
   };
 }
