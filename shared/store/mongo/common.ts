@@ -24,7 +24,7 @@ export const fromDoc = <T>({ _id, ...rest }: Doc, idField: string): T => ({ [idF
 export const withoutId = <T extends { id: string }>({ id: _id, ...rest }: T): Omit<T, 'id'> => rest;
 
 /** Newest first, keyset-paged on (time, _id) so equal timestamps never repeat or skip. */
- 
+
 export async function page<T>(
   collection: mongoose.mongo.Collection<Doc>,
   time: string,
