@@ -34,6 +34,7 @@ export async function createMongoStore(url: string): Promise<Store> {
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
   const rollups = createMongoRollups(db);
   if (!(await rollups.built())) await rollups.rebuild();
+  await rollups.ensureIndexes();
   const inTransaction = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
     const session = await connection.startSession();
     try {

@@ -200,6 +200,18 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         }
       }
     },
+    /**
+     * A rollup's `_id` is a document, and the `_id` index serves only whole ids; these
+     * serve the range filters (and campaign filters) reports make. Made after a rebuild,
+     * which replaces the collections.
+     */
+    async ensureIndexes(): Promise<void> {
+      for (const c of [clickQ, convQ]) await c.createIndex({ '_id.bucket': 1 }, {}, {});
+      for (const c of [clickD, convD]) {
+        await c.createIndex({ '_id.day': 1 }, {}, {});
+        await c.createIndex({ '_id.campaign_id': 1, '_id.day': 1 }, {}, {});
+      }
+    },
     async built(): Promise<boolean> {
       return (await db.collection<{ _id: string; version: string }>('meta').findOne({ _id: 'rollups' }))?.version === '1';
     },
