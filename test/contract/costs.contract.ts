@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import type { SubFilter } from '../../shared/domain/costs.js';
 import type { Click } from '../../shared/domain/entities.js';
 import type { CostJobInput, Store } from '../../shared/store/store.js';
-import { buildClick, buildDelivery } from '../helpers/builders.js';
+import { buildClick } from '../helpers/builders.js';
 
-/** Cost updates and outbound deliveries: part of the store contract, for every adapter. */
-export function costAndDeliveryContract(store: () => Store): void {
+/** Cost updates and undo, as planCost plans them: part of the store contract, for every adapter. */
+export function costContract(store: () => Store): void {
   describe('cost updates', () => {
     const day = Date.UTC(2026, 10, 20);
     const update = (id: string, micros: number, from: number, to: number, filter: SubFilter | null = null): CostJobInput => ({
@@ -78,25 +78,6 @@ export function costAndDeliveryContract(store: () => Store): void {
       const record = await store().applyCost(update('01U1', 5_000_000, day + 5 * 86_400_000, day + 6 * 86_400_000), day);
       expect(record).to.include({ state: 'no_clicks', clicks: 0 });
       expect(Object.values(await costs())).to.deep.equal([0, 0, 0, 0, 0]);
-    });
-  });
-
-  describe('deliveries', () => {
-    it('when a delivery is created twice, then the first stays; updates replace it and listing filters by state', async () => {
-      const delivery = buildDelivery({ id: 'conv1-approved' });
-      expect(await store().createDelivery(delivery)).to.deep.equal(delivery);
-      const delivered = { ...delivery, state: 'delivered' as const, attempts: 2, http_status: 200 };
-      await store().updateDelivery(delivered);
-      expect(await store().createDelivery(delivery)).to.deep.equal(delivered);
-      await store().createDelivery(buildDelivery({ id: 'conv2-approved', conversion_id: 'conv2' }));
-      const page = await store().listDeliveries({ state: 'queued' }, { limit: 10, cursor: null });
-      expect(page.items.map((d) => d.id)).to.deep.equal(['conv2-approved']);
-      expect(await store().getDelivery('nope')).to.equal(null);
-    });
-
-    it('when a delivery that was never created is updated, then nothing is stored (an update never creates one)', async () => {
-      await store().updateDelivery({ ...buildDelivery({ id: 'ghost-approved' }), state: 'delivered' });
-      expect(await store().getDelivery('ghost-approved')).to.equal(null);
     });
   });
 }

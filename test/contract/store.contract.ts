@@ -1,10 +1,12 @@
-import { expect } from 'chai';
-import type { Click, OfferSource } from '../../shared/domain/entities.js';
-import { parseMoney } from '../../shared/domain/money.js';
-import { BUCKET_MS, type Store } from '../../shared/store/store.js';
+import type { Store } from '../../shared/store/store.js';
 import type { StoreFactory } from '../helpers/store-factories.js';
-import { buildClick, buildConversion, buildLogEntry, projectionFor, putConversion } from '../helpers/builders.js';
-import { costAndDeliveryContract } from './costs.contract.js';
+import { aggregateContract } from './aggregates.contract.js';
+import { clickContract } from './clicks.contract.js';
+import { listingContract } from './conversions.contract.js';
+import { postbackLogContract } from './postback-log.contract.js';
+import { settingsContract } from './settings.contract.js';
+import { costContract } from './costs.contract.js';
+import { deliveryContract } from './deliveries.contract.js';
 import { ledgerContract } from './ledgers.contract.js';
 
 /** The one behaviour every store adapter must have. */
@@ -16,199 +18,12 @@ export function storeContract(makeStore: StoreFactory['make']): void {
   });
   afterEach(async () => dispose());
 
-  describe('settings', () => {
-    it('when a record is put twice under one key, then the second replaces the first', async () => {
-      const source: OfferSource = {
-        id: 's1',
-        name: 'A',
-        currency: null,
-        default_status: 'approved',
-        duplicate_mode: 'create_new',
-        postback_token: null,
-        ip_allowlist: [],
-        created_at: 1,
-      };
-      await store.offerSources.put('s1', source);
-      await store.offerSources.put('s1', { ...source, name: 'B' });
-      expect(await store.offerSources.get('s1')).to.deep.equal({ ...source, name: 'B' });
-      expect(await store.offerSources.list()).to.have.length(1);
-      expect(await store.offerSources.delete('s1')).to.equal(true);
-      expect(await store.offerSources.delete('s1')).to.equal(false);
-      expect(await store.offerSources.get('s1')).to.equal(null);
-    });
-
-    it('when conversion types differ only in case, then they are two types', async () => {
-      const type = { duplicate_mode: null, journey: false, send_to_channel: false, created_at: 1 };
-      await store.conversionTypes.put('Upsell', { name: 'Upsell', ...type });
-      await store.conversionTypes.put('upsell', { name: 'upsell', ...type });
-      expect((await store.conversionTypes.list()).map((t) => t.name).sort()).to.deep.equal(['Upsell', 'upsell']);
-    });
-  });
-
-  describe('clicks', () => {
-    it('when a click is stored twice, then the first one stays and nothing fails', async () => {
-      const click = buildClick({ subs: { sub1: 'a', sub10: 'z' }, external_id: 'ext' });
-      await store.insertClick(click);
-      await store.insertClick({ ...click, campaign_id: 'other' });
-      expect(await store.getClick(click.clickid)).to.deep.equal(click);
-      expect(await store.getClick('missing')).to.equal(null);
-    });
-  });
-
-  describe('rejected postbacks', () => {
-    it('when a rejected postback is logged, then it is listed by outcome with its reason', async () => {
-      const entry = buildLogEntry({
-        outcome: 'rejected',
-        reason: 'unknown_type',
-        detail: 'no type X',
-        raw: { clickid: 'c1', status: ['a', 'b'] },
-      });
-      expect(await store.logRejected(entry)).to.deep.equal(entry);
-      await store.logRejected(buildLogEntry({ outcome: 'rejected', reason: 'unknown_clickid' }));
-      const page = await store.listPostbacks({ outcome: 'rejected' }, { limit: 1, cursor: null });
-      expect(page.items).to.have.length(1);
-      const all = await store.listPostbacks({ outcome: 'rejected' }, { limit: 10, cursor: null });
-      expect(all.items.map((p) => p.reason).sort()).to.deep.equal(['unknown_clickid', 'unknown_type']);
-    });
-
-    it('when a postback was applied, then a later rejection of the same id does not replace it; an earlier rejection is replaced', async () => {
-      const click = buildClick();
-      const conversion = buildConversion(click);
-      await store.writeProjection(projectionFor(conversion));
-      const stored = await store.logRejected(buildLogEntry({ id: conversion.id, outcome: 'rejected', reason: 'unknown_type' }));
-      expect(stored.outcome).to.equal('recorded');
-      const rejected = buildLogEntry({ outcome: 'rejected', reason: 'unknown_type' });
-      await store.logRejected(rejected);
-      const replayed = { ...rejected, reason: 'token_mismatch' as const };
-      expect(await store.logRejected(replayed)).to.deep.equal(replayed);
-      expect(await store.getPostback(rejected.id)).to.deep.equal(replayed);
-    });
-  });
-
-  describe('listing', () => {
-    it('when many items share one timestamp, then pages cover each exactly once', async () => {
-      const click = buildClick();
-      const ids: string[] = [];
-      for (let i = 0; i < 7; i++) {
-        const conversion = buildConversion(click, { created_at: 5000 });
-        ids.push(conversion.id);
-        await putConversion(store, conversion, { received_at: 1000 });
-      }
-      const seen: string[] = [];
-      let cursor = null;
-      do {
-        const page: Awaited<ReturnType<Store['listPostbacks']>> = await store.listPostbacks({}, { limit: 3, cursor });
-        seen.push(...page.items.map((p) => p.id));
-        cursor = page.next;
-      } while (cursor);
-      expect(seen).to.deep.equal([...ids].sort().reverse());
-      const conversions = await store.listConversions({}, { limit: 7, cursor: null });
-      expect(conversions.items).to.have.length(7);
-      expect(conversions.next).to.equal(null);
-    });
-
-    it('when conversions are filtered by type and status, then only matching ones come back', async () => {
-      const click = buildClick();
-      for (const [type, status] of [
-        [null, 'approved'],
-        ['Upsell', 'pending'],
-        ['Upsell', 'approved'],
-      ] as const) {
-        await putConversion(store, buildConversion(click, { type, status }));
-      }
-      const page = await store.listConversions({ type: 'Upsell', status: 'approved' }, { limit: 10, cursor: null });
-      expect(page.items.map((c) => [c.type, c.status])).to.deep.equal([['Upsell', 'approved']]);
-    });
-  });
-
-  describe('aggregates', () => {
-    it('when conversions are grouped by type and status, then counts and revenue are exact', async () => {
-      const click = buildClick();
-      const rows: Array<[string | null, 'approved' | 'pending', string]> = [
-        [null, 'approved', '0.1'],
-        [null, 'approved', '0.2'],
-        ['Upsell', 'pending', '5.000001'],
-      ];
-      for (const [type, status, payout] of rows) {
-        await putConversion(store, buildConversion(click, { type, status, payout_micros: parseMoney(payout) }));
-      }
-      const groups = await store.aggregateConversions(['type', 'status'], { from: null, to: null }, {}, { distinctClicks: true });
-      const byKey = Object.fromEntries(groups.map((g) => [`${g.key.type}/${g.key.status}`, [g.count, g.revenueMicros, g.distinctClicks]]));
-      expect(byKey).to.deep.equal({ 'null/approved': [2, 300_000n, 1], 'Upsell/pending': [1, 5_000_001n, 1] });
-      const main = await store.aggregateConversions([], { from: null, to: null }, { type: null, status: 'approved' });
-      expect(main.map((g) => [g.count, g.revenueMicros])).to.deep.equal([[2, 300_000n]]);
-    });
-
-    it('when conversions are inserted, edited and removed, then every grouping answers what the raw rows add up to', async () => {
-      const day = Date.UTC(2026, 10, 20);
-      const clicks = [
-        buildClick({ campaign_id: 'a', ts: day + 1000 }),
-        buildClick({ campaign_id: 'b', ts: day + 50_000_000 }),
-        buildClick({ campaign_id: 'a', ts: day + 90_000_000 }),
-      ];
-      for (const c of clicks) await store.insertClick({ ...c, cost_micros: 7 });
-      const [c1, c2, c3] = clicks as [Click, Click, Click];
-      const kept = buildConversion(c1, { created_at: day + 2000, payout_micros: 1_000_000 });
-      const edited = buildConversion(c2, { type: 'Deposit', created_at: day + 60_000_000, payout_micros: 2_000_000, status: 'pending' });
-      const removed = buildConversion(c3, { created_at: day + 100_000_000, payout_micros: 4_000_000 });
-      for (const c of [kept, edited, removed]) await putConversion(store, c);
-      await store.writeProjection({
-        ...projectionFor({ ...edited, status: 'approved', payout_micros: 2_500_000 }),
-        removedConversionIds: [removed.id],
-      });
-
-      const ranges = [
-        { from: null, to: null },
-        { from: day, to: day + 2 * 86_400_000 },
-        { from: day + 1800_000, to: day + 86_400_000 + 900_000 },
-        { from: day + 1234, to: day + 99_999_999 },
-      ];
-      const groupings: Array<Parameters<Store['aggregateConversions']>[0]> = [
-        [],
-        ['type', 'status'],
-        ['bucket', 'type'],
-        ['campaign'],
-        ['campaign', 'status'],
-        ['sub1'],
-      ];
-      const sorted = (rows: Awaited<ReturnType<Store['aggregateConversions']>>) =>
-        rows.map((r) => JSON.stringify([r.key, r.count, String(r.revenueMicros)])).sort();
-      for (const range of ranges) {
-        for (const groupBy of groupings) {
-          const fast = await store.aggregateConversions(groupBy, range, {});
-          const raw = await store.aggregateConversions(groupBy, range, {}, { distinctClicks: true });
-          expect(sorted(fast), `${JSON.stringify(groupBy)} ${JSON.stringify(range)}`).to.deep.equal(sorted(raw));
-        }
-      }
-      const all = await store.aggregateConversions(['status'], { from: null, to: null }, { type: 'Deposit' });
-      expect(all.map((r) => [r.key.status, r.count, r.revenueMicros])).to.deep.equal([['approved', 1, 2_500_000n]]);
-      const clicksByCampaign = await store.aggregateClicks(['campaign'], { from: day + 500, to: day + 2 * 86_400_000 }, {});
-      expect(clicksByCampaign.map((r) => [r.key.campaign, r.count, r.costMicros]).sort()).to.deep.equal([
-        ['a', 2, 14n],
-        ['b', 1, 7n],
-      ]);
-    });
-
-    it('when clicks are grouped by campaign, 15-minute bucket and sub within a range, then only clicks in range count, with their cost', async () => {
-      const day = Date.UTC(2026, 10, 20);
-      const bucket = String(day / BUCKET_MS);
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 1000, subs: { sub1: 'x' }, cost_micros: 10 }));
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 2000, subs: { sub1: 'x' }, cost_micros: 5 }));
-      await store.insertClick(buildClick({ campaign_id: 'b', ts: day + 3000 }));
-      await store.insertClick(buildClick({ campaign_id: 'b', ts: day + BUCKET_MS }));
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 86_400_000 }));
-      const groups = await store.aggregateClicks(['campaign', 'bucket', 'sub1'], { from: day, to: day + 86_400_000 }, {});
-      const byKey = Object.fromEntries(groups.map((g) => [`${g.key.campaign}/${g.key.bucket}/${g.key.sub1}`, [g.count, g.costMicros]]));
-      expect(byKey).to.deep.equal({
-        [`a/${bucket}/x`]: [2, 15n],
-        [`b/${bucket}/null`]: [1, 0n],
-        [`b/${Number(bucket) + 1}/null`]: [1, 0n],
-      });
-      const filtered = await store.aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
-      expect(filtered.map((g) => g.count)).to.deep.equal([2]);
-    });
-  });
-
+  settingsContract(() => store);
+  clickContract(() => store);
+  postbackLogContract(() => store);
+  listingContract(() => store);
+  aggregateContract(() => store);
   ledgerContract(() => store);
-  costAndDeliveryContract(() => store);
+  costContract(() => store);
+  deliveryContract(() => store);
 }
