@@ -25,8 +25,8 @@ export const withoutId = <T extends { id: string }>({ id: _id, ...rest }: T): Om
 
 /** Newest first, keyset-paged on (time, _id) so equal timestamps never repeat or skip. */
 
-export async function page<T>(
-  collection: mongoose.mongo.Collection<Doc>,
+export async function page<T, D extends { _id: string }>(
+  collection: mongoose.mongo.Collection<D>,
   time: string,
   filter: Record<string, unknown>,
   query: PageQuery,
@@ -34,11 +34,11 @@ export async function page<T>(
 ): Promise<Page<T>> {
   const clauses: Record<string, unknown>[] = [definedOnly(filter)];
   if (query.cursor) clauses.push({ $or: [{ [time]: { $lt: query.cursor.t } }, { [time]: query.cursor.t, _id: { $lt: query.cursor.id } }] });
-  const docs = await collection
-    .find({ $and: clauses })
+  const docs = (await collection
+    .find({ $and: clauses } as mongoose.mongo.Filter<D>)
     .sort({ [time]: -1, _id: -1 })
     .limit(query.limit + 1)
-    .toArray();
+    .toArray()) as unknown as Doc[];
   const last = docs[query.limit - 1];
   const next: Cursor | null = docs.length > query.limit && last ? { t: Number(last[time]), id: last._id } : null;
   return { items: docs.slice(0, query.limit).map((doc) => fromDoc<T>(doc, idField)), next };

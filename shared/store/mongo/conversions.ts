@@ -31,7 +31,7 @@ export function createMongoConversions({ conversions, postbacks }: MongoContext)
         'click.offer_source_id': offer_source_id,
         created_at: timeRange(from, to),
       };
-      const found = await page<Doc>(conversions, 'created_at', filter, query, '_id');
+      const found = await page<Doc, Doc>(conversions, 'created_at', filter, query, '_id');
       return { items: await withPostbackIds(found.items), next: found.next };
     },
   };

@@ -1,9 +1,10 @@
-import type mongoose from 'mongoose';
 import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
 import { BUCKET_MS, type CostJobInput, type CostRepository } from '../store.js';
 import { page, unwrap, type MongoContext, type Session } from './common.js';
 import type { Doc } from './models.js';
+
+type CostDoc = { _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord };
 
 /** Writes go in batches of this many operations: a 100k-click update is 100 round trips, not 500k. */
 const BATCH = 1000;
@@ -14,9 +15,7 @@ const BATCH = 1000;
  * embedded store.
  */
 export async function createMongoCosts({ db, clicks, rollups, inTransaction }: MongoContext): Promise<CostRepository> {
-  const records = db.collection<{ _id: string; campaign_id: string; kind: string; state: string; requested_at: number; doc: CostRecord }>(
-    'cost_updates',
-  );
+  const records = db.collection<CostDoc>('cost_updates');
   const shares = db.collection<Share & { _id: string }>('cost_shares');
   const toClick = ({ _id, ...rest }: Doc): CostClick => ({ clickid: _id, ...(rest as Omit<CostClick, 'clickid'>) });
   /** The shares of these clicks, asked for `BATCH` clicks at a time. */
@@ -103,8 +102,6 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
       }),
     getCost: async (id: string): Promise<CostRecord | null> => (await records.findOne({ _id: id }))?.doc ?? null,
     listCosts: async (filter, query) =>
-      unwrap(
-        await page<{ doc: CostRecord }>(records as unknown as mongoose.mongo.Collection<Doc>, 'requested_at', { ...filter }, query, '_id'),
-      ),
+      unwrap(await page<{ doc: CostRecord }, CostDoc>(records, 'requested_at', { ...filter }, query, '_id')),
   };
 }

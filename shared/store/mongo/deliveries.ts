@@ -1,8 +1,6 @@
-import type mongoose from 'mongoose';
 import type { Delivery } from '../../domain/outbound.js';
 import type { DeliveryRepository } from '../store.js';
 import { page, timeRange, unwrap, type MongoContext } from './common.js';
-import type { Doc } from './models.js';
 
 type DeliveryDoc = { _id: string; conversion_id: string; channel_id: string; state: string; created_at: number; doc: Delivery };
 
@@ -31,13 +29,7 @@ export async function createMongoDeliveries({ db }: MongoContext): Promise<Deliv
     },
     listDeliveries: async ({ from, to, ...rest }, query) =>
       unwrap(
-        await page<{ doc: Delivery }>(
-          deliveries as unknown as mongoose.mongo.Collection<Doc>,
-          'created_at',
-          { ...rest, created_at: timeRange(from, to) },
-          query,
-          '_id',
-        ),
+        await page<{ doc: Delivery }, DeliveryDoc>(deliveries, 'created_at', { ...rest, created_at: timeRange(from, to) }, query, '_id'),
       ),
   };
 }

@@ -3,6 +3,7 @@ import { conversionDeltas, type ConversionChange } from '../rollup-deltas.js';
 import type { LedgerRepository, Projection } from '../store.js';
 import { fromDoc, ignoreDuplicate, page, timeRange, withoutId, type MongoContext, type Session } from './common.js';
 import { createMongoLedgers, type MongoProjectionWriter } from './ledgers.js';
+import type { Doc } from './models.js';
 
 /**
  * The ledgers and what their commits write: conversions (with the rollups moved by
@@ -52,7 +53,7 @@ export async function createMongoPostbackLog(context: MongoContext): Promise<Led
     getPostbacks: async (ids) =>
       new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, fromDoc<PostbackLogEntry>(doc, 'id')])),
     listPostbacks: async ({ from, to, ...rest }, query) =>
-      page<PostbackLogEntry>(postbacks, 'received_at', { ...rest, received_at: timeRange(from, to) }, query, 'id'),
+      page<PostbackLogEntry, Doc>(postbacks, 'received_at', { ...rest, received_at: timeRange(from, to) }, query, 'id'),
     logRejected: async (entry) => {
       await writer.rejected(entry, undefined);
       const stored = await postbacks.findOne({ _id: entry.id });
