@@ -7,6 +7,7 @@ import type { RawParams } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { overloaded, type Backpressure, type ShedReason } from './backpressure.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
 import type { ParsedPostback } from './postback.schema.js';
 import { createRedactor } from './redact.js';
@@ -29,6 +30,9 @@ export interface PostbackRequest {
 export interface AcceptDeps {
   enqueuePostback: Enqueue<PostbackJob>;
   tokens: TokenDirectory;
+  backpressure: Backpressure;
+  /** Counts a postback refused by backpressure. */
+  onShed: (reason: ShedReason) => void;
   logger: Logger;
 }
 
@@ -41,11 +45,12 @@ export type AcceptPostback = (
 
 /**
  * The receiver's one way to take a postback, whichever HTTP path it came by: a token
- * that belongs to no offer source is refused (403, not queued); everything else,
- * well-formed or not, is queued with its secrets redacted so the worker logs it, and
- * answered only after Redis has the job (503 when it cannot take it).
+ * that belongs to no offer source is refused (403, not queued); beyond the backlog or
+ * in-flight bound a postback gets a fast 503 (not queued); everything else, well-formed
+ * or not, is queued with its secrets redacted so the worker logs it, and answered only
+ * after Redis has the job (503 when it cannot take it).
  */
-export function createPostbackAcceptor({ enqueuePostback, tokens, logger }: AcceptDeps): AcceptPostback {
+export function createPostbackAcceptor({ enqueuePostback, tokens, backpressure, onShed, logger }: AcceptDeps): AcceptPostback {
   const redactor = createRedactor(() => tokens.secrets());
   return async (request, raw, parsed) => {
     const params = 'params' in parsed ? parsed.params : null;
@@ -60,6 +65,11 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, logger }: Acce
       logger.warn('postback with an unknown token refused', { requestId: request.requestId, ip: request.ip });
       throw new AppError(ErrorCodes.UNKNOWN_TOKEN, 'token belongs to no offer source', { httpStatus: 403 });
     }
+    const shed = backpressure.refuse();
+    if (shed) {
+      onShed(shed);
+      throw overloaded(shed);
+    }
     const id = newId();
     const job: PostbackJob = {
       receivedAt: Date.now(),
@@ -71,7 +81,7 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, logger }: Acce
       invalid: refusal?.problems ?? null,
     };
     try {
-      await enqueuePostback(id, job);
+      await backpressure.track(enqueuePostback(id, job));
     } catch (err) {
       logger.warn('postback not queued', { requestId: request.requestId, err: err instanceof Error ? err.message : String(err) });
       throw queueUnavailable(err);

@@ -17,6 +17,7 @@ runService('receiver', async (config, logger) => {
     queuePrefix: config.redis.queuePrefix,
     store,
     trustProxy: config.receiver.trustProxy,
+    limits: config.receiver,
     logger,
   });
   const server = await listen(receiver.app, config.receiver.port);

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
-import type { TrustProxy } from '../../shared/config/config.js';
+import { loadConfig, type TrustProxy } from '../../shared/config/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
@@ -8,12 +8,15 @@ import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues
 import type { Store } from '../../shared/store/store.js';
 import { createReceiverHandler } from './app.js';
 import { createPostbackAcceptor } from './accept-postback.js';
+import { createBackpressure } from './backpressure.js';
 import { coalescePostbacks, type CoalesceOptions } from './coalesce.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
 
 /** Up to 4 writes under way at once, a burst's postbacks gathered 100 to a job while they are (bench:ingest). */
 const COALESCE: CoalesceOptions = { maxBatch: 100, maxInFlight: 4 };
+
+const { receiver: DEFAULT_LIMITS } = loadConfig({});
 
 export interface ReceiverOptions {
   redis: Redis;
@@ -23,6 +26,8 @@ export interface ReceiverOptions {
   logger: Logger;
   /** How often the known-token set is reloaded. */
   tokenRefreshMs?: number;
+  /** MAX_BACKLOG and RECEIVER_MAX_IN_FLIGHT (defaults: the configuration's). */
+  limits?: { maxBacklog: number; maxInFlight: number };
 }
 
 export interface Receiver {
@@ -42,12 +47,14 @@ export async function createReceiver({
   trustProxy,
   logger,
   tokenRefreshMs,
+  limits = DEFAULT_LIMITS,
 }: ReceiverOptions): Promise<Receiver> {
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, queuePrefix);
   const tokens = await createTokenDirectory(store, logger, tokenRefreshMs);
   const metrics = createMetrics('receiver');
   watchQueues(metrics, [postbacks, clicks]);
+  const backpressure = createBackpressure({ waiting: () => postbacks.getWaitingCount(), ...limits, logger });
   const app = createReceiverHandler({
     acceptPostback: createPostbackAcceptor({
       enqueuePostback: coalescePostbacks(
@@ -56,6 +63,8 @@ export async function createReceiver({
         COALESCE,
       ),
       tokens,
+      backpressure,
+      onShed: (reason) => metrics.postbacksShed.inc({ reason }),
       logger,
     }),
     enqueueClick: (id, data) => enqueue(clicks, id, data),
@@ -74,6 +83,7 @@ export async function createReceiver({
     clicks,
     close: async () => {
       tokens.close();
+      backpressure.close();
       await Promise.all([postbacks.close(), clicks.close()]);
     },
   };

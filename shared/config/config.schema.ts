@@ -84,6 +84,16 @@ export const configSchema = Joi.object({
     .min(0)
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
+  MAX_BACKLOG: Joi.number()
+    .integer()
+    .min(1)
+    .default(200_000)
+    .description('postback jobs waiting in Redis beyond which the receiver answers 503 with Retry-After (a job is one postback or a batch of up to 100)'),
+  RECEIVER_MAX_IN_FLIGHT: Joi.number()
+    .integer()
+    .min(1)
+    .default(20_000)
+    .description('postbacks one receiver process may be writing to Redis at once; beyond them it answers 503 with Retry-After'),
   WORKER_CONCURRENCY: Joi.number()
     .integer()
     .min(1)

@@ -8,7 +8,7 @@ export interface Config {
   dataDir: string;
   redis: { url: string; queuePrefix: string };
   store: { mongoUrl: string | null; sqlitePath: string };
-  receiver: { port: number; publicUrl: string; trustProxy: TrustProxy };
+  receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; maxBacklog: number; maxInFlight: number };
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
@@ -37,6 +37,8 @@ interface RawConfig {
   SQLITE_PATH: string;
   DATA_DIR: string;
   RECEIVER_PORT: number;
+  MAX_BACKLOG: number;
+  RECEIVER_MAX_IN_FLIGHT: number;
   REPORT_PORT: number;
   WORKER_PORT: number;
   PUBLIC_URL?: string;
@@ -80,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       port: raw.RECEIVER_PORT,
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+      maxBacklog: raw.MAX_BACKLOG,
+      maxInFlight: raw.RECEIVER_MAX_IN_FLIGHT,
     },
     report: {
       port: raw.REPORT_PORT,

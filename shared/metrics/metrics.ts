@@ -8,6 +8,8 @@ export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   postbacksReceived: Counter<'code'>;
+  /** Postbacks refused with 503 before queueing, by reason: `backlog` (the queue is over MAX_BACKLOG) or `in_flight`. */
+  postbacksShed: Counter<'reason'>;
   postbacksProcessed: Counter<'outcome' | 'reason'>;
   jobDuration: Histogram<'queue'>;
   /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
@@ -31,6 +33,12 @@ export function createMetrics(service: string): Metrics {
       name: 'convtrack_postbacks_received_total',
       help: 'Postbacks received, by answer code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    postbacksShed: new Counter({
+      name: 'convtrack_postbacks_shed_total',
+      help: 'Postbacks refused with 503 before queueing, by reason (backlog, in_flight)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     postbacksProcessed: new Counter({

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createReceiver, type Receiver } from '../../services/receiver/receiver.js';
+import { createReceiver, type Receiver, type ReceiverOptions } from '../../services/receiver/receiver.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createRedis } from '../../shared/queue/redis.js';
 import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
@@ -35,14 +35,18 @@ export interface ReceiverHarness extends Receiver {
 }
 
 /** The production receiver composition on real BullMQ queues under a prefix of its own. */
-export async function startReceiver(redisUrl: string, store: Store): Promise<ReceiverHarness> {
+export async function startReceiver(
+  redisUrl: string,
+  store: Store,
+  options: Pick<ReceiverOptions, 'limits'> = {},
+): Promise<ReceiverHarness> {
   const redis = createRedis(redisUrl, 'producer');
   redis.on('error', () => {});
   await waitForRedis(redis, redisUrl, 5000);
   const prefix = uniquePrefix();
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'receiver-test', stream: log.stream });
-  const receiver = await createReceiver({ redis, queuePrefix: prefix, store, trustProxy: ['loopback'], logger, tokenRefreshMs: 60_000 });
+  const receiver = await createReceiver({ redis, queuePrefix: prefix, store, trustProxy: ['loopback'], logger, tokenRefreshMs: 60_000, ...options });
   return {
     ...receiver,
     redis,
