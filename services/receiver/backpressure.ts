@@ -36,7 +36,11 @@ export function createBackpressure({ waiting, maxBacklog, maxInFlight, sampleMs 
     waiting().then(
       (n) => {
         const over = n >= maxBacklog;
-        if (over !== backlogged) logger.warn(over ? 'postback backlog over MAX_BACKLOG: refusing postbacks' : 'postback backlog back under MAX_BACKLOG', { waiting: n, maxBacklog });
+        if (over !== backlogged)
+          logger.warn(over ? 'postback backlog over MAX_BACKLOG: refusing postbacks' : 'postback backlog back under MAX_BACKLOG', {
+            waiting: n,
+            maxBacklog,
+          });
         backlogged = over;
       },
       // Redis away: the writes fail and answer 503 on their own.

@@ -88,7 +88,9 @@ export const configSchema = Joi.object({
     .integer()
     .min(1)
     .default(200_000)
-    .description('postback jobs waiting in Redis beyond which the receiver answers 503 with Retry-After (a job is one postback or a batch of up to 100)'),
+    .description(
+      'postback jobs waiting in Redis beyond which the receiver answers 503 with Retry-After (a job is one postback or a batch of up to 100)',
+    ),
   RECEIVER_MAX_IN_FLIGHT: Joi.number()
     .integer()
     .min(1)

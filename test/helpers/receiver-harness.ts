@@ -46,7 +46,15 @@ export async function startReceiver(
   const prefix = uniquePrefix();
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'receiver-test', stream: log.stream });
-  const receiver = await createReceiver({ redis, queuePrefix: prefix, store, trustProxy: ['loopback'], logger, tokenRefreshMs: 60_000, ...options });
+  const receiver = await createReceiver({
+    redis,
+    queuePrefix: prefix,
+    store,
+    trustProxy: ['loopback'],
+    logger,
+    tokenRefreshMs: 60_000,
+    ...options,
+  });
   return {
     ...receiver,
     redis,
