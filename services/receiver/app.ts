@@ -24,6 +24,8 @@ export interface ReceiverDeps {
   trustProxy: TrustProxy;
   readiness: ReadinessCheck[];
   metrics: Metrics;
+  /** What `/metrics` answers: this process's registry, or a cluster's. */
+  metricsText?: () => Promise<string>;
   logger: Logger;
 }
 
@@ -58,7 +60,7 @@ export function createReceiverApp(deps: ReceiverDeps): Express {
   app.use(postbackRoute(deps));
   app.use(clickRoute(deps));
   app.use(healthRoutes(deps.readiness, deps.logger));
-  app.use(metricsRoute(deps.metrics));
+  app.use(metricsRoute(deps.metrics, deps.metricsText));
   app.use((req, _res, next) => next(new AppError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.path}`, { httpStatus: 404 })));
   app.use(createHttpErrorHandler(deps.logger));
   return app;

@@ -9,6 +9,7 @@ import type { Store } from '../../shared/store/store.js';
 import { createReceiverHandler } from './app.js';
 import { createPostbackAcceptor } from './accept-postback.js';
 import { createBackpressure } from './backpressure.js';
+import { clusterMetricsText } from './cluster.js';
 import { coalescePostbacks, type CoalesceOptions } from './coalesce.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
@@ -28,6 +29,8 @@ export interface ReceiverOptions {
   tokenRefreshMs?: number;
   /** MAX_BACKLOG and RECEIVER_MAX_IN_FLIGHT (defaults: the configuration's). */
   limits?: { maxBacklog: number; maxInFlight: number };
+  /** In a cluster: `/metrics` answers the whole cluster's (see cluster.ts). */
+  clustered?: boolean;
 }
 
 export interface Receiver {
@@ -48,6 +51,7 @@ export async function createReceiver({
   logger,
   tokenRefreshMs,
   limits = DEFAULT_LIMITS,
+  clustered = false,
 }: ReceiverOptions): Promise<Receiver> {
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, queuePrefix);
@@ -71,6 +75,7 @@ export async function createReceiver({
     campaigns: createCampaignDirectory(store),
     trustProxy,
     metrics,
+    ...(clustered ? { metricsText: clusterMetricsText(metrics.registry) } : {}),
     readiness: [
       { name: 'redis', check: () => redis.ping() },
       { name: 'store', check: () => store.ping() },

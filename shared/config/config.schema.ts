@@ -84,6 +84,11 @@ export const configSchema = Joi.object({
     .min(0)
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
+  RECEIVER_PROCESSES: Joi.number()
+    .integer()
+    .min(1)
+    .max(256)
+    .description('receiver processes sharing RECEIVER_PORT (Node cluster); default: one per core in production, else 1'),
   MAX_BACKLOG: Joi.number()
     .integer()
     .min(1)

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { ValidationResult } from 'joi';
 import { configSchema } from './config.schema.js';
 
@@ -8,7 +9,7 @@ export interface Config {
   dataDir: string;
   redis: { url: string; queuePrefix: string };
   store: { mongoUrl: string | null; sqlitePath: string };
-  receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; maxBacklog: number; maxInFlight: number };
+  receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; processes: number; maxBacklog: number; maxInFlight: number };
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
@@ -37,6 +38,7 @@ interface RawConfig {
   SQLITE_PATH: string;
   DATA_DIR: string;
   RECEIVER_PORT: number;
+  RECEIVER_PROCESSES?: number;
   MAX_BACKLOG: number;
   RECEIVER_MAX_IN_FLIGHT: number;
   REPORT_PORT: number;
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       port: raw.RECEIVER_PORT,
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+      processes: raw.RECEIVER_PROCESSES ?? (raw.NODE_ENV === 'production' ? availableParallelism() : 1),
       maxBacklog: raw.MAX_BACKLOG,
       maxInFlight: raw.RECEIVER_MAX_IN_FLIGHT,
     },

@@ -69,6 +69,8 @@ export function watchQueues(metrics: Metrics, queues: Queue[]): void {
     name: 'convtrack_queue_jobs',
     help: 'Jobs per queue and state',
     labelNames: ['queue', 'state'],
+    // Every process of a cluster reads the same queues: the cluster's figure is one of them, not their sum.
+    aggregator: 'max',
     registers: [metrics.registry],
     async collect() {
       for (const queue of queues) {
@@ -95,11 +97,11 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
 }
 
 /** `GET /metrics` in Prometheus text format. */
-export function metricsRoute(metrics: Metrics): Router {
+export function metricsRoute(metrics: Metrics, text: () => Promise<string> = () => metrics.registry.metrics()): Router {
   const router = createRouter();
   router.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.end(await metrics.registry.metrics());
+    res.end(await text());
   });
   return router;
 }
