@@ -1,10 +1,11 @@
 /**
- * npm run bench:ingest — the receiver's durable acknowledgement against bare Express.
- *
- * Starts a private redis-server (appendonly on, as in production), the real receiver
- * process and a bare Express process, loads each with autocannon in turn (the same
- * connections, duration and URL), and prints req/s, p99 and the ratios. It prints
- * figures; it asserts nothing.
+ * npm run bench:ingest — the receiver's durable acknowledgement against its yardsticks,
+ * in one run: bare Express answering 200, Express + `await queue.add` (naive durable
+ * ack), `node:http` + `await queue.add` (the durable-ack ceiling), and the receiver with
+ * one process and with RECEIVER_PROCESSES=2, each loaded with autocannon at
+ * BENCH_CONNECTIONS (default 100 and 1,000) for BENCH_DURATION s. A private
+ * redis-server runs as in production (AOF everysec, noeviction). It prints req/s,
+ * p50/p99/max and the ratios to bare Express; it asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,14 +15,15 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/free-port.js';
 import { redisServerArgs } from './support/bench-env.js';
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '100,1000').split(',').map(Number);
 const PATH = '/postback?clickid=01JBENCHCLICK000000000000&sum=12.5&status=approved&type=Deposit&sub1=abc';
 
 interface Figures {
   rps: number;
+  p50: number;
   p99: number;
+  max: number;
   non2xx: number;
   errors: number;
 }
@@ -29,69 +31,64 @@ interface Figures {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'convtrack-bench-'));
   const children: ChildProcess[] = [];
+  const start = (args: string[], env: Record<string, string>): void => {
+    children.push(
+      spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    );
+  };
   try {
     const redisPort = await freePort();
     children.push(spawn('redis-server', redisServerArgs(redisPort, dir), { stdio: 'ignore' }));
-    const receiverPort = await freePort();
-    const barePort = await freePort();
-    const env = {
-      ...process.env,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      SQLITE_PATH: join(dir, 'bench.db'),
-      DATA_DIR: dir,
-      RECEIVER_PORT: String(receiverPort),
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'development',
-    };
-    children.push(
-      spawn(process.execPath, ['--import', 'tsx', 'services/receiver/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] }),
-    );
-    children.push(
-      spawn(process.execPath, ['--import', 'tsx', 'bench/bare-express.ts'], {
-        env: { ...process.env, PORT: String(barePort) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }),
-    );
-    await waitForOk(`http://127.0.0.1:${receiverPort}/readyz`);
-    await waitForOk(`http://127.0.0.1:${barePort}/postback`);
+    const redisUrl = `redis://127.0.0.1:${redisPort}`;
+    const service = { REDIS_URL: redisUrl, SQLITE_PATH: join(dir, 'bench.db'), DATA_DIR: dir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+    const ports = { bare: await freePort(), naive: await freePort(), http: await freePort(), one: await freePort(), two: await freePort() };
+    start(['bench/bare-express.ts'], { PORT: String(ports.bare) });
+    start(['bench/naive-receiver.ts'], { REDIS_URL: redisUrl, PORT: String(ports.naive) });
+    start(['bench/http-receiver.ts'], { REDIS_URL: redisUrl, PORT: String(ports.http) });
+    start(['services/receiver/main.ts'], { ...service, RECEIVER_PORT: String(ports.one), RECEIVER_PROCESSES: '1', QUEUE_PREFIX: '{one}' });
+    start(['services/receiver/main.ts'], { ...service, RECEIVER_PORT: String(ports.two), RECEIVER_PROCESSES: '2', QUEUE_PREFIX: '{two}' });
+    const variants: Array<[string, number]> = [
+      ['bare Express (200)', ports.bare],
+      ['Express + await add', ports.naive],
+      ['node:http + await add', ports.http],
+      ['receiver, 1 process', ports.one],
+      ['receiver, 2 processes', ports.two],
+    ];
+    for (const [, port] of variants) await waitForOk(`http://127.0.0.1:${port}${PATH}`);
+    for (const [, port] of variants) await load(port, 100, 2); // warm up
 
-    console.log(`ingest benchmark: ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} rounds, GET ${PATH.split('?')[0]}`);
-    await load(`http://127.0.0.1:${barePort}${PATH}`, 3); // warm both up
-    await load(`http://127.0.0.1:${receiverPort}${PATH}`, 3);
-    const bare: Figures[] = [];
-    const receiver: Figures[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      bare.push(await load(`http://127.0.0.1:${barePort}${PATH}`, DURATION_S));
-      receiver.push(await load(`http://127.0.0.1:${receiverPort}${PATH}`, DURATION_S));
+    console.log(`ingest benchmark: ${DURATION_S} s per run, GET ${PATH.split('?')[0]}, Redis AOF everysec`);
+    for (const connections of CONNECTIONS) {
+      const results: Array<[string, Figures]> = [];
+      for (const [name, port] of variants) results.push([name, await load(port, connections, DURATION_S)]);
+      const bare = results[0]?.[1] as Figures;
+      console.log(`${connections} connections`);
+      for (const [name, f] of results)
+        console.log(
+          `  ${name.padEnd(24)} ${f.rps.toFixed(0).padStart(7)} req/s (${(f.rps / bare.rps).toFixed(2)}x)   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(5)} ms (${(f.p99 / Math.max(bare.p99, 1)).toFixed(2)}x)   max ${String(f.max).padStart(5)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`,
+        );
     }
-    const b = median(bare);
-    const r = median(receiver);
-    const row = (name: string, f: Figures) =>
-      `${name.padEnd(26)} ${f.rps.toFixed(0).padStart(8)} req/s   p99 ${String(f.p99).padStart(4)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`;
-    console.log(row('bare Express (200)', b));
-    console.log(row('receiver (durable ack)', r));
-    console.log(
-      `throughput ratio ${(r.rps / b.rps).toFixed(2)}x (target >= 0.90)   p99 ratio ${(r.p99 / Math.max(b.p99, 1)).toFixed(2)}x (target <= 1.50)`,
-    );
   } finally {
     for (const child of children.reverse()) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function load(url: string, duration: number): Promise<Figures> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration });
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
-}
-
-function median(runs: Figures[]): Figures {
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as Figures;
+async function load(port: number, connections: number, duration: number): Promise<Figures> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}${PATH}`, connections, duration });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 async function waitForOk(url: string): Promise<void> {
-  const until = Date.now() + 20_000;
+  const until = Date.now() + 30_000;
   for (;;) {
     try {
       if ((await fetch(url)).ok) return;

@@ -1,5 +1,5 @@
 /**
- * The yardstick receiver for `bench:e2e`: Express answering a postback only after
+ * A yardstick receiver for `bench:e2e` and `bench:ingest`: Express answering a postback only after
  * `await queue.add` (a naive durable acknowledgement), for bench/naive-worker.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ app.get('/postback', async (req, res) => {
   );
   res.json({ ok: true });
 });
-const server = app.listen(0, () => {
+const server = app.listen(Number(process.env.PORT ?? 0), () => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
 });
