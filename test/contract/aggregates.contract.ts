@@ -5,12 +5,8 @@ import { BUCKET_MS, type Store } from '../../shared/store/store.js';
 import { buildClick, buildConversion, projectionFor, putConversion } from '../helpers/builders.js';
 
 /** Aggregates: counts, revenue and cost per group, exact, from rollups or raw rows alike. */
-export function aggregateContract(storeOf: () => Store): void {
+export function aggregateContract(store: () => Store): void {
   describe('aggregates', () => {
-    let store: Store;
-    beforeEach(() => {
-      store = storeOf();
-    });
     it('when conversions are grouped by type and status, then counts and revenue are exact', async () => {
       const click = buildClick();
       const rows: Array<[string | null, 'approved' | 'pending', string]> = [
@@ -19,12 +15,12 @@ export function aggregateContract(storeOf: () => Store): void {
         ['Upsell', 'pending', '5.000001'],
       ];
       for (const [type, status, payout] of rows) {
-        await putConversion(store, buildConversion(click, { type, status, payout_micros: parseMoney(payout) }));
+        await putConversion(store(), buildConversion(click, { type, status, payout_micros: parseMoney(payout) }));
       }
-      const groups = await store.aggregateConversions(['type', 'status'], { from: null, to: null }, {}, { distinctClicks: true });
+      const groups = await store().aggregateConversions(['type', 'status'], { from: null, to: null }, {}, { distinctClicks: true });
       const byKey = Object.fromEntries(groups.map((g) => [`${g.key.type}/${g.key.status}`, [g.count, g.revenueMicros, g.distinctClicks]]));
       expect(byKey).to.deep.equal({ 'null/approved': [2, 300_000n, 1], 'Upsell/pending': [1, 5_000_001n, 1] });
-      const main = await store.aggregateConversions([], { from: null, to: null }, { type: null, status: 'approved' });
+      const main = await store().aggregateConversions([], { from: null, to: null }, { type: null, status: 'approved' });
       expect(main.map((g) => [g.count, g.revenueMicros])).to.deep.equal([[2, 300_000n]]);
     });
 
@@ -35,13 +31,13 @@ export function aggregateContract(storeOf: () => Store): void {
         buildClick({ campaign_id: 'b', ts: day + 50_000_000 }),
         buildClick({ campaign_id: 'a', ts: day + 90_000_000 }),
       ];
-      for (const c of clicks) await store.insertClick({ ...c, cost_micros: 7 });
+      for (const c of clicks) await store().insertClick({ ...c, cost_micros: 7 });
       const [c1, c2, c3] = clicks as [Click, Click, Click];
       const kept = buildConversion(c1, { created_at: day + 2000, payout_micros: 1_000_000 });
       const edited = buildConversion(c2, { type: 'Deposit', created_at: day + 60_000_000, payout_micros: 2_000_000, status: 'pending' });
       const removed = buildConversion(c3, { created_at: day + 100_000_000, payout_micros: 4_000_000 });
-      for (const c of [kept, edited, removed]) await putConversion(store, c);
-      await store.writeProjection({
+      for (const c of [kept, edited, removed]) await putConversion(store(), c);
+      await store().writeProjection({
         ...projectionFor({ ...edited, status: 'approved', payout_micros: 2_500_000 }),
         removedConversionIds: [removed.id],
       });
@@ -64,14 +60,14 @@ export function aggregateContract(storeOf: () => Store): void {
         rows.map((r) => JSON.stringify([r.key, r.count, String(r.revenueMicros)])).sort();
       for (const range of ranges) {
         for (const groupBy of groupings) {
-          const fast = await store.aggregateConversions(groupBy, range, {});
-          const raw = await store.aggregateConversions(groupBy, range, {}, { distinctClicks: true });
+          const fast = await store().aggregateConversions(groupBy, range, {});
+          const raw = await store().aggregateConversions(groupBy, range, {}, { distinctClicks: true });
           expect(sorted(fast), `${JSON.stringify(groupBy)} ${JSON.stringify(range)}`).to.deep.equal(sorted(raw));
         }
       }
-      const all = await store.aggregateConversions(['status'], { from: null, to: null }, { type: 'Deposit' });
+      const all = await store().aggregateConversions(['status'], { from: null, to: null }, { type: 'Deposit' });
       expect(all.map((r) => [r.key.status, r.count, r.revenueMicros])).to.deep.equal([['approved', 1, 2_500_000n]]);
-      const clicksByCampaign = await store.aggregateClicks(['campaign'], { from: day + 500, to: day + 2 * 86_400_000 }, {});
+      const clicksByCampaign = await store().aggregateClicks(['campaign'], { from: day + 500, to: day + 2 * 86_400_000 }, {});
       expect(clicksByCampaign.map((r) => [r.key.campaign, r.count, r.costMicros]).sort()).to.deep.equal([
         ['a', 2, 14n],
         ['b', 1, 7n],
@@ -81,19 +77,19 @@ export function aggregateContract(storeOf: () => Store): void {
     it('when clicks are grouped by campaign, 15-minute bucket and sub within a range, then only clicks in range count, with their cost', async () => {
       const day = Date.UTC(2026, 10, 20);
       const bucket = String(day / BUCKET_MS);
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 1000, subs: { sub1: 'x' }, cost_micros: 10 }));
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 2000, subs: { sub1: 'x' }, cost_micros: 5 }));
-      await store.insertClick(buildClick({ campaign_id: 'b', ts: day + 3000 }));
-      await store.insertClick(buildClick({ campaign_id: 'b', ts: day + BUCKET_MS }));
-      await store.insertClick(buildClick({ campaign_id: 'a', ts: day + 86_400_000 }));
-      const groups = await store.aggregateClicks(['campaign', 'bucket', 'sub1'], { from: day, to: day + 86_400_000 }, {});
+      await store().insertClick(buildClick({ campaign_id: 'a', ts: day + 1000, subs: { sub1: 'x' }, cost_micros: 10 }));
+      await store().insertClick(buildClick({ campaign_id: 'a', ts: day + 2000, subs: { sub1: 'x' }, cost_micros: 5 }));
+      await store().insertClick(buildClick({ campaign_id: 'b', ts: day + 3000 }));
+      await store().insertClick(buildClick({ campaign_id: 'b', ts: day + BUCKET_MS }));
+      await store().insertClick(buildClick({ campaign_id: 'a', ts: day + 86_400_000 }));
+      const groups = await store().aggregateClicks(['campaign', 'bucket', 'sub1'], { from: day, to: day + 86_400_000 }, {});
       const byKey = Object.fromEntries(groups.map((g) => [`${g.key.campaign}/${g.key.bucket}/${g.key.sub1}`, [g.count, g.costMicros]]));
       expect(byKey).to.deep.equal({
         [`a/${bucket}/x`]: [2, 15n],
         [`b/${bucket}/null`]: [1, 0n],
         [`b/${Number(bucket) + 1}/null`]: [1, 0n],
       });
-      const filtered = await store.aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
+      const filtered = await store().aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
       expect(filtered.map((g) => g.count)).to.deep.equal([2]);
     });
   });
