@@ -8,7 +8,7 @@ import { presentConversion, presentPostback } from './present.js';
 import { rangeOf } from './dates.js';
 import { conversionQuery, postbackQuery, type LogQuery } from './logs.schema.js';
 import type { ApiDeps } from './api-deps.js';
-import { route, type ApiRoute } from './route-table.js';
+import { RESPONDED, route, type ApiRoute } from './route-table.js';
 
 const MAX_CSV_ROWS = 100_000;
 
@@ -44,7 +44,10 @@ export function logRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
       query,
       handler: async ({ res, query: q }) => {
         const pageOf = (page: PageQuery) => list(filterOf(q), page);
-        if (q.format === 'csv') return streamCsv(res, name, pageOf, present);
+        if (q.format === 'csv') {
+          await streamCsv(res, name, pageOf, present);
+          return RESPONDED;
+        }
         const page = await pageOf({ limit: q.limit, cursor: q.cursor ?? null });
         return { items: page.items.map(present), next_cursor: encodeCursor(page.next) };
       },

@@ -5,7 +5,7 @@ import { buildReport, type Report, type ReportRow } from './build-report.js';
 import { rangeOf } from './dates.js';
 import { FILTER_DIMENSIONS, reportQuery, type ReportQuery } from './report.schema.js';
 import type { ApiDeps } from './api-deps.js';
-import { route, type ApiRoute } from './route-table.js';
+import { RESPONDED, route, type ApiRoute } from './route-table.js';
 
 /** `GET /reports`: grouped metrics with per-status and per-type columns, totals, JSON or CSV. */
 export function reportRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
@@ -34,7 +34,7 @@ export function reportRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
         });
         if (query.format === 'csv') {
           sendCsv(res, report);
-          return undefined;
+          return RESPONDED;
         }
         return { group_by: query.group_by, tz: query.tz, types: report.types, rows: report.rows, totals: report.totals };
       },

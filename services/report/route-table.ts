@@ -19,8 +19,9 @@ export interface RouteInput<Q, B> {
 /**
  * One row of the API's route table: it registers the Express route (auth, validation,
  * success status) and documents it in the OpenAPI document, so neither can exist
- * without the other. The handler returns what to send as JSON with `status`, or
- * `undefined` when it wrote the response itself (CSV) or `status` is 204.
+ * without the other. The handler returns what to send as JSON with `status`,
+ * `undefined` for no body (204), or `RESPONDED` when it writes the response itself
+ * (CSV streamed to `res`, which may still be under way when the handler returns).
  */
 export interface ApiRoute {
   method: Method;
@@ -35,6 +36,9 @@ export interface ApiRoute {
   textBody?: { types: string[]; limit: string };
   handler: (input: RouteInput<unknown, unknown>) => Promise<unknown>;
 }
+
+/** What a handler returns when it writes the response itself. */
+export const RESPONDED: unique symbol = Symbol('responded');
 
 /** A route whose handler sees its query and body typed as its joi schemas declare them. */
 export function route<Q = Record<string, never>, B = undefined>(
@@ -66,7 +70,7 @@ export function mountRoutes(routes: readonly ApiRoute[], auth: Record<Auth, Requ
       const query: unknown = r.query ? validate(r.query, req.query) : {};
       const body: unknown = r.body ? validateBody(r.body, req) : req.body;
       const answer = await r.handler({ req, res, params: req.params as Record<string, string>, query, body });
-      if (res.headersSent) return;
+      if (answer === RESPONDED || res.headersSent) return;
       if (answer === undefined) res.status(r.status).end();
       else res.status(r.status).json(answer);
     });
