@@ -22,9 +22,9 @@ import { newId } from '../shared/domain/ids.js';
 import type { PostbackJob, PostbacksQueueJob } from '../shared/queue/jobs.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../shared/store/store.js';
-import { buildClick } from '../test/helpers/builders.js';
 import { seedCampaign } from '../test/helpers/seed.js';
 import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-env.js';
+import { clickFor } from '../test/helpers/seed.js';
 
 const N = Number(process.env.BENCH_N ?? 20_000);
 const HOT = Number(process.env.BENCH_HOT ?? 2_000);
@@ -115,13 +115,7 @@ async function seed(store: Store, clicks: number): Promise<string[]> {
     await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const ids: string[] = [];
   for (let i = 0; i < clicks; i++) {
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-      ts: Date.now() - 60_000,
-    });
+    const click = clickFor(seeded, { ts: Date.now() - 60_000 });
     await store.insertClick(click);
     ids.push(click.clickid);
   }

@@ -16,10 +16,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { DUPLICATE_MODES } from '../shared/domain/duplicate-modes.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
-import { buildClick } from '../test/helpers/builders.js';
 import { seedCampaign } from '../test/helpers/seed.js';
 import { pacedLoad } from './support/paced-load.js';
 import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-env.js';
+import { clickFor } from '../test/helpers/seed.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const STEADY_S = Number(process.env.BENCH_STEADY ?? 10);
@@ -107,14 +107,7 @@ async function convtrack(env: BenchEnv): Promise<{ pipeline: Pipeline; paths: ()
     await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const clickids: string[] = [];
   for (let i = 0; i < CLICKS; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, CLICKS - i) }, () =>
-      buildClick({
-        campaign_id: seeded.campaign.id,
-        offer_id: seeded.offer.id,
-        offer_source_id: seeded.source.id,
-        traffic_channel_id: seeded.channel.id,
-      }),
-    );
+    const batch = Array.from({ length: Math.min(1000, CLICKS - i) }, () => clickFor(seeded));
     await store.insertClicks(batch);
     clickids.push(...batch.map((c) => c.clickid));
   }

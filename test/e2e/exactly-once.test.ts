@@ -3,22 +3,16 @@ import request from 'supertest';
 import { DUPLICATE_MODES, type DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildClick } from '../helpers/builders.js';
 import { expectExactlyOnce, type SentPostback } from '../helpers/mode-invariants.js';
 import type { ReceiverHarness } from '../helpers/receiver-harness.js';
-import type { Seeded } from '../helpers/seed.js';
+import { clickFor, type Seeded } from '../helpers/seed.js';
 import { crashFixture } from '../helpers/crash-fixture.js';
 import { keepKilling } from '../helpers/worker-processes.js';
 
 async function storeClicks(store: Store, seeded: Seeded, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+    const click = clickFor(seeded);
     await store.insertClick(click);
     ids.push(click.clickid);
   }

@@ -2,9 +2,8 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { foldLedger, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
 import { dimensionsOf } from '../../shared/domain/entities.js';
-import { buildClick } from '../helpers/builders.js';
 import { allConversions } from '../helpers/mode-invariants.js';
-import { seedCampaign } from '../helpers/seed.js';
+import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { crashFixture } from '../helpers/crash-fixture.js';
 import { keepKilling } from '../helpers/worker-processes.js';
 
@@ -17,12 +16,7 @@ describe('exactly once on one hot key: 5,000 postbacks, workers SIGKILLed and re
   it('when 5,000 edit postbacks for one click meet worker crashes, then the conversion and every outcome equal the pure fold of what was acknowledged', async () => {
     const { store, receiver, workers } = state;
     const seeded = await seedCampaign(store, { source: { duplicate_mode: 'edit' } });
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+    const click = clickFor(seeded);
     await store.insertClick(click);
     const statuses = ['pending', 'approved', 'declined', 'other'] as const;
 

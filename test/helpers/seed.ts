@@ -51,10 +51,9 @@ export function buildChannel(overrides: Partial<TrafficChannel> = {}): TrafficCh
   return { ...CHANNEL_DEFAULTS, id: newId(), name: 'Channel', created_at: Date.now(), ...overrides };
 }
 
-/** A click of the seeded campaign (its offer, source and channel), made now unless `overrides` say otherwise. */
+/** A click of the seeded campaign (its offer, source and channel); `buildClick`'s defaults for the rest. */
 export function clickFor(seeded: Seeded, overrides: Partial<Click> = {}): Click {
   return buildClick({
-    ts: Date.now(),
     campaign_id: seeded.campaign.id,
     offer_id: seeded.offer.id,
     offer_source_id: seeded.source.id,

@@ -2,21 +2,14 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { isPostbackBatch } from '../../shared/queue/jobs.js';
 import type { Click } from '../../shared/domain/entities.js';
-import { buildClick } from '../helpers/builders.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
-import { seedCampaign, type Seeded } from '../helpers/seed.js';
+import { clickFor, seedCampaign, type Seeded } from '../helpers/seed.js';
 
 describe('postbacks arriving together: batch jobs', function () {
   this.timeout(30_000);
   let pipeline: Pipeline;
   let seeded: Seeded;
-  const newClick = (): Click =>
-    buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+  const newClick = (): Click => clickFor(seeded);
 
   before(async () => {
     pipeline = await startPipeline({ unknownClickidWindowMs: 20_000 });

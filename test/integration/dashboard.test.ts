@@ -3,11 +3,11 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { newId } from '../../shared/domain/ids.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildClick, buildPostbackJob } from '../helpers/builders.js';
+import { buildPostbackJob } from '../helpers/builders.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import type { ReceiverHarness } from '../helpers/receiver-harness.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
-import { seedCampaign } from '../helpers/seed.js';
+import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { queueSettled } from '../helpers/wait.js';
 import type { WorkerHarness } from '../helpers/worker-harness.js';
 
@@ -51,12 +51,7 @@ describe('queue dashboard (bull-board)', () => {
   it('when a failed postback job is retried from the dashboard (twice, at once), then it lands exactly once', async function () {
     this.timeout(30_000);
     const seeded = await seedCampaign(store);
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+    const click = clickFor(seeded);
     await store.insertClick(click);
     // Hold the store past its busy timeout so the only attempt fails transiently.
     const blocker = new BetterSqlite3(pipeline.storePath);

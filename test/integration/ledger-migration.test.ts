@@ -8,8 +8,8 @@ import { ledgerKey, type LedgerEntry } from '../../shared/domain/duplicate-polic
 import { dimensionsOf } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
-import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { seedCampaign } from '../helpers/seed.js';
+import { buildPostbackJob } from '../helpers/builders.js';
+import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('an embedded store from before ledger heads', () => {
@@ -18,12 +18,7 @@ describe('an embedded store from before ledger heads', () => {
     const path = join(dir.path, 'store.db');
     let store = createSqliteStore(path);
     const seeded = await seedCampaign(store, { source: { duplicate_mode: 'ignore' } });
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+    const click = clickFor(seeded);
     await store.insertClick(click);
     await store.close();
 

@@ -17,7 +17,7 @@ describe('replaying rejected postbacks', () => {
   let seeded: Seeded;
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
 
-  const storeClick = async (clickid: string) => store.insertClick(clickFor(seeded, { clickid }));
+  const storeClick = async (clickid: string) => store.insertClick(clickFor(seeded, { clickid, ts: Date.now() }));
   const postback = async (query: string): Promise<string> => {
     const res = await request(receiver.app).get(`/postback?${query}`).expect(200);
     await workers.completed(res.body.id);

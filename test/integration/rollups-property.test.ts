@@ -6,8 +6,8 @@ import { loadConfig } from '../../shared/config/config.js';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { AggregateRow, Dimension } from '../../shared/store/store.js';
-import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { seedCampaign } from '../helpers/seed.js';
+import { buildPostbackJob } from '../helpers/builders.js';
+import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { storeFactories } from '../helpers/store-factories.js';
 
 const rules = loadConfig({}).rules;
@@ -53,13 +53,7 @@ for (const factory of storeFactories()) {
                   send_to_channel: false,
                   created_at: 1,
                 });
-              const clicks = [buildClick(), buildClick()].map((c) => ({
-                ...c,
-                campaign_id: seeded.campaign.id,
-                offer_id: seeded.offer.id,
-                offer_source_id: seeded.source.id,
-                traffic_channel_id: seeded.channel.id,
-              }));
+              const clicks = [clickFor(seeded), clickFor(seeded)];
               await store.insertClicks(clicks);
               const deps = { store, rules, settings: createSettingsCache(store, {}) };
               for (const p of postbacks) {

@@ -6,8 +6,8 @@ import { loadConfig } from '../../shared/config/config.js';
 import { newId } from '../../shared/domain/ids.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildClick, buildPostbackJob } from '../helpers/builders.js';
-import { seedCampaign } from '../helpers/seed.js';
+import { buildPostbackJob } from '../helpers/builders.js';
+import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('settings read through the cache: never a removed type', () => {
@@ -21,12 +21,7 @@ describe('settings read through the cache: never a removed type', () => {
     dir = tempDir();
     store = createSqliteStore(join(dir.path, 'store.db'));
     const seeded = await seedCampaign(store);
-    const click = buildClick({
-      campaign_id: seeded.campaign.id,
-      offer_id: seeded.offer.id,
-      offer_source_id: seeded.source.id,
-      traffic_channel_id: seeded.channel.id,
-    });
+    const click = clickFor(seeded);
     await store.insertClick(click);
     clickid = click.clickid;
     await store.conversionTypes.put('Sale', sale);

@@ -107,7 +107,7 @@ describe('worker: from queued postback to stored conversion', () => {
     await waitFor('the postback to wait for its click', () =>
       workers.logLines().some((l) => l.message === 'postback waits for its click' && l.postbackId === res.body.id),
     );
-    await store.insertClick(clickFor(seeded, { clickid: 'late-click' }));
+    await store.insertClick(clickFor(seeded, { clickid: 'late-click', ts: Date.now() }));
     await workers.completed(res.body.id);
     expect(await store.getPostback(res.body.id)).to.deep.include({ outcome: 'recorded' });
   });
