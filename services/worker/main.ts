@@ -1,19 +1,15 @@
-import { boundPort, closeServer, listen } from '../../shared/http/listen.js';
+import { boundPort, closeServer, listenInRange } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createMetrics } from '../../shared/metrics/metrics.js';
-import { createRedis } from '../../shared/queue/redis.js';
-import { guardRedisDurability } from '../../shared/queue/redis-durability.js';
-import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
+import { openRedis } from '../../shared/queue/connect.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createWorkerApp } from './app.js';
 import { createWorkers } from './workers.js';
 
 runService('worker', async (config, logger) => {
-  const connection = createRedis(config.redis.url, 'worker', logger);
-  await waitForRedis(connection, config.redis.url);
-  await guardRedisDurability(connection, config.redis.url, config.env, logger);
+  const connection = await openRedis(config, 'worker', logger);
   const store = await createStore(config.store);
   const metrics = createMetrics('worker');
   const fileRates = config.fxRatesFile ? readRatesFile(config.fxRatesFile) : {};
@@ -22,9 +18,9 @@ runService('worker', async (config, logger) => {
     { name: 'redis', check: () => connection.ping() },
     { name: 'store', check: () => store.ping() },
   ];
-  // Listen first: a port already taken (a second worker on this host) must fail the
-  // process before its workers take jobs they would then leave stalled.
-  const server = await listen(createWorkerApp(readiness, metrics, logger), config.worker.port);
+  // Listen first: when every port of WORKER_PORT is taken (by other workers on this host),
+  // the process must fail before its workers take jobs they would then leave stalled.
+  const server = await listenInRange(createWorkerApp(readiness, metrics, logger), config.worker.ports);
   workers.run();
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'http', close: () => closeServer(server) },

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import Joi from 'joi';
 import { parseCurrencyCode } from '../domain/fx.js';
+import { parseClusterNodes, parsePortRange } from './parse.js';
 
 const port = Joi.number().integer().min(0).max(65535);
 
@@ -15,9 +16,31 @@ export const configSchema = Joi.object({
     .uri({ scheme: ['redis', 'rediss'] })
     .default('redis://127.0.0.1:6379')
     .description("the queue's Redis"),
+  REDIS_CLUSTER_NODES: Joi.string()
+    .custom((text: string, helpers) => (parseClusterNodes(text) ? text : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': 'must be host:port[,host:port…] (entries may be redis:// or rediss:// URLs carrying the password)' })
+    .description('host:port,…: use a Redis Cluster (these nodes or some of them) instead of REDIS_URL'),
+  REDIS_MIN_REPLICAS_ACK: Joi.number()
+    .integer()
+    .min(0)
+    .max(16)
+    .default(0)
+    .description('answer a postback 200 only once this many replicas have its job (Redis WAIT); 503 when they do not in time'),
+  REDIS_REPLICA_ACK_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(10)
+    .max(60_000)
+    .default(1000)
+    .description('how long the receiver waits for REDIS_MIN_REPLICAS_ACK replicas before it answers 503'),
   QUEUE_PREFIX: Joi.string()
     .pattern(/^[^:\s]+$/)
     .default('{convtrack}')
+    .when('REDIS_CLUSTER_NODES', {
+      is: Joi.exist(),
+      then: Joi.string()
+        .custom((text: string, helpers) => (/\{[^{}]+\}/.test(text) ? text : helpers.error('any.hashTag', { example: '{convtrack}' })))
+        .messages({ 'any.hashTag': 'must hold a hash tag such as {#example} on a Redis Cluster, so that each queue’s keys share a slot' }),
+    })
     .description('BullMQ key prefix; a {hash tag} keeps a queue on one Redis Cluster slot'),
   MONGO_URL: Joi.string()
     .uri({ scheme: ['mongodb', 'mongodb+srv'] })
@@ -26,7 +49,11 @@ export const configSchema = Joi.object({
   DATA_DIR: Joi.string().default('./data').description('local state: generated API key, private Redis'),
   RECEIVER_PORT: port.default(3000).description('postbacks and clicks'),
   REPORT_PORT: port.default(3001).description('/api and /admin/queues'),
-  WORKER_PORT: port.default(3002).description("the worker's /healthz and /readyz"),
+  WORKER_PORT: Joi.string()
+    .custom((text: string, helpers) => (parsePortRange(text) ? text : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': 'must be a port (0: any free one) or a range first-last, e.g. 3002-3011' })
+    .default('3002-3011')
+    .description("the worker's /healthz, /readyz and /metrics: a port, or a range whose first free port each worker takes"),
   PUBLIC_URL: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .description('the receiver as networks and visitors reach it; default http://localhost:RECEIVER_PORT'),

@@ -1,20 +1,29 @@
 import { availableParallelism } from 'node:os';
 import type { ValidationResult } from 'joi';
 import { configSchema } from './config.schema.js';
+import { parseClusterNodes, parsePortRange, type ClusterNodes, type PortRange } from './parse.js';
 
 /** convtrack's configuration, typed, nested and frozen. */
 export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   dataDir: string;
-  redis: { url: string; queuePrefix: string };
+  redis: {
+    url: string;
+    /** Set: a Redis Cluster, and `url` is not used. */
+    cluster: ClusterNodes | null;
+    queuePrefix: string;
+    /** Replicas that must have a postback's job before it is acknowledged (0: the master's word is enough). */
+    minReplicasAck: number;
+    replicaAckTimeoutMs: number;
+  };
   store: { mongoUrl: string | null; sqlitePath: string };
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; processes: number; maxBacklog: number; maxInFlight: number };
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; facebookGraphUrl: string; facebookApiVersion: string };
-  worker: { port: number; concurrency: number; jobLockMs: number };
+  worker: { ports: PortRange; concurrency: number; jobLockMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -33,6 +42,9 @@ interface RawConfig {
   NODE_ENV: Config['env'];
   LOG_LEVEL: Config['logLevel'];
   REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: string;
+  REDIS_MIN_REPLICAS_ACK: number;
+  REDIS_REPLICA_ACK_TIMEOUT_MS: number;
   QUEUE_PREFIX: string;
   MONGO_URL?: string;
   SQLITE_PATH: string;
@@ -42,7 +54,7 @@ interface RawConfig {
   MAX_BACKLOG: number;
   RECEIVER_MAX_IN_FLIGHT: number;
   REPORT_PORT: number;
-  WORKER_PORT: number;
+  WORKER_PORT: string;
   PUBLIC_URL?: string;
   TRUST_PROXY: string;
   API_KEY?: string;
@@ -78,7 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
     dataDir: raw.DATA_DIR,
-    redis: { url: raw.REDIS_URL, queuePrefix: raw.QUEUE_PREFIX },
+    redis: {
+      url: raw.REDIS_URL,
+      cluster: raw.REDIS_CLUSTER_NODES === undefined ? null : parseClusterNodes(raw.REDIS_CLUSTER_NODES),
+      queuePrefix: raw.QUEUE_PREFIX,
+      minReplicasAck: raw.REDIS_MIN_REPLICAS_ACK,
+      replicaAckTimeoutMs: raw.REDIS_REPLICA_ACK_TIMEOUT_MS,
+    },
     store: { mongoUrl: raw.MONGO_URL ?? null, sqlitePath: raw.SQLITE_PATH },
     receiver: {
       port: raw.RECEIVER_PORT,
@@ -107,7 +125,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       facebookGraphUrl: raw.FACEBOOK_GRAPH_URL.replace(/\/+$/, ''),
       facebookApiVersion: raw.FACEBOOK_API_VERSION,
     },
-    worker: { port: raw.WORKER_PORT, concurrency: raw.WORKER_CONCURRENCY, jobLockMs: raw.JOB_LOCK_MS },
+    worker: {
+      ports: parsePortRange(raw.WORKER_PORT) ?? { first: 0, last: 0 },
+      concurrency: raw.WORKER_CONCURRENCY,
+      jobLockMs: raw.JOB_LOCK_MS,
+    },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });
 }

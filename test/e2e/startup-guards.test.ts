@@ -136,4 +136,42 @@ describe('start-up guards: a Redis that forgets, a port already taken', () => {
       await new Promise((resolve) => blocker.close(resolve));
     }
   });
+
+  it('when two workers start on one host with a WORKER_PORT range, then each takes a free port of it and both run', async () => {
+    const redis = await redisWith(['--appendonly', 'yes']);
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '::', () => resolve()));
+    const first = (blocker.address() as { port: number }).port;
+    const range = { WORKER_PORT: `${String(first)}-${String(first + 5)}` };
+    const workers = [workerProcess(envFor(redis, range)), workerProcess(envFor(redis, range))];
+    try {
+      const ports = await Promise.all(workers.map((worker) => worker.port));
+      expect(new Set(ports).size, 'distinct ports').to.equal(2);
+      for (const port of ports) {
+        expect(port).to.be.within(first + 1, first + 5);
+        expect((await fetch(`http://127.0.0.1:${String(port)}/readyz`)).status).to.equal(200);
+      }
+    } finally {
+      for (const worker of workers) worker.stop();
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 });
+
+/** A worker process left running; `port` resolves with the port it says it took. */
+function workerProcess(env: Record<string, string>): { port: Promise<number>; stop(): void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/main.ts'], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      const started = output.split('\n').find((line) => line.includes('"worker started"'));
+      if (started) resolve((JSON.parse(started) as { port: number }).port);
+    });
+    child.once('exit', () => reject(new Error(`worker exited:\n${output}`)));
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}

@@ -33,4 +33,40 @@ describe('configuration', () => {
   it('when a variable is set to an empty string, then it counts as unset', () => {
     expect(loadConfig({ MONGO_URL: '', RECEIVER_PORT: '' }).store.mongoUrl).to.equal(null);
   });
+
+  it('when REDIS_CLUSTER_NODES lists nodes, then they are the cluster, with the password of the URL entry that has one', () => {
+    const { redis } = loadConfig({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, rediss://:s3cret@10.0.0.2:7001,[::1]:7002',
+      REDIS_MIN_REPLICAS_ACK: '1',
+    });
+    expect(redis.cluster).to.deep.equal({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: null,
+      password: 's3cret',
+      tls: true,
+    });
+    expect(redis.minReplicasAck).to.equal(1);
+    expect(loadConfig({}).redis).to.include({ cluster: null, minReplicasAck: 0, replicaAckTimeoutMs: 1000 });
+  });
+
+  it('when a cluster node has no port, or the prefix has no hash tag on a cluster, then the error says what is allowed', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1' })).to.throw(ConfigError, /REDIS_CLUSTER_NODES: must be host:port/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', QUEUE_PREFIX: 'convtrack' })).to.throw(
+      ConfigError,
+      /QUEUE_PREFIX: must hold a hash tag such as \{convtrack\}/,
+    );
+    expect(loadConfig({ QUEUE_PREFIX: 'convtrack' }).redis.queuePrefix).to.equal('convtrack');
+  });
+
+  it('when WORKER_PORT is a port or a range, then the worker may take that one or the first free in the range', () => {
+    expect(loadConfig({}).worker.ports).to.deep.equal({ first: 3002, last: 3011 });
+    expect(loadConfig({ WORKER_PORT: '4000' }).worker.ports).to.deep.equal({ first: 4000, last: 4000 });
+    expect(loadConfig({ WORKER_PORT: '0' }).worker.ports).to.deep.equal({ first: 0, last: 0 });
+    for (const bad of ['4000-3000', '0-10', '70000', 'x'])
+      expect(() => loadConfig({ WORKER_PORT: bad }), bad).to.throw(ConfigError, /WORKER_PORT: must be a port/);
+  });
 });
