@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../shared/config/config.js';
-import { redactUrl } from '../shared/queue/wait-for-redis.js';
+import { describeRedis, redactUrl } from '../shared/queue/redis.js';
 import { describeRedisDurability, redisAnswers, startLocalRedis } from './local-redis.js';
 
 /**
@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const say = (line: string): void => void process.stderr.write(`convtrack: ${line}\n`);
   let redis: ChildProcess | null = null;
-  if (!(await redisAnswers(config.redis.url))) {
+  if (config.redis.cluster) {
+    // A cluster is the operator's: each service checks every node's durability as it starts.
+    say(`Redis: ${describeRedis(config.redis)}`);
+  } else if (!(await redisAnswers(config.redis.url))) {
     redis = startLocalRedis(config.redis.url, join(config.dataDir, 'redis'));
     if (!redis) {
       say(`no Redis answers at ${redactUrl(config.redis.url)} and no local redis-server can be started.`);
@@ -26,8 +29,7 @@ async function main(): Promise<void> {
     say(`started a private redis-server for ${redactUrl(config.redis.url)} (files in ${join(config.dataDir, 'redis')})`);
     await waitUntil(() => redisAnswers(config.redis.url), 10_000);
   }
-
-  say(`Redis ${redactUrl(config.redis.url)}: ${await describeRedisDurability(config.redis.url)}`);
+  if (!config.redis.cluster) say(`Redis ${redactUrl(config.redis.url)}: ${await describeRedisDurability(config.redis.url)}`);
   say(
     `data in ${resolve(config.dataDir)}; ${config.store.mongoUrl ? 'store: MongoDB' : `embedded store: ${resolve(config.store.sqlitePath)}`}`,
   );

@@ -2,18 +2,14 @@ import { boundPort, closeServer, listen } from '../../shared/http/listen.js';
 import { onShutdown } from '../../shared/lifecycle/shutdown.js';
 import { runService } from '../../shared/lifecycle/run-service.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
-import { createRedis } from '../../shared/queue/redis.js';
-import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
-import { guardRedisDurability } from '../../shared/queue/redis-durability.js';
+import { openRedis } from '../../shared/queue/connect.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { resolveApiKey } from './api-key.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createReportService } from './report-service.js';
 
 runService('report', async (config, logger) => {
-  const redis = createRedis(config.redis.url, 'producer', logger);
-  await waitForRedis(redis, config.redis.url);
-  await guardRedisDurability(redis, config.redis.url, config.env, logger);
+  const redis = await openRedis(config, 'producer', logger);
   const store = await createStore(config.store);
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {

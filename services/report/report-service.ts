@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import type { ReadinessCheck } from '../../shared/http/health.js';
@@ -17,7 +17,7 @@ import type { RetryDelivery } from './api-deps.js';
 export interface ReportServiceDeps {
   store: Store;
   /** A producer connection. */
-  redis: Redis;
+  redis: RedisClient;
   apiKey: string;
   config: Pick<Config, 'rules' | 'outbound'> & {
     redis: Pick<Config['redis'], 'queuePrefix'>;

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import type { ClickJob } from '../../shared/queue/jobs.js';
@@ -9,7 +9,7 @@ import type { Store } from '../../shared/store/store.js';
 import { createBatcher } from './batcher.js';
 
 export interface ClickWorkerDeps {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   jobLockMs: number;

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import type { WithLock } from '../../shared/locking/redis-lock.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
@@ -9,7 +9,7 @@ import { QueueNames } from '../../shared/queue/queue-names.js';
 import type { Store } from '../../shared/store/store.js';
 
 export interface CostWorkerDeps {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   jobLockMs: number;
   store: Store;

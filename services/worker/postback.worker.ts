@@ -1,5 +1,5 @@
 import { DelayedError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import { isPostbackBatch, type PostbackJob, type PostbacksQueueJob, type QueuedPostback } from '../../shared/queue/jobs.js';
@@ -9,7 +9,7 @@ import { applyPostbacks, type ApplyDeps, type PostbackInput, type PostbackResult
 import { createBatcher } from './batcher.js';
 
 export interface PostbackWorkerDeps extends ApplyDeps {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   jobLockMs: number;

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { createRedisLock } from '../../shared/locking/redis-lock.js';
@@ -20,7 +20,7 @@ import { createSettingsCache } from './settings-cache.js';
 const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
 
 export interface WorkersDeps {
-  connection: Redis;
+  connection: RedisClient;
   store: Store;
   logger: Logger;
   metrics: Metrics;

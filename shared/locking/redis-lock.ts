@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { AppError } from '../errors/app-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
 
@@ -21,7 +21,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * A Redis lock per name (SET NX PX, released in `finally`). It spares workers from
  * racing on one key; correctness does not rest on it: the store's compare-and-set does.
  */
-export function createRedisLock(redis: Redis, prefix: string, options: LockOptions): WithLock {
+export function createRedisLock(redis: RedisClient, prefix: string, options: LockOptions): WithLock {
   return async (name, work) => {
     const key = `${prefix}:lock:${createHash('sha1').update(name).digest('hex')}`;
     const token = randomUUID();

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { defaultJobOptions, jobIdFor } from './job-options.js';
 import type { JobPayloads } from './jobs.js';
 import type { QueueName } from './queue-names.js';
@@ -8,7 +8,7 @@ import type { QueueName } from './queue-names.js';
 export type TypedQueue<N extends QueueName> = Queue<JobPayloads[N], void>;
 
 /** Opens the named queue on a shared connection, with the project's job defaults. */
-export function createQueue<N extends QueueName>(name: N, connection: Redis, prefix: string): TypedQueue<N> {
+export function createQueue<N extends QueueName>(name: N, connection: RedisClient, prefix: string): TypedQueue<N> {
   return new Queue<JobPayloads[N], void, string>(name, { connection, prefix, defaultJobOptions });
 }
 

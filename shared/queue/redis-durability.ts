@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { StartupError } from '../lifecycle/run-service.js';
 import type { Logger } from '../logging/logger.js';
-import { redactUrl } from './wait-for-redis.js';
+import { withEachNode, type RedisClient } from './redis.js';
 
 /** What Redis says of its persistence and eviction (null: it would not say). */
 export interface RedisDurability {
@@ -50,22 +50,25 @@ export function durabilityProblems(state: RedisDurability): string[] {
 /**
  * The durability guard (SPEC §9): in production a Redis that forgets (AOF off) or
  * evicts (a policy other than noeviction) is a reason not to start; elsewhere it is
- * one warning line. What could not be read is said and tolerated.
+ * one warning line. What could not be read is said and tolerated. On a cluster every
+ * node is checked, replicas too: a replica becomes the master on a failover.
  */
-export async function guardRedisDurability(redis: Redis, url: string, env: string, logger: Logger): Promise<RedisDurability> {
-  const state = await readRedisDurability(redis);
-  const problems = durabilityProblems(state);
-  for (const note of state.notes) logger.warn('redis durability not fully checked', { redis: redactUrl(url), note });
+export async function guardRedisDurability(redis: RedisClient, where: string, env: string, logger: Logger): Promise<void> {
+  const problems: string[] = [];
+  const nodes = await withEachNode(redis, async (node, label) => {
+    const state = await readRedisDurability(node);
+    for (const note of state.notes) logger.warn('redis durability not fully checked', { redis: where, node: label, note });
+    problems.push(...durabilityProblems(state).map((problem) => (label ? `${label}: ${problem}` : problem)));
+  });
   if (problems.length === 0) {
-    logger.info('redis durability checked', { redis: redactUrl(url), aof: state.aof, maxmemoryPolicy: state.policy });
-    return state;
+    logger.info('redis durability checked', { redis: where, nodes });
+    return;
   }
-  const line = `Redis at ${redactUrl(url)} can lose acknowledged postbacks: ${problems.join('; ')}`;
+  const line = `Redis at ${where} can lose acknowledged postbacks: ${problems.join('; ')}`;
   if (env === 'production') throw new StartupError(`${line}. Refusing to start in production.`);
   logger.warn('redis can lose acknowledged postbacks', {
-    redis: redactUrl(url),
+    redis: where,
     problems,
     note: 'fine for a try-out; NODE_ENV=production refuses to start like this',
   });
-  return state;
 }

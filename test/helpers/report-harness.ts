@@ -1,13 +1,11 @@
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import { createReportService } from '../../services/report/report-service.js';
 import type { ApiRoute } from '../../services/report/route-table.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createMetrics } from '../../shared/metrics/metrics.js';
-import { createRedis } from '../../shared/queue/redis.js';
-import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
+import { createRedis, waitForRedis, type RedisClient } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
 
@@ -27,7 +25,7 @@ export async function startReport(
   store: Store,
   options: ReportOptions = {},
 ): Promise<{ app: Express; logLines: ReturnType<typeof memoryLog>['lines']; close: () => Promise<void> }> {
-  const redis: Redis = createRedis(redisUrl, 'producer');
+  const redis: RedisClient = createRedis({ url: redisUrl, cluster: null }, 'producer');
   await waitForRedis(redis, redisUrl, 5000);
   const defaults = loadConfig({});
   const log = memoryLog();

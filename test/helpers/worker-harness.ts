@@ -1,11 +1,10 @@
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createWorkers, type Workers } from '../../services/worker/workers.js';
 import { loadConfig, type Config } from '../../shared/config/config.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
-import { createRedis } from '../../shared/queue/redis.js';
+import { createRedis, type RedisClient } from '../../shared/queue/redis.js';
 import { isPostbackBatch, type PostbacksQueueJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
@@ -34,7 +33,7 @@ export function startWorkers(
   rules: Partial<Config['rules']> = {},
   options: WorkerOptions = {},
 ): WorkerHarness {
-  const connection: Redis = createRedis(redisUrl, 'worker');
+  const connection: RedisClient = createRedis({ url: redisUrl, cluster: null }, 'worker');
   const log = memoryLog();
   const logger = createLogger({ level: 'debug', service: 'worker-test', stream: log.stream });
   const metrics = createMetrics('worker');

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/queue/redis.js';
 import type { Logger } from '../../../shared/logging/logger.js';
 import type { Metrics } from '../../../shared/metrics/metrics.js';
 import type { OutboundJob } from '../../../shared/queue/jobs.js';
@@ -8,7 +8,7 @@ import { QueueNames } from '../../../shared/queue/queue-names.js';
 import { deliver, type DeliverDeps } from './deliver.js';
 
 export interface OutboundWorkerDeps extends DeliverDeps {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   jobLockMs: number;
