@@ -83,7 +83,12 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, backpressure, 
     try {
       await backpressure.track(enqueuePostback(id, job));
     } catch (err) {
-      logger.warn('postback not queued', { requestId: request.requestId, err: err instanceof Error ? err.message : String(err) });
+      // Its id too: a job Redis took but no replica confirmed (REDIS_MIN_REPLICAS_ACK) may still be applied under it.
+      logger.warn('postback not queued', {
+        requestId: request.requestId,
+        postbackId: id,
+        err: err instanceof Error ? err.message : String(err),
+      });
       throw queueUnavailable(err);
     }
     if (refusal) {

@@ -1,16 +1,19 @@
 import type { RequestListener } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis.js';
 import { loadConfig, type TrustProxy } from '../../shared/config/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
+import type { PostbacksQueueJob } from '../../shared/queue/jobs.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
+import { createReplicatedQueue } from '../../shared/queue/replica-ack.js';
 import type { Store } from '../../shared/store/store.js';
 import { createReceiverHandler } from './app.js';
 import { createPostbackAcceptor } from './accept-postback.js';
 import { createBackpressure } from './backpressure.js';
 import { clusterMetricsText } from './cluster.js';
 import { coalescePostbacks, type CoalesceOptions } from './coalesce.js';
+import type { Enqueue } from './enqueue.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
 
@@ -20,7 +23,7 @@ const COALESCE: CoalesceOptions = { maxBatch: 100, maxInFlight: 4 };
 const { receiver: DEFAULT_LIMITS } = loadConfig({});
 
 export interface ReceiverOptions {
-  redis: Redis;
+  redis: RedisClient;
   queuePrefix: string;
   store: Store;
   trustProxy: TrustProxy;
@@ -31,6 +34,8 @@ export interface ReceiverOptions {
   limits?: { maxBacklog: number; maxInFlight: number };
   /** In a cluster: `/metrics` answers the whole cluster's (see cluster.ts). */
   clustered?: boolean;
+  /** REDIS_MIN_REPLICAS_ACK and its timeout: a postback is acknowledged once this many replicas have its job. */
+  replicaAck?: { replicas: number; timeoutMs: number };
 }
 
 export interface Receiver {
@@ -52,20 +57,26 @@ export async function createReceiver({
   tokenRefreshMs,
   limits = DEFAULT_LIMITS,
   clustered = false,
+  replicaAck = { replicas: 0, timeoutMs: 0 },
 }: ReceiverOptions): Promise<Receiver> {
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, queuePrefix);
   const clicks = createQueue(QueueNames.CLICKS, redis, queuePrefix);
   const tokens = await createTokenDirectory(store, logger, tokenRefreshMs);
   const metrics = createMetrics('receiver');
   watchQueues(metrics, [postbacks, clicks]);
+  const replicated =
+    replicaAck.replicas > 0
+      ? createReplicatedQueue(QueueNames.POSTBACKS, redis, queuePrefix, {
+          ...replicaAck,
+          logger,
+          onUnconfirmed: () => metrics.postbacksUnconfirmed.inc(),
+        })
+      : null;
+  const addPostbacks: Enqueue<PostbacksQueueJob> = (id, data) => (replicated ? replicated.enqueue(id, data) : enqueue(postbacks, id, data));
   const backpressure = createBackpressure({ waiting: () => postbacks.getWaitingCount(), ...limits, logger });
   const app = createReceiverHandler({
     acceptPostback: createPostbackAcceptor({
-      enqueuePostback: coalescePostbacks(
-        (id, data) => enqueue(postbacks, id, data),
-        (id, data) => enqueue(postbacks, id, data),
-        COALESCE,
-      ),
+      enqueuePostback: coalescePostbacks(addPostbacks, addPostbacks, COALESCE),
       tokens,
       backpressure,
       onShed: (reason) => metrics.postbacksShed.inc({ reason }),
@@ -89,7 +100,7 @@ export async function createReceiver({
     close: async () => {
       tokens.close();
       backpressure.close();
-      await Promise.all([postbacks.close(), clicks.close()]);
+      await Promise.all([postbacks.close(), clicks.close(), replicated?.close()]);
     },
   };
 }

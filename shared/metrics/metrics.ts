@@ -10,6 +10,8 @@ export interface Metrics {
   postbacksReceived: Counter<'code'>;
   /** Postbacks refused with 503 before queueing, by reason: `backlog` (the queue is over MAX_BACKLOG) or `in_flight`. */
   postbacksShed: Counter<'reason'>;
+  /** Postbacks answered 503 because too few Redis replicas confirmed their job in time (REDIS_MIN_REPLICAS_ACK). */
+  postbacksUnconfirmed: Counter;
   postbacksProcessed: Counter<'outcome' | 'reason'>;
   jobDuration: Histogram<'queue'>;
   /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
@@ -39,6 +41,11 @@ export function createMetrics(service: string): Metrics {
       name: 'convtrack_postbacks_shed_total',
       help: 'Postbacks refused with 503 before queueing, by reason (backlog, in_flight)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    postbacksUnconfirmed: new Counter({
+      name: 'convtrack_postbacks_unconfirmed_total',
+      help: 'Postbacks answered 503 because too few Redis replicas confirmed their job in time (the job may still run)',
       registers: [registry],
     }),
     postbacksProcessed: new Counter({

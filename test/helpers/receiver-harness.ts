@@ -1,8 +1,6 @@
-import type { Redis } from 'ioredis';
 import { createReceiver, type Receiver, type ReceiverOptions } from '../../services/receiver/receiver.js';
 import { createLogger } from '../../shared/logging/logger.js';
-import { createRedis } from '../../shared/queue/redis.js';
-import { waitForRedis } from '../../shared/queue/wait-for-redis.js';
+import { createRedis, waitForRedis, type RedisClient } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
 import { uniquePrefix } from './temp.js';
 import { Writable } from 'node:stream';
@@ -28,7 +26,7 @@ export function memoryLog(): { stream: Writable; lines: () => Array<Record<strin
 }
 
 export interface ReceiverHarness extends Receiver {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** What the receiver logged, at debug level. */
   logLines: ReturnType<typeof memoryLog>['lines'];
@@ -38,9 +36,9 @@ export interface ReceiverHarness extends Receiver {
 export async function startReceiver(
   redisUrl: string,
   store: Store,
-  options: Pick<ReceiverOptions, 'limits'> = {},
+  options: Pick<ReceiverOptions, 'limits' | 'replicaAck'> = {},
 ): Promise<ReceiverHarness> {
-  const redis = createRedis(redisUrl, 'producer');
+  const redis = createRedis({ url: redisUrl, cluster: null }, 'producer');
   redis.on('error', () => {});
   await waitForRedis(redis, redisUrl, 5000);
   const prefix = uniquePrefix();

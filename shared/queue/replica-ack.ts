@@ -1,0 +1,194 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '../errors/app-error.js';
+import { ErrorCodes } from '../errors/error-codes.js';
+import type { Logger } from '../logging/logger.js';
+import type { JobPayloads } from './jobs.js';
+import type { QueueName } from './queue-names.js';
+import { createQueue, enqueue, type TypedQueue } from './queues.js';
+import type { RedisClient } from './redis.js';
+
+export interface ReplicaAckOptions {
+  /** Replicas that must hold a job before `enqueue` resolves (REDIS_MIN_REPLICAS_ACK, ≥ 1). */
+  replicas: number;
+  /** How long to wait for them (REDIS_REPLICA_ACK_TIMEOUT_MS). */
+  timeoutMs: number;
+  logger: Logger;
+  /** Called for each job answered 503 because too few replicas confirmed it. */
+  onUnconfirmed?: () => void;
+}
+
+export interface ReplicatedQueue<N extends QueueName> {
+  /** Adds the job, then waits until `replicas` replicas have it; rejects (retryable) when they do not in time. */
+  enqueue(id: string, data: JobPayloads[N]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One connection to the master that holds the queue, and the queue on it. */
+interface Link<N extends QueueName> {
+  redis: Redis;
+  queue: TypedQueue<N>;
+  /** Bumped each time the connection closes: a WAIT answered on a newer connection says nothing of an older one's writes. */
+  epoch: number;
+  /** Starts a WAIT covering every write answered so far on this connection. */
+  confirm: () => Promise<number>;
+}
+
+/**
+ * Acknowledged means on a replica too (SPEC §9, REDIS_MIN_REPLICAS_ACK). Redis
+ * replicates asynchronously, so a job its master acknowledged can die with the master
+ * in a failover. `WAIT n timeout` answers how many replicas hold everything this
+ * connection wrote before it, so the job and the WAIT must go over one connection, to
+ * the master itself: on a cluster a plain connection to the master serving the queue's
+ * slot (a cluster client would send WAIT to any node), found again after a failover.
+ * A connection that was replaced between the write and the WAIT's answer proves
+ * nothing and is a failure; so is a WAIT that counts too few replicas. Failures are
+ * 503s to the network, which sends the postback again: at least once, and the store
+ * makes it once. WAITs are grouped: those asked for while one is under way share the
+ * next, so the cost is one replication round trip per group, not per job.
+ */
+export function createReplicatedQueue<N extends QueueName>(
+  name: N,
+  source: RedisClient,
+  prefix: string,
+  { replicas, timeoutMs, logger, onUnconfirmed }: ReplicaAckOptions,
+): ReplicatedQueue<N> {
+  let link: Link<N> | null = null;
+  let closed = false;
+
+  // WAIT may take up to timeoutMs; the connection's command timeout must not cut it short.
+  const options = { ...SINGLE_CONNECTION, commandTimeout: timeoutMs + 2000 };
+  const open = async (): Promise<Link<N>> => {
+    const redis = source instanceof Cluster ? await connectToMaster(source, `${prefix}:${name}`, options) : source.duplicate(options);
+    redis.on('error', () => undefined);
+    const opened: Link<N> = {
+      redis,
+      queue: createQueue(name, redis, prefix),
+      epoch: 0,
+      confirm: grouped(async () => Number(await redis.call('WAIT', replicas, timeoutMs))),
+    };
+    redis.on('close', () => opened.epoch++);
+    return opened;
+  };
+  const drop = (stale: Link<N>): void => {
+    if (link !== stale) return;
+    link = null;
+    void stale.queue.close().catch(() => undefined);
+    stale.redis.disconnect();
+    if (source instanceof Cluster) source.refreshSlotsCache();
+  };
+
+  return {
+    enqueue: async (id, data) => {
+      if (closed) throw unconfirmed('the receiver is shutting down');
+      if (link?.redis.status === 'end') drop(link);
+      link ??= await open();
+      const current = link;
+      const epoch = current.epoch;
+      try {
+        await enqueue(current.queue, id, data);
+      } catch (err) {
+        // MOVED, READONLY (the master became a replica) or a lost connection: find the master again next time.
+        if (source instanceof Cluster || current.redis.status === 'end') drop(current);
+        throw err;
+      }
+      const acked = await current.confirm().catch((err: unknown) => {
+        onUnconfirmed?.();
+        drop(current);
+        throw unconfirmed(`WAIT failed: ${(err as Error).message}`);
+      });
+      if (current.epoch !== epoch) {
+        onUnconfirmed?.();
+        throw unconfirmed('the connection to Redis was replaced before a replica confirmed the job');
+      }
+      if (acked < replicas) {
+        onUnconfirmed?.();
+        logger.warn('postback not confirmed by enough Redis replicas', { replicas: acked, required: replicas, timeoutMs });
+        throw unconfirmed(`${String(acked)} of ${String(replicas)} replicas confirmed the job within ${String(timeoutMs)} ms`);
+      }
+    },
+    close: async () => {
+      closed = true;
+      const last = link;
+      link = null;
+      if (last) {
+        await last.queue.close();
+        await last.redis.quit().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * Says at start when the master serving `queue` has fewer replicas connected than
+ * REDIS_MIN_REPLICAS_ACK asks for: until they connect, every postback is a 503.
+ */
+export async function warnIfTooFewReplicas(source: RedisClient, key: string, required: number, logger: Logger): Promise<void> {
+  try {
+    let master: Redis | undefined = source instanceof Redis ? source : undefined;
+    if (source instanceof Cluster) {
+      const address = source.slots[Number(await source.call('CLUSTER', 'KEYSLOT', key))]?.[0];
+      master = source.nodes('master').find((node) => `${node.options.host ?? ''}:${String(node.options.port)}` === address);
+    }
+    const info = master ? await master.info('replication') : '';
+    const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+    if (connected < required)
+      logger.warn('fewer Redis replicas than REDIS_MIN_REPLICAS_ACK: postbacks are answered 503 until enough connect', {
+        connected,
+        required,
+      });
+  } catch (err) {
+    logger.warn('could not count Redis replicas', { err: (err as Error).message });
+  }
+}
+
+/** The master connection's options: never resend a write on a new connection (it would be a second write). */
+const SINGLE_CONNECTION = { enableOfflineQueue: true, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 } as const;
+
+/** A plain connection to the node that is master for `key`'s slot in the cluster's map now. */
+async function connectToMaster(cluster: Cluster, key: string, options: RedisOptions): Promise<Redis> {
+  const slot = Number(await cluster.call('CLUSTER', 'KEYSLOT', key));
+  const address = cluster.slots[slot]?.[0];
+  if (!address) throw unconfirmed('the cluster does not know which node serves the queue yet');
+  const at = address.lastIndexOf(':');
+  return new Redis({
+    ...cluster.options.redisOptions,
+    ...options,
+    host: address.slice(0, at),
+    port: Number(address.slice(at + 1)),
+    // One try: a lost master is found again through the cluster's slot map, not by reconnecting to it.
+    retryStrategy: () => null,
+  });
+}
+
+/**
+ * Runs `run` for each caller, but callers arriving while one run is under way share
+ * the next run (which starts after the current one, so it covers what they wrote).
+ */
+export function grouped<T>(run: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  let next: Promise<T> | null = null;
+  const start = (): Promise<T> => {
+    const current = run().finally(() => {
+      if (running === current) running = null;
+    });
+    running = current;
+    return current;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return start();
+      });
+    return next;
+  };
+}
+
+function unconfirmed(why: string): AppError {
+  return new AppError(ErrorCodes.QUEUE_UNAVAILABLE, `the job is not confirmed on a Redis replica: ${why}`, {
+    httpStatus: 503,
+    retryable: true,
+  });
+}

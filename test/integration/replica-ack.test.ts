@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the replica has the job', function () {
+  this.timeout(30_000);
+  let master: TestRedis;
+  let replica: TestRedis;
+  let replicaClient: Redis;
+  let masterClient: Redis;
+  let store: Store;
+  let receiver: ReceiverHarness;
+
+  const linkUp = async (): Promise<boolean> => (await replicaClient.info('replication')).includes('master_link_status:up');
+
+  before(async () => {
+    master = await startTestRedis();
+    replica = await startTestRedis(['--replicaof', '127.0.0.1', String(master.port)]);
+    replicaClient = new Redis(replica.url, { maxRetriesPerRequest: 1 });
+    replicaClient.on('error', () => undefined);
+    masterClient = new Redis(master.url);
+    await waitFor('the replica in sync', linkUp, 10_000);
+    store = createSqliteStore(':memory:');
+    receiver = await startReceiver(master.url, store, { replicaAck: { replicas: 1, timeoutMs: 300 } });
+  });
+  after(async () => {
+    await receiver.close();
+    replicaClient.disconnect();
+    masterClient.disconnect();
+    await store.close();
+    await replica.destroy();
+    await master.destroy();
+  });
+
+  it('when a postback is acknowledged, then its job is already on the replica', async () => {
+    const res = await request(receiver.app).get('/postback?clickid=c-1&sum=1').expect(200);
+    const key = `${receiver.prefix}:postbacks:${String(res.body.id)}`;
+    expect(await replicaClient.exists(key), key).to.equal(1);
+  });
+
+  it('when many postbacks arrive at once, then they share WAITs instead of one each, and all are acknowledged', async () => {
+    const before = await waitCalls(masterClient);
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => request(receiver.app).get(`/postback?clickid=c-${i}&sum=1`)));
+    expect(answers.map((a) => a.status)).to.deep.equal(answers.map(() => 200));
+    expect((await waitCalls(masterClient)) - before).to.be.below(50);
+  });
+
+  it('when the replica is down, then postbacks get 503 with Retry-After and are counted, and 200 again once it is back', async () => {
+    await replica.stop();
+    const refused = await request(receiver.app).get('/postback?clickid=c-down&sum=1');
+    expect(refused.status).to.equal(503);
+    expect(refused.headers['retry-after']).to.be.a('string');
+    const metrics = await request(receiver.app).get('/metrics');
+    expect(metrics.text).to.match(/convtrack_postbacks_unconfirmed_total\{service="receiver"\} [1-9]/);
+    // The id of the refused postback is logged: the job is on the master and may still run.
+    expect(receiver.logLines().some((l) => l.message === 'postback not queued' && typeof l.postbackId === 'string')).to.equal(true);
+
+    await replica.start();
+    await waitFor('the replica in sync again', linkUp, 10_000);
+    await request(receiver.app).get('/postback?clickid=c-back&sum=1').expect(200);
+  });
+});
+
+async function waitCalls(redis: Redis): Promise<number> {
+  const stats = await redis.info('commandstats');
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
