@@ -30,9 +30,11 @@ export async function allConversions(store: Store): Promise<Conversion[]> {
 /**
  * What "applied exactly once, as if one after another in arrival order" means, stated
  * per mode independently of the implementation's fold. Arrival order is id order.
+ * Only the conversions of the clicks `sent` names are looked at: other tests' stay out.
  */
 export async function expectExactlyOnce(store: Store, sent: SentPostback[]): Promise<void> {
-  const conversions = await allConversions(store);
+  const clicks = new Set(sent.map((s) => s.clickid));
+  const conversions = (await allConversions(store)).filter((c) => clicks.has(c.clickid));
   const appearances = new Map<string, number>();
   for (const c of conversions) for (const id of c.postback_ids) appearances.set(id, (appearances.get(id) ?? 0) + 1);
   const sentIds = new Set(sent.map((s) => s.id));
