@@ -23,7 +23,7 @@ import type { PostbackJob, PostbacksQueueJob } from '../shared/queue/jobs.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../shared/store/store.js';
 import { seedCampaign } from '../test/helpers/seed.js';
-import { benchEnv, lineMatching, until, type BenchEnv } from './support/bench-env.js';
+import { benchEnv, lineMatching, redisCpuSeconds, until, type BenchEnv } from './support/bench-env.js';
 import { clickFor } from '../test/helpers/seed.js';
 
 const N = Number(process.env.BENCH_N ?? 20_000);
@@ -38,6 +38,8 @@ interface Drain {
   perSecond: number;
   /** The worker process's CPU time (user + system) per postback, in microseconds. */
   cpuUs: number | null;
+  /** Redis's CPU time per postback while the worker drained, in microseconds. */
+  redisUs: number;
 }
 
 /** User + system CPU time of a process so far, in ms (Linux /proc; null elsewhere). */
@@ -73,9 +75,11 @@ async function drain(
   await lineMatching(lines, ready);
   const started = performance.now();
   const cpuBefore = cpuMs(child.pid);
+  const redisBefore = await redisCpuSeconds(env.redis);
   await until(async () => (await queue.getCompletedCount()) >= jobs, 30 * 60_000, 20);
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = cpuMs(child.pid);
+  const redisAfter = await redisCpuSeconds(env.redis);
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -85,6 +89,7 @@ async function drain(
     seconds,
     perSecond: count / seconds,
     cpuUs: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / count,
+    redisUs: ((redisAfter - redisBefore) * 1e6) / count,
   };
 }
 
@@ -174,7 +179,7 @@ const usedMemory = (info: string): number => Number(/used_memory:(\d+)/.exec(inf
 const memoryPer100k = new Map<string, number>();
 
 const fmt = (d: Drain): string =>
-  `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s${d.cpuUs === null ? '' : `, ${d.cpuUs.toFixed(0).padStart(4)} µs CPU each`}`;
+  `${String(d.count).padStart(6)} in ${d.seconds.toFixed(1).padStart(6)} s = ${d.perSecond.toFixed(0).padStart(6)}/s${d.cpuUs === null ? '' : `, ${d.cpuUs.toFixed(0).padStart(4)} µs CPU each`} (Redis ${d.redisUs.toFixed(0)} µs)`;
 
 async function main(): Promise<void> {
   const env = await benchEnv();

@@ -114,3 +114,10 @@ export function lineMatching(lines: string[], match: (line: string) => boolean, 
     poll();
   });
 }
+
+/** A Redis server's own CPU seconds so far (user + system), from INFO cpu. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const cpu = await redis.info('cpu');
+  const read = (field: string): number => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
