@@ -24,6 +24,7 @@ describe('Redis Cluster (3 masters, 3 replicas): 2 receivers, 3 workers and the 
   let receivers: ServiceProcess[] = [];
   let workers: ServiceProcess[] = [];
   let report: ServiceProcess;
+  let baseEnv: Record<string, string> = {};
 
   before(async function () {
     if (unsupported) {
@@ -37,7 +38,7 @@ describe('Redis Cluster (3 masters, 3 replicas): 2 receivers, 3 workers and the 
     seeded = await seedCampaign(store);
     for (const mode of DUPLICATE_MODES)
       await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
-    const env = {
+    baseEnv = {
       NODE_ENV: 'production',
       API_KEY,
       REDIS_CLUSTER_NODES: cluster.nodeList,
@@ -51,9 +52,9 @@ describe('Redis Cluster (3 masters, 3 replicas): 2 receivers, 3 workers and the 
       JOB_LOCK_MS: '3000',
     };
     [receivers, workers, report] = await Promise.all([
-      Promise.all([0, 1].map(() => startServiceProcess('receiver', env))),
-      Promise.all([0, 1, 2].map(() => startServiceProcess('worker', env))),
-      startServiceProcess('report', env),
+      Promise.all([0, 1].map(() => startServiceProcess('receiver', baseEnv))),
+      Promise.all([0, 1, 2].map(() => startServiceProcess('worker', baseEnv))),
+      startServiceProcess('report', baseEnv),
     ]);
   });
 
@@ -222,5 +223,56 @@ describe('Redis Cluster (3 masters, 3 replicas): 2 receivers, 3 workers and the 
         `${String(unconfirmed.length)} of those applied all the same; master ${String(master.port)} → ${String(promoted.port)}`,
     );
     await expectExactlyOnce(store, [...acked, ...unconfirmed]);
+  });
+
+  it('when a second queue shard (another prefix, on another master) shares the store, then postbacks of the same keys split over both apply exactly once', async () => {
+    await cluster.healthy(PREFIX);
+    const first = await cluster.masterFor(PREFIX);
+    let shard = '';
+    for (let i = 2; !shard; i++)
+      if ((await cluster.masterFor(`{convtrack-${String(i)}}`)).port !== first.port) shard = `{convtrack-${String(i)}}`;
+    const env = { ...baseEnv, QUEUE_PREFIX: shard };
+    const [receiverB, workerB] = await Promise.all([startServiceProcess('receiver', env), startServiceProcess('worker', env)]);
+    try {
+      const clicks: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const click = clickFor(seeded);
+        await store.insertClick(click);
+        clicks.push(click.clickid);
+      }
+      const planned = Array.from({ length: 600 }, (_, i) => {
+        const mode = DUPLICATE_MODES[i % DUPLICATE_MODES.length] as DuplicateMode;
+        return {
+          clickid: clicks[i % clicks.length] as string,
+          type: mode,
+          mode,
+          payoutMicros: 2_000_000 + i,
+          status: STATUSES[i % STATUSES.length] as SentPostback['status'],
+          eventId: `S${String(i % 7)}`,
+          sub1: `t${String(i)}`,
+        };
+      });
+      const sent: SentPostback[] = [];
+      for (let offset = 0; offset < planned.length; offset += 30) {
+        const answers = await Promise.all(
+          planned.slice(offset, offset + 30).map(async (p, i) => {
+            const base = i % 2 === 0 ? (receivers[0] as ServiceProcess).url : receiverB.url;
+            const query = `clickid=${p.clickid}&type=${p.type}&sum=${(p.payoutMicros / 1e6).toFixed(6)}&status=${p.status}&event_id=${p.eventId}&sub1=${p.sub1}`;
+            const res = await fetch(`${base}/postback?${query}`);
+            expect(res.status).to.equal(200);
+            return { ...p, id: ((await res.json()) as { id: string }).id };
+          }),
+        );
+        sent.push(...answers);
+      }
+      await waitFor(
+        'every postback logged',
+        async () => (await Promise.all(sent.map((s) => store.getPostback(s.id)))).every(Boolean),
+        60_000,
+      );
+      await expectExactlyOnce(store, sent);
+    } finally {
+      await Promise.all([receiverB.stop(), workerB.stop()]);
+    }
   });
 });
