@@ -53,6 +53,7 @@ export function createReplicatedQueue<N extends QueueName>(
   { replicas, timeoutMs, logger, onUnconfirmed }: ReplicaAckOptions,
 ): ReplicatedQueue<N> {
   let link: Link<N> | null = null;
+  let opening: Promise<Link<N>> | null = null;
   let closed = false;
 
   // WAIT may take up to timeoutMs; the connection's command timeout must not cut it short.
@@ -81,7 +82,13 @@ export function createReplicatedQueue<N extends QueueName>(
     enqueue: async (id, data) => {
       if (closed) throw unconfirmed('the receiver is shutting down');
       if (link?.redis.status === 'end') drop(link);
-      link ??= await open();
+      if (!link) {
+        // Callers arriving while the connection opens share it.
+        opening ??= open().finally(() => {
+          opening = null;
+        });
+        link = await opening;
+      }
       const current = link;
       const epoch = current.epoch;
       try {
