@@ -43,11 +43,13 @@ describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the 
     expect(await replicaClient.exists(key), key).to.equal(1);
   });
 
-  it('when many postbacks arrive at once, then they share WAITs instead of one each, and all are acknowledged', async () => {
+  it('when many postbacks arrive at once, then they share WAITs and one connection instead of one each, and all are acknowledged', async () => {
     const before = await waitCalls(masterClient);
+    const clientsBefore = await connectedClients(masterClient);
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => request(receiver.app).get(`/postback?clickid=c-${i}&sum=1`)));
     expect(answers.map((a) => a.status)).to.deep.equal(answers.map(() => 200));
     expect((await waitCalls(masterClient)) - before).to.be.below(50);
+    expect(await connectedClients(masterClient), 'connections to the master').to.equal(clientsBefore);
   });
 
   it('when the replica is down, then postbacks get 503 with Retry-After and are counted, and 200 again once it is back', async () => {
@@ -69,4 +71,8 @@ describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the 
 async function waitCalls(redis: Redis): Promise<number> {
   const stats = await redis.info('commandstats');
   return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+async function connectedClients(redis: Redis): Promise<number> {
+  return Number(/connected_clients:(\d+)/.exec(await redis.info('clients'))?.[1]);
 }
