@@ -31,6 +31,11 @@ interface Link<N extends QueueName> {
   epoch: number;
   /** Starts a WAIT covering every write answered so far on this connection. */
   confirm: () => Promise<number>;
+  /** Replicas connected to this master at the last look (INFO replication, twice a second); null before the first. */
+  connected: number | null;
+  /** Looks again now (callers meanwhile share the look). */
+  look: () => Promise<unknown>;
+  stopWatching: () => void;
 }
 
 /**
@@ -61,18 +66,31 @@ export function createReplicatedQueue<N extends QueueName>(
   const open = async (): Promise<Link<N>> => {
     const redis = source instanceof Cluster ? await connectToMaster(source, `${prefix}:${name}`, options) : source.duplicate(options);
     redis.on('error', () => undefined);
+    const look = grouped(() =>
+      redis.info('replication').then(
+        (info) => (opened.connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0)),
+        () => undefined,
+      ),
+    );
+    const timer = setInterval(() => void look(), 500);
+    timer.unref();
     const opened: Link<N> = {
       redis,
       queue: createQueue(name, redis, prefix),
       epoch: 0,
       confirm: grouped(async () => Number(await redis.call('WAIT', replicas, timeoutMs))),
+      connected: null,
+      look,
+      stopWatching: () => clearInterval(timer),
     };
     redis.on('close', () => opened.epoch++);
+    void look();
     return opened;
   };
   const drop = (stale: Link<N>): void => {
     if (link !== stale) return;
     link = null;
+    stale.stopWatching();
     void stale.queue.close().catch(() => undefined);
     stale.redis.disconnect();
     if (source instanceof Cluster) source.refreshSlotsCache();
@@ -90,6 +108,14 @@ export function createReplicatedQueue<N extends QueueName>(
         link = await opening;
       }
       const current = link;
+      // Too few replicas connected (say, a master promoted by a failover, alone until a replica
+      // joins): a fast 503 with nothing queued, rather than a write and a WAIT that must time out.
+      // The count is looked at again first, so a replica that just came back is seen at once.
+      if (current.connected !== null && current.connected < replicas) await current.look();
+      if (current.connected !== null && current.connected < replicas) {
+        onUnconfirmed?.();
+        throw unconfirmed(`the master has ${String(current.connected)} of ${String(replicas)} replicas connected`);
+      }
       const epoch = current.epoch;
       try {
         await enqueue(current.queue, id, data);
@@ -118,6 +144,7 @@ export function createReplicatedQueue<N extends QueueName>(
       const last = link;
       link = null;
       if (last) {
+        last.stopWatching();
         await last.queue.close();
         await last.redis.quit().catch(() => undefined);
       }
