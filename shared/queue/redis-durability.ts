@@ -55,11 +55,14 @@ export function durabilityProblems(state: RedisDurability): string[] {
  */
 export async function guardRedisDurability(redis: RedisClient, where: string, env: string, logger: Logger): Promise<void> {
   const problems: string[] = [];
-  const nodes = await withEachNode(redis, async (node, label) => {
+  const { visited: nodes, unreachable } = await withEachNode(redis, async (node, label) => {
     const state = await readRedisDurability(node);
     for (const note of state.notes) logger.warn('redis durability not fully checked', { redis: where, node: label, note });
     problems.push(...durabilityProblems(state).map((problem) => (label ? `${label}: ${problem}` : problem)));
   });
+  // A node down right now (a replica restarting) is said, not a reason to stay down ourselves.
+  for (const node of unreachable)
+    logger.warn('redis durability not fully checked', { redis: where, node, note: 'the node did not answer' });
   if (problems.length === 0) {
     logger.info('redis durability checked', { redis: where, nodes });
     return;

@@ -57,15 +57,18 @@ export function describeRedis(settings: RedisSettings): string {
 }
 
 /**
- * Runs `visit` on the one Redis, or on every node of a cluster's slot map, replicas
- * included (a replica is a master after a failover), each over a short-lived
- * connection of its own; `label` is the node's address on a cluster, '' otherwise.
- * Resolves with how many were visited.
+ * Runs `visit` on the one Redis, or on every node the cluster lists, replicas included
+ * (a replica is a master after a failover), each over a short-lived connection of its
+ * own; `label` is the node's address on a cluster, '' otherwise. Resolves with the
+ * nodes visited and those that did not answer.
  */
-export async function withEachNode(redis: RedisClient, visit: (node: Redis, label: string) => Promise<void>): Promise<number> {
+export async function withEachNode(
+  redis: RedisClient,
+  visit: (node: Redis, label: string) => Promise<void>,
+): Promise<{ visited: number; unreachable: string[] }> {
   if (!(redis instanceof Cluster)) {
     await visit(redis, '');
-    return 1;
+    return { visited: 1, unreachable: [] };
   }
   // CLUSTER NODES lists replicas too (the client's slot map need not); a node the cluster marks failed is skipped.
   const table = String(await redis.call('CLUSTER', 'NODES'));
@@ -78,6 +81,7 @@ export async function withEachNode(redis: RedisClient, visit: (node: Redis, labe
         .map(([, address]) => (address ?? '').split('@')[0] ?? ''),
     ),
   ].sort();
+  const unreachable: string[] = [];
   for (const address of addresses) {
     const at = address.lastIndexOf(':');
     const node = new Redis({
@@ -92,12 +96,17 @@ export async function withEachNode(redis: RedisClient, visit: (node: Redis, labe
     node.on('error', () => undefined);
     try {
       await node.connect();
+    } catch {
+      unreachable.push(address);
+      continue;
+    }
+    try {
       await visit(node, address);
     } finally {
       node.disconnect();
     }
   }
-  return addresses.length;
+  return { visited: addresses.length - unreachable.length, unreachable };
 }
 
 /** Resolves once Redis (or the cluster) answers PING; rejects with a plain message after `timeoutMs`. `where` names it. */
