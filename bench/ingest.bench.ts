@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/free-port.js';
-import { redisServerArgs } from './support/bench-env.js';
+import { redisServerArgs, waitForOk } from './support/bench-env.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '100,1000').split(',').map(Number);
@@ -85,19 +85,6 @@ async function load(port: number, connections: number, duration: number): Promis
     non2xx: result.non2xx,
     errors: result.errors,
   };
-}
-
-async function waitForOk(url: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 main().catch((err: unknown) => {

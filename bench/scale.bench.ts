@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { freePort } from '../test/helpers/free-port.js';
 import { startTestRedisCluster, type TestRedisCluster } from '../test/helpers/redis-cluster.js';
-import { redisCpuSeconds, redisServerArgs } from './support/bench-env.js';
+import { redisCpuSeconds, redisServerArgs, waitForOk } from './support/bench-env.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -136,19 +136,6 @@ async function load(
 ): Promise<{ rps: number; p50: number; p99: number; non2xx: number }> {
   const result = await autocannon({ url: `http://127.0.0.1:${String(port)}${PATH}`, connections, duration });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
-}
-
-async function waitForOk(url: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 main().catch((err: unknown) => {

@@ -121,3 +121,17 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const read = (field: string): number => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
   return read('used_cpu_user') + read('used_cpu_sys');
 }
+
+/** Resolves once `url` answers 2xx (a service the benchmark started is up); throws after 30 s. */
+export async function waitForOk(url: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
