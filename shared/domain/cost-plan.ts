@@ -1,10 +1,12 @@
 import { effectiveCost, shareOf, type CostRecord, type CostRequest } from './costs.js';
-import type { Click } from './entities.js';
+import { SUB_KEYS, type Click, type SubKey } from './entities.js';
+
+const DAY_MS = 86_400_000;
 
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */
 export type CostClick = Pick<
   Click,
-  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros'
+  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros' | 'subs'
 >;
 
 export interface Share {
@@ -38,6 +40,18 @@ export interface CostDelta {
   delta: number;
 }
 
+/** Moves one sub rollup row (UTC day, sub, its value, placement) by `delta` micros of cost. */
+export interface SubCostDelta {
+  day: number;
+  sub: SubKey;
+  value: string;
+  campaign_id: string;
+  offer_id: string;
+  offer_source_id: string;
+  traffic_channel_id: string;
+  delta: number;
+}
+
 /**
  * Everything a cost job writes, decided without the store: the store commits it in one
  * transaction. Writing it twice is harmless only because the record is written in the
@@ -55,6 +69,8 @@ export interface CostPlan {
   clickCosts: Array<{ clickid: string; cost_micros: number }>;
   /** Rollup changes, one per 15-minute bucket and placement. */
   rollupDeltas: CostDelta[];
+  /** Sub rollup changes, one per day, sub value and placement. */
+  subRollupDeltas: SubCostDelta[];
 }
 
 export interface CostJob {
@@ -72,7 +88,7 @@ export interface CostJob {
  */
 export function planCost(job: CostJob, now: number, inputs: CostInputs, bucketMs: number): CostPlan {
   const base = { id: job.id, requested_at: job.requested_at, processed_at: now, request: job.request, undoes: null, undone_by: null };
-  const empty = { undone: null, addShares: [], removeSharesOf: null, clickCosts: [], rollupDeltas: [] };
+  const empty = { undone: null, addShares: [], removeSharesOf: null, clickCosts: [], rollupDeltas: [], subRollupDeltas: [] };
   if (inputs.kind === 'update' && job.request.kind === 'update') {
     const { clicks } = inputs;
     const total = job.request.cost.micros;
@@ -96,21 +112,49 @@ export function planCost(job: CostJob, now: number, inputs: CostInputs, bucketMs
   };
 }
 
-/** Each click at the cost of its newest share; rollup deltas summed per bucket and placement. */
-function settle(clicks: readonly CostClick[], shares: readonly Share[], bucketMs: number): Pick<CostPlan, 'clickCosts' | 'rollupDeltas'> {
+/** Each click at the cost of its newest share; rollup deltas summed per bucket and placement, and per day, sub value and placement. */
+function settle(
+  clicks: readonly CostClick[],
+  shares: readonly Share[],
+  bucketMs: number,
+): Pick<CostPlan, 'clickCosts' | 'rollupDeltas' | 'subRollupDeltas'> {
   const byClick = new Map<string, Share[]>();
   for (const share of shares) byClick.set(share.clickid, [...(byClick.get(share.clickid) ?? []), share]);
   const clickCosts: CostPlan['clickCosts'] = [];
   const deltas = new Map<string, CostDelta>();
+  const subDeltas = new Map<string, SubCostDelta>();
   for (const click of clicks) {
     const cost = effectiveCost(byClick.get(click.clickid) ?? []);
     if (cost === click.cost_micros) continue;
     clickCosts.push({ clickid: click.clickid, cost_micros: cost });
+    const placement = `${click.campaign_id}|${click.offer_id}|${click.offer_source_id}|${click.traffic_channel_id}`;
     // One bucket lies in one UTC day, so a delta per bucket and placement is one change to each rollup.
-    const key = `${Math.floor(click.ts / bucketMs)}|${click.campaign_id}|${click.offer_id}|${click.offer_source_id}|${click.traffic_channel_id}`;
+    const key = `${String(Math.floor(click.ts / bucketMs))}|${placement}`;
     const entry = deltas.get(key) ?? { click, delta: 0 };
     entry.delta += cost - click.cost_micros;
     deltas.set(key, entry);
+    const day = Math.floor(click.ts / DAY_MS);
+    for (const sub of SUB_KEYS) {
+      const value = click.subs[sub];
+      if (value === undefined) continue;
+      const subKey = JSON.stringify([day, sub, value, placement]);
+      const subEntry = subDeltas.get(subKey) ?? {
+        day,
+        sub,
+        value,
+        campaign_id: click.campaign_id,
+        offer_id: click.offer_id,
+        offer_source_id: click.offer_source_id,
+        traffic_channel_id: click.traffic_channel_id,
+        delta: 0,
+      };
+      subEntry.delta += cost - click.cost_micros;
+      subDeltas.set(subKey, subEntry);
+    }
   }
-  return { clickCosts, rollupDeltas: [...deltas.values()].filter((d) => d.delta !== 0) };
+  return {
+    clickCosts,
+    rollupDeltas: [...deltas.values()].filter((d) => d.delta !== 0),
+    subRollupDeltas: [...subDeltas.values()].filter((d) => d.delta !== 0),
+  };
 }

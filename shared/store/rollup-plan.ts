@@ -1,14 +1,18 @@
+import { SUB_KEYS, type SubKey } from '../domain/entities.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
 
 export const DAY_MS = 86_400_000;
 
-/** Where an aggregate reads from: the raw rows, the 15-minute rollup or the UTC-day rollup. */
-export type Grain = 'raw' | 'bucket' | 'day';
+/**
+ * Where an aggregate reads from: the raw rows, the 15-minute rollup, the UTC-day
+ * rollup, or the UTC-day rollup of one sub (`sub` says which).
+ */
+export type Grain = 'raw' | 'bucket' | 'day' | 'subDay';
 
 const PLACEMENT = ['campaign', 'offer', 'offer_source', 'traffic_channel'] as const;
 
 /** The dimensions each rollup keeps (the raw rows have them all). */
-export const ROLLUP_DIMENSIONS: Record<Exclude<Grain, 'raw'>, Record<'clicks' | 'conversions', readonly Dimension[]>> = {
+export const ROLLUP_DIMENSIONS: Record<Exclude<Grain, 'raw' | 'subDay'>, Record<'clicks' | 'conversions', readonly Dimension[]>> = {
   bucket: { clicks: ['bucket'], conversions: ['bucket', 'type', 'status'] },
   day: { clicks: PLACEMENT, conversions: [...PLACEMENT, 'type', 'status'] },
 };
@@ -18,12 +22,27 @@ export interface PlanOptions {
   distinctClicks?: boolean;
 }
 
+const isSub = (d: string): d is SubKey => (SUB_KEYS as readonly string[]).includes(d);
+
+/** One read a store adapter makes for the planner: a grain, a range, and the grouping and filters to apply there. */
+export interface GrainQuery {
+  grain: Grain;
+  range: TimeRange;
+  /** For `subDay`: which sub's rollup. */
+  sub: SubKey | null;
+  groupBy: readonly Dimension[];
+  filters: Filters;
+}
+
 /**
  * Answers an aggregate from the rollups where they can: time-only groupings from the
  * 15-minute rollup (for ranges on bucket edges), placement groupings from the day
- * rollup for the whole UTC days of the range plus the raw rows for the part-days at
- * its ends. Anything else (subs, odd ranges, distinct clicks) reads the raw rows.
- * `run` reads one grain over one range; the store adapters provide it.
+ * rollup, and groupings and filters of placement with one sub from that sub's day
+ * rollup, each for the whole UTC days of the range plus the raw rows for the part-days
+ * at its ends. A sub's rollup has rows only for clicks that set it, so its unset group
+ * is the day rollup less the sub's rows. Anything else (two subs, subs by time, odd
+ * ranges, distinct clicks) reads the raw rows. `run` makes one read; the store
+ * adapters provide it.
  */
 export async function planAggregate(
   of: 'clicks' | 'conversions',
@@ -31,24 +50,65 @@ export async function planAggregate(
   range: TimeRange,
   filters: Filters,
   options: PlanOptions,
-  run: (grain: Grain, range: TimeRange) => Promise<AggregateRow[]>,
+  run: (query: GrainQuery) => Promise<AggregateRow[]>,
 ): Promise<AggregateRow[]> {
-  if (options.distinctClicks) return run('raw', range);
-  const covers = (grain: Exclude<Grain, 'raw'>): boolean => {
+  const raw = (part: TimeRange) => run({ grain: 'raw', range: part, sub: null, groupBy, filters });
+  if (options.distinctClicks) return raw(range);
+  const used = [...new Set([...groupBy, ...(Object.keys(filters) as Dimension[])])];
+  const covers = (grain: Exclude<Grain, 'raw' | 'subDay'>): boolean => {
     const dims: readonly string[] = ROLLUP_DIMENSIONS[grain][of];
-    return groupBy.every((d) => dims.includes(d)) && Object.keys(filters).every((d) => dims.includes(d));
+    return used.every((d) => dims.includes(d));
   };
   const aligned = (ms: number | null): boolean => ms === null || ms % BUCKET_MS === 0;
-  if (covers('bucket') && aligned(range.from) && aligned(range.to)) return run('bucket', range);
-  if (!covers('day')) return run('raw', range);
+  if (covers('bucket') && aligned(range.from) && aligned(range.to)) return run({ grain: 'bucket', range, sub: null, groupBy, filters });
+  if (covers('day')) return byDays((part) => run({ grain: 'day', range: part, sub: null, groupBy, filters }));
+  const subs = used.filter(isSub);
+  const [sub] = subs;
+  const dayDims: readonly string[] = ROLLUP_DIMENSIONS.day[of];
+  if (sub && subs.length === 1 && used.every((d) => d === sub || dayDims.includes(d))) return byDays((part) => bySub(sub, part));
+  return raw(range);
 
-  const firstDay = range.from === null ? null : Math.ceil(range.from / DAY_MS) * DAY_MS;
-  const lastDay = range.to === null ? null : Math.floor(range.to / DAY_MS) * DAY_MS;
-  if (firstDay !== null && lastDay !== null && firstDay >= lastDay) return run('raw', range);
-  const parts = [run('day', { from: firstDay, to: lastDay })];
-  if (range.from !== null && firstDay !== range.from) parts.push(run('raw', { from: range.from, to: firstDay }));
-  if (range.to !== null && lastDay !== range.to) parts.push(run('raw', { from: lastDay, to: range.to }));
-  return merge((await Promise.all(parts)).flat(), groupBy);
+  /** Whole UTC days from `days`, the part-days at the ends from the raw rows. */
+  async function byDays(days: (part: TimeRange) => Promise<AggregateRow[]>): Promise<AggregateRow[]> {
+    const firstDay = range.from === null ? null : Math.ceil(range.from / DAY_MS) * DAY_MS;
+    const lastDay = range.to === null ? null : Math.floor(range.to / DAY_MS) * DAY_MS;
+    if (firstDay !== null && lastDay !== null && firstDay >= lastDay) return raw(range);
+    const parts = [days({ from: firstDay, to: lastDay })];
+    if (range.from !== null && firstDay !== range.from) parts.push(raw({ from: range.from, to: firstDay }));
+    if (range.to !== null && lastDay !== range.to) parts.push(raw({ from: lastDay, to: range.to }));
+    return merge((await Promise.all(parts)).flat(), groupBy);
+  }
+
+  /** Whole days grouped or filtered by one sub: its rollup for set values, the day rollup less it for the unset one. */
+  async function bySub(sub: SubKey, part: TimeRange): Promise<AggregateRow[]> {
+    const value = filters[sub];
+    if (value !== undefined && value !== null) return run({ grain: 'subDay', range: part, sub, groupBy, filters });
+    const others = Object.fromEntries(Object.entries(filters).filter(([d]) => d !== sub)) as Filters;
+    const rest = groupBy.filter((d) => d !== sub);
+    const [all, set, bySubValue] = await Promise.all([
+      run({ grain: 'day', range: part, sub: null, groupBy: rest, filters: others }),
+      run({ grain: 'subDay', range: part, sub, groupBy: rest, filters: others }),
+      value === null ? Promise.resolve([]) : run({ grain: 'subDay', range: part, sub, groupBy, filters: others }),
+    ]);
+    // Keys in the order of groupBy, as every other read gives them.
+    const unset = subtract(all, set, rest).map((row) => ({ ...row, key: Object.fromEntries(groupBy.map((d) => [d, row.key[d] ?? null])) }));
+    return [...bySubValue, ...unset];
+  }
+}
+
+/** `from` less `less`, group by group (groups keyed by `dims`). */
+function subtract(from: AggregateRow[], less: AggregateRow[], dims: readonly Dimension[]): AggregateRow[] {
+  const keyOf = (row: AggregateRow): string => JSON.stringify(dims.map((d) => row.key[d] ?? null));
+  const result = new Map(from.map((row) => [keyOf(row), { ...row, distinctClicks: 0 }]));
+  for (const row of less) {
+    const key = keyOf(row);
+    const into = result.get(key) ?? { key: row.key, count: 0, revenueMicros: 0n, costMicros: 0n, distinctClicks: 0 };
+    into.count -= row.count;
+    into.revenueMicros -= row.revenueMicros;
+    into.costMicros -= row.costMicros;
+    result.set(key, into);
+  }
+  return [...result.values()];
 }
 
 /** Sums rows of the same group from several parts of a range. */

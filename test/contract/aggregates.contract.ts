@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Click } from '../../shared/domain/entities.js';
 import { parseMoney } from '../../shared/domain/money.js';
-import { BUCKET_MS, type Store } from '../../shared/store/store.js';
+import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Store, type TimeRange } from '../../shared/store/store.js';
 import { buildClick, buildConversion, projectionFor, putConversion } from '../helpers/builders.js';
 
 /** Aggregates: counts, revenue and cost per group, exact, from rollups or raw rows alike. */
@@ -91,6 +91,96 @@ export function aggregateContract(store: () => Store): void {
       });
       const filtered = await store().aggregateClicks([], { from: null, to: null }, { campaign: 'a', sub1: 'x' });
       expect(filtered.map((g) => g.count)).to.deep.equal([2]);
+    });
+
+    it('when clicks set some subs, conversions change and a cost update spreads, then sub groupings and filters equal the raw rows', async () => {
+      const day = Date.UTC(2026, 10, 20);
+      const clicks = [
+        buildClick({ campaign_id: 'a', traffic_channel_id: 't1', ts: day + 1000, subs: { sub1: 'z1', sub2: 'p1' } }),
+        buildClick({ campaign_id: 'a', traffic_channel_id: 't1', ts: day + 50_000_000, subs: { sub1: 'z2' } }),
+        buildClick({ campaign_id: 'a', traffic_channel_id: 't2', ts: day + 90_000_000, subs: { sub1: 'z1', sub3: 'd' } }),
+        buildClick({ campaign_id: 'b', traffic_channel_id: 't2', ts: day + 100_000_000, subs: { sub2: 'p1' } }),
+        buildClick({ campaign_id: 'b', traffic_channel_id: 't2', ts: day + 2 * 86_400_000 + 5 }),
+      ];
+      await store().insertClicks(clicks);
+      const [c1, c2, c3, c4, c5] = clicks as [Click, Click, Click, Click, Click];
+      const conversions = [
+        buildConversion(c1, { created_at: day + 2000, payout_micros: 1_000_001 }),
+        buildConversion(c1, { type: 'Deposit', created_at: day + 3000, payout_micros: 2_000_000, status: 'pending' }),
+        buildConversion(c2, { created_at: day + 60_000_000, payout_micros: 3_000_000 }),
+        buildConversion(c3, { created_at: day + 95_000_000, payout_micros: 4_000_000 }),
+        buildConversion(c4, { created_at: day + 110_000_000, payout_micros: 5_000_000, status: 'declined' }),
+        buildConversion(c5, { created_at: day + 2 * 86_400_000 + 10, payout_micros: 6_000_000 }),
+      ];
+      for (const c of conversions) await putConversion(store(), c);
+      const [, deposit, , removed] = conversions as [unknown, (typeof conversions)[number], unknown, (typeof conversions)[number]];
+      await store().writeProjection({
+        ...projectionFor({ ...deposit, status: 'approved', payout_micros: 2_500_000 }),
+        removedConversionIds: [removed.id],
+      });
+      await store().applyCost(
+        {
+          id: '01COST',
+          requested_at: day,
+          request: {
+            kind: 'update',
+            campaign_id: 'a',
+            from: day,
+            to: day + 2 * 86_400_000,
+            tz: 'UTC',
+            range_given: { from: '', to: '' },
+            filter: null,
+            cost: { micros: 10_000_000, original_micros: 10_000_000, original_currency: 'USD', rate: '1' },
+          },
+        },
+        day,
+      );
+
+      const ranges = [
+        { from: null, to: null },
+        { from: day, to: day + 3 * 86_400_000 },
+        { from: day + 1500, to: day + 2 * 86_400_000 + 7 },
+      ];
+      const groupings: Dimension[][] = [['sub1'], ['sub2', 'campaign'], ['traffic_channel', 'sub1'], ['sub3'], []];
+      const filterings: Filters[] = [{}, { sub1: 'z1' }, { sub1: null }, { sub2: 'p1', campaign: 'b' }, { sub3: null, campaign: 'a' }];
+      const line = (r: AggregateRow) => JSON.stringify([r.key, r.count, String(r.revenueMicros), String(r.costMicros)]);
+      const sorted = (rows: AggregateRow[]) => rows.map(line).sort();
+      // The raw rows, grouped by 15-minute bucket too (no rollup serves that), then summed over buckets.
+      const rawClicks = async (groupBy: Dimension[], range: TimeRange, filters: Filters) => {
+        const rows = new Map<string, AggregateRow>();
+        for (const r of await store().aggregateClicks(['bucket', ...groupBy], range, filters)) {
+          const key = Object.fromEntries(groupBy.map((d) => [d, r.key[d] ?? null]));
+          const into = rows.get(JSON.stringify(key)) ?? { key, count: 0, revenueMicros: 0n, costMicros: 0n, distinctClicks: 0 };
+          into.count += r.count;
+          into.costMicros += r.costMicros;
+          rows.set(JSON.stringify(key), into);
+        }
+        return [...rows.values()];
+      };
+      for (const range of ranges)
+        for (const groupBy of groupings)
+          for (const filters of filterings) {
+            const where = `${JSON.stringify(groupBy)} ${JSON.stringify(filters)} ${JSON.stringify(range)}`;
+            const conversionsFast = await store().aggregateConversions([...groupBy, 'type', 'status'], range, filters);
+            const conversionsRaw = await store().aggregateConversions([...groupBy, 'type', 'status'], range, filters, {
+              distinctClicks: true,
+            });
+            expect(sorted(conversionsFast.map((r) => ({ ...r, costMicros: 0n }))), `conversions ${where}`).to.deep.equal(
+              sorted(conversionsRaw.map((r) => ({ ...r, costMicros: 0n }))),
+            );
+            const clicksFast = await store().aggregateClicks(groupBy, range, filters);
+            const clicksRaw = await rawClicks(groupBy, range, filters);
+            const nonEmpty = (rows: AggregateRow[]) => rows.filter((r) => groupBy.length === 0 || r.count > 0 || r.costMicros > 0n);
+            expect(sorted(nonEmpty(clicksFast)), `clicks ${where}`).to.deep.equal(sorted(nonEmpty(clicksRaw)));
+          }
+      const bySub1 = await store().aggregateClicks(['sub1'], { from: null, to: null }, {});
+      expect(bySub1.map((r) => [r.key.sub1, r.count, r.costMicros]).sort()).to.deep.equal(
+        [
+          ['z1', 2, 6_666_667n],
+          ['z2', 1, 3_333_333n],
+          [null, 2, 0n],
+        ].sort(),
+      );
     });
   });
 }

@@ -13,6 +13,7 @@ const click = (n: number, overrides: Partial<CostClick> = {}): CostClick => ({
   offer_source_id: 's',
   traffic_channel_id: 't',
   cost_micros: 0,
+  subs: {},
   ...overrides,
 });
 const update = (micros: number): CostRequest => ({

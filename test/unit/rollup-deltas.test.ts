@@ -7,7 +7,7 @@ const conv = (overrides: Partial<Countable> = {}): Countable => ({
   type: null,
   status: 'pending',
   payout_micros: 5_000_000,
-  click: { campaign_id: 'cmp', offer_id: 'o', offer_source_id: 's', traffic_channel_id: 't' },
+  click: { campaign_id: 'cmp', offer_id: 'o', offer_source_id: 's', traffic_channel_id: 't', subs: {} },
   ...overrides,
 });
 const brief = (d: ReturnType<typeof conversionDeltas>[number]) => [d.type_key, d.status, d.n, d.revenue];

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { DAY_MS, planAggregate, type Grain, type PlanOptions } from '../rollup-plan.js';
+import type { SubKey } from '../../domain/entities.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
 type Named = Exclude<Dimension, 'bucket'>;
@@ -13,6 +14,8 @@ interface Source {
   measures: string;
   /** Dimensions the table has, as SQL expressions. */
   dims: Partial<Record<Dimension, string>>;
+  /** A condition every row read must meet (the sub rollups: which sub). */
+  where?: string;
 }
 
 const SUBS = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`sub${i + 1}`, `sub${i + 1}`])) as Record<`sub${number}`, string>;
@@ -69,6 +72,24 @@ const SOURCES = {
   },
 } satisfies Record<string, Source>;
 
+/** The day rollup of one sub: its value is the sub's dimension, its placement id names the placement in `placements`. */
+function subDaySource(of: 'clicks' | 'conversions', sub: SubKey): Source {
+  const base = of === 'clicks' ? SOURCES.clicksByDay : SOURCES.conversionsByDay;
+  const placement = Object.fromEntries(Object.entries(PLACEMENT).map(([dim, column]) => [dim, `p.${column}`]));
+  return {
+    ...base,
+    // The rollup and the changes logged since it was last folded (see rollups.ts).
+    table:
+      of === 'clicks'
+        ? '(SELECT sub, day, value, placement, n, cost FROM roll_click_sd UNION ALL SELECT sub, day, value, placement, n, cost FROM log_click_sd) r JOIN placements p ON p.id = r.placement'
+        : `(SELECT sub, day, value, placement, type_key, status, n, revenue FROM roll_conv_sd
+            UNION ALL SELECT sub, day, value, placement, type_key, status, n, revenue FROM log_conv_sd) r JOIN placements p ON p.id = r.placement`,
+    time: 'r.day',
+    dims: { ...base.dims, ...placement, [sub]: 'r.value' },
+    where: `r.sub = ${String(Number(sub.slice(3)))}`,
+  };
+}
+
 type Row = Record<string, string | bigint | null>;
 
 /**
@@ -84,16 +105,23 @@ export function aggregate(
   filters: Filters,
   options: PlanOptions = {},
 ): Promise<AggregateRow[]> {
-  const sources: Record<Grain, Source> =
-    of === 'clicks'
-      ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
-      : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
-  return planAggregate(of, groupBy, range, filters, options, async (grain, part) => query(db, sources[grain], groupBy, part, filters));
+  const sources: Record<Exclude<Grain, 'subDay'>, Source> = of === 'clicks'
+    ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
+    : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
+  return planAggregate(of, groupBy, range, filters, options, async (q) =>
+    query(
+      db,
+      q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub) : sources[q.grain === 'subDay' ? 'raw' : q.grain],
+      q.groupBy,
+      q.range,
+      q.filters,
+    ),
+  );
 }
 
 function query(db: Database, source: Source, groupBy: readonly Dimension[], range: TimeRange, filters: Filters): AggregateRow[] {
   const selects = groupBy.map((dim, i) => `${source.dims[dim]} AS d${i}`);
-  const where: string[] = [];
+  const where: string[] = source.where ? [source.where] : [];
   const params: Array<number | string> = [];
   for (const [dim, value] of Object.entries(filters) as Array<[Named, string | null | undefined]>) {
     if (value === undefined) continue;

@@ -5,8 +5,21 @@ import { SUB_KEYS } from '../../domain/entities.js';
 import { BUCKET_MS, type CostFilter, type CostJobInput, type CostRepository } from '../store.js';
 import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
+import { subsOf, type SubColumns } from './rows.js';
 
-const CLICK_FIELDS = 'clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros';
+const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, ${SUB_KEYS.join(', ')}`;
+
+type CostClickRow = Omit<CostClick, 'subs'> & SubColumns;
+const toCostClick = (row: CostClickRow): CostClick => ({
+  clickid: row.clickid,
+  ts: row.ts,
+  campaign_id: row.campaign_id,
+  offer_id: row.offer_id,
+  offer_source_id: row.offer_source_id,
+  traffic_channel_id: row.traffic_channel_id,
+  cost_micros: row.cost_micros,
+  subs: subsOf(row),
+});
 
 /**
  * Cost jobs in the embedded store: one IMMEDIATE transaction per job reads what the
@@ -23,7 +36,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
     "SELECT doc FROM cost_updates WHERE campaign_id = ? AND kind = 'update' AND state = 'applied' AND id < ? ORDER BY id DESC LIMIT 1",
   );
   const insertShare = db.prepare('INSERT OR IGNORE INTO cost_shares (clickid, update_id, micros) VALUES (?, ?, ?)');
-  const clicksOfUpdate = db.prepare<[string], CostClick>(
+  const clicksOfUpdate = db.prepare<[string], CostClickRow>(
     `SELECT ${CLICK_FIELDS} FROM clicks WHERE clickid IN (SELECT clickid FROM cost_shares WHERE update_id = ?)`,
   );
   const sharesOfUpdateClicks = db.prepare<[string], Share>(
@@ -31,7 +44,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
   );
   const deleteShares = db.prepare('DELETE FROM cost_shares WHERE update_id = ?');
   const setCost = db.prepare('UPDATE clicks SET cost_micros = ? WHERE clickid = ?');
-  const inRange = new Map<string, { clicks: Statement<unknown[], CostClick>; shares: Statement<unknown[], Share> }>();
+  const inRange = new Map<string, { clicks: Statement<unknown[], CostClickRow>; shares: Statement<unknown[], Share> }>();
 
   /** The update's clicks in time order, and the shares they already have. */
   const readRange = (campaignId: string, from: number, to: number, sub: string | null, value: string | null) => {
@@ -41,7 +54,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
       if (sub !== null && !(SUB_KEYS as readonly string[]).includes(sub)) throw new RangeError(`not a sub: ${sub}`);
       const where = `campaign_id = ? AND ts >= ? AND ts < ? ${sub ? `AND ${sub} = ?` : ''}`;
       statements = {
-        clicks: db.prepare<unknown[], CostClick>(`SELECT ${CLICK_FIELDS} FROM clicks WHERE ${where} ORDER BY ts, clickid`),
+        clicks: db.prepare<unknown[], CostClickRow>(`SELECT ${CLICK_FIELDS} FROM clicks WHERE ${where} ORDER BY ts, clickid`),
         shares: db.prepare<unknown[], Share>(
           `SELECT clickid, update_id, micros FROM cost_shares WHERE clickid IN (SELECT clickid FROM clicks WHERE ${where})`,
         ),
@@ -49,7 +62,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
       inRange.set(key, statements);
     }
     const args = [campaignId, from, to, ...(sub ? [value] : [])];
-    return { clicks: statements.clicks.all(...args), shares: statements.shares.all(...args) };
+    return { clicks: statements.clicks.all(...args).map(toCostClick), shares: statements.shares.all(...args) };
   };
 
   const read = (job: CostJobInput): CostInputs => {
@@ -64,7 +77,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
     return {
       kind: 'undo',
       target,
-      clicks: target ? clicksOfUpdate.all(target.id) : [],
+      clicks: target ? clicksOfUpdate.all(target.id).map(toCostClick) : [],
       shares: target ? sharesOfUpdateClicks.all(target.id) : [],
     };
   };
@@ -86,6 +99,7 @@ export function createSqliteCosts(db: Database, rollups: Rollups, { page }: Quer
     if (plan.removeSharesOf) deleteShares.run(plan.removeSharesOf);
     for (const { clickid, cost_micros } of plan.clickCosts) setCost.run(cost_micros, clickid);
     for (const { click, delta } of plan.rollupDeltas) rollups.clickCost(click, delta);
+    rollups.subCosts(plan.subRollupDeltas);
     if (plan.undone) save(plan.undone);
     save(plan.record);
   };

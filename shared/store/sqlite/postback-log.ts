@@ -5,7 +5,7 @@ import type { LedgerRepository, PostbackFilter, Projection } from '../store.js';
 import { createSqliteLedgers, type ProjectionWriter } from './ledgers.js';
 import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
-import { conversionToRow, postbackToRow, rowToPostback, type ConversionRow, type PostbackRow } from './rows.js';
+import { conversionToRow, postbackToRow, rowToPostback, subsOf, type ConversionRow, type PostbackRow } from './rows.js';
 
 /**
  * The ledgers and what their commits write: conversions (with the rollups moved by
@@ -19,7 +19,7 @@ export function createSqlitePostbackLog(db: Database, rollups: Rollups, { inList
     'UPDATE postbacks SET outcome = @outcome, conversion_id = @conversion_id, detail = @detail WHERE id = @id',
   );
 
-  const countable = (row: ConversionRow): Countable => ({ ...row, click: row });
+  const countable = (row: ConversionRow): Countable => ({ ...row, click: { ...row, subs: subsOf(row) } });
   const writer: ProjectionWriter = {
     conversions(list) {
       const changes: ConversionChange[] = [];

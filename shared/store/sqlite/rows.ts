@@ -12,7 +12,7 @@ import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
 import type { Status } from '../../domain/statuses.js';
 
-type SubColumns = Record<(typeof SUB_KEYS)[number], string | null>;
+export type SubColumns = Record<(typeof SUB_KEYS)[number], string | null>;
 
 export interface ClickRow extends SubColumns {
   clickid: string;
@@ -72,7 +72,7 @@ function subColumns(subs: Subs): SubColumns {
   return Object.fromEntries(SUB_KEYS.map((k) => [k, subs[k] ?? null])) as SubColumns;
 }
 
-function subsOf(row: SubColumns): Subs {
+export function subsOf(row: SubColumns): Subs {
   const subs: Subs = {};
   for (const key of SUB_KEYS) {
     const value = row[key];

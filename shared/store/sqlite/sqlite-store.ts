@@ -18,7 +18,7 @@ import { createSqliteSettingsRepo } from './settings-repo.js';
  * machine (the worker writes; the receiver and report service mostly read). One
  * repository per aggregate, each in its own file, composed here.
  */
-export function createSqliteStore(path: string): Store {
+export function createSqliteStore(path: string, options: { foldSubsEvery?: number } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
@@ -30,7 +30,7 @@ export function createSqliteStore(path: string): Store {
   db.pragma('wal_autocheckpoint = 10000');
   db.exec(SCHEMA);
   addMissingColumns(db);
-  const rollups = createRollups(db);
+  const rollups = createRollups(db, options.foldSubsEvery);
   const queries = createQueries(db);
 
   return {
@@ -52,6 +52,7 @@ export function createSqliteStore(path: string): Store {
       db.prepare('SELECT 1').get();
     },
     close: async () => {
+      rollups.close();
       db.close();
     },
   };
