@@ -17,7 +17,11 @@ const BATCH = 1000;
 export async function createMongoCosts({ db, clicks, rollups, inTransaction }: MongoContext): Promise<CostRepository> {
   const records = db.collection<CostDoc>('cost_updates');
   const shares = db.collection<Share & { _id: string }>('cost_shares');
-  const toClick = ({ _id, ...rest }: Doc): CostClick => ({ clickid: _id, ...(rest as Omit<CostClick, 'clickid'>) });
+  // Clicks are stored whole, subs included (a click without subs has `{}`).
+  const toClick = ({ _id, ...rest }: Doc): CostClick => {
+    const click = rest as Omit<CostClick, 'clickid' | 'subs'> & { subs?: CostClick['subs'] };
+    return { clickid: _id, ...click, subs: click.subs ?? {} };
+  };
   /** The shares of these clicks, asked for `BATCH` clicks at a time. */
   const sharesOf = async (clickids: string[], session: Session): Promise<Share[]> => {
     const found: Share[] = [];
@@ -82,6 +86,7 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
       ),
     );
     for (const { click, delta } of plan.rollupDeltas) await rollups.clickCost(click, delta, session);
+    await rollups.subCosts(plan.subRollupDeltas, session);
     if (plan.undone) await save(plan.undone, session);
     await save(plan.record, session);
   };

@@ -62,8 +62,10 @@ export async function createMongoStore(url: string): Promise<Store> {
   const aggregateFrom =
     (of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
-      planAggregate(of, groupBy, range, filters, options, (grain, part) =>
-        grain === 'raw' ? aggregate(context[of], of, groupBy, part, filters) : rollups.query(of, grain, groupBy, part, filters),
+      planAggregate(of, groupBy, range, filters, options, (q) =>
+        q.grain === 'raw'
+          ? aggregate(context[of], of, q.groupBy, q.range, q.filters)
+          : rollups.query(of, q.grain, q.groupBy, q.range, q.filters, q.sub),
       );
 
   return {

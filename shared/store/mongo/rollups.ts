@@ -1,5 +1,6 @@
 import type mongoose from 'mongoose';
-import type { Click } from '../../domain/entities.js';
+import type { SubCostDelta } from '../../domain/cost-plan.js';
+import { SUB_KEYS, type Click, type SubKey } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS, type Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
@@ -26,10 +27,15 @@ const placementOf = (p: Placement) => ({
   traffic_channel_id: p.traffic_channel_id,
 });
 
+/** `sub7` → 7, the `sub` field of the sub rollups' ids. */
+const subNumber = (key: string): number => Number(key.slice(3));
+// 2: the sub rollups. A store of an older version rebuilds them all when it starts.
+const VERSION = '2';
+
 /**
- * The MongoDB rollups: the same two grains as SQLite's (15-minute buckets by type and
- * status; UTC days by placement, type and status), as documents whose `_id` is the
- * group. They are changed with `$inc` inside the transaction that writes the click or
+ * The MongoDB rollups: the same grains as SQLite's (15-minute buckets by type and
+ * status; UTC days by placement, type and status; UTC days per sub by its value,
+ * placement, type and status), as documents whose `_id` is the group. They are changed with `$inc` inside the transaction that writes the click or
  * conversion, so they stay exact; they need a replica set (transactions).
  */
 /** How long a rebuild may hold its lease before another process may take over (a crashed rebuilder). */
@@ -40,11 +46,13 @@ const SHARDS = 8;
 
 export function createMongoRollups(db: mongoose.mongo.Db) {
   const col = (name: string) => db.collection<RollDoc>(name);
-  const [clickQ, clickD, convQ, convD] = ['roll_click_q', 'roll_click_d', 'roll_conv_q', 'roll_conv_d'].map(col) as [
-    ReturnType<typeof col>,
-    ReturnType<typeof col>,
-    ReturnType<typeof col>,
-    ReturnType<typeof col>,
+  const [clickQ, clickD, convQ, convD, clickSD, convSD] = [
+    col('roll_click_q'),
+    col('roll_click_d'),
+    col('roll_conv_q'),
+    col('roll_conv_d'),
+    col('roll_click_sd'),
+    col('roll_conv_sd'),
   ];
   /**
    * Every write of a 15-minute bucket or a campaign-day would update the same counter
@@ -58,8 +66,19 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
 
   return {
     async click(click: Click, session: Session): Promise<void> {
+      const day = Math.floor(click.ts / DAY_MS);
       await inc(clickQ, sharded({ bucket: Math.floor(click.ts / BUCKET_MS) }), { n: 1, cost: click.cost_micros }, session);
-      await inc(clickD, sharded({ day: Math.floor(click.ts / DAY_MS), ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
+      await inc(clickD, sharded({ day, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
+      for (const key of SUB_KEYS) {
+        const value = click.subs[key];
+        if (value === undefined) continue;
+        await inc(clickSD, sharded({ sub: subNumber(key), day, value, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
+      }
+    },
+    /** Moves sub rollup rows by a cost update's deltas. */
+    async subCosts(deltas: readonly SubCostDelta[], session: Session): Promise<void> {
+      for (const d of deltas)
+        await inc(clickSD, sharded({ sub: subNumber(d.sub), day: d.day, value: d.value, ...placementOf(d) }), { cost: d.delta }, session);
     },
     /** Moves a click's cost by `delta` micros (a cost update). */
     async clickCost(click: Placement & Pick<Click, 'ts'>, delta: number, session: Session): Promise<void> {
@@ -72,11 +91,16 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         const by = { n: d.n, revenue: d.revenue };
         const q = sharded({ bucket: d.bucket, type_key: d.type_key, status: d.status });
         const day = sharded({ day: d.day, ...placementOf(d), type_key: d.type_key, status: d.status });
+        const subs = d.subs.map(([key, value]) =>
+          sharded({ sub: subNumber(key), day: d.day, value, ...placementOf(d), type_key: d.type_key, status: d.status }),
+        );
         await inc(convQ, q, by, session);
         await inc(convD, day, by, session);
+        for (const id of subs) await inc(convSD, id, by, session);
         if (d.n < 0) {
           await convQ.deleteOne({ _id: q, n: 0, revenue: 0 }, { session });
           await convD.deleteOne({ _id: day, n: 0, revenue: 0 }, { session });
+          for (const id of subs) await convSD.deleteOne({ _id: id, n: 0, revenue: 0 }, { session });
         }
       }
     },
@@ -86,10 +110,14 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       groupBy: readonly Dimension[],
       range: TimeRange,
       filters: Filters,
+      sub: SubKey | null = null,
     ): Promise<AggregateRow[]> {
-      const collection = grain === 'bucket' ? (of === 'clicks' ? clickQ : convQ) : of === 'clicks' ? clickD : convD;
+      const collections = { bucket: [clickQ, convQ], day: [clickD, convD], subDay: [clickSD, convSD] } as const;
+      const collection = collections[grain][of === 'clicks' ? 0 : 1];
       const [time, unit] = grain === 'bucket' ? ['_id.bucket', BUCKET_MS] : ['_id.day', DAY_MS];
-      const match: Record<string, unknown> = {};
+      // In a sub rollup the sub's value is `value`, and `sub` says which sub the row counts.
+      const fields: Partial<Record<Dimension, string>> = sub ? { ...FIELDS, [sub]: 'value' } : FIELDS;
+      const match: Record<string, unknown> = sub ? { '_id.sub': subNumber(sub) } : {};
       if (range.from !== null || range.to !== null) {
         match[time] = {
           ...(range.from === null ? {} : { $gte: range.from / unit }),
@@ -98,14 +126,14 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       }
       // A filter given as undefined is no filter; null matches the empty value.
       for (const [dim, value] of Object.entries(filters) as Array<[string, string | null | undefined]>) {
-        if (value !== undefined) match[`_id.${FIELDS[dim as Dimension]}`] = dim === 'type' ? (value ?? '') : value;
+        if (value !== undefined) match[`_id.${fields[dim as Dimension] ?? dim}`] = dim === 'type' ? (value ?? '') : value;
       }
       const rows = await collection
         .aggregate<{ _id: Record<string, unknown>; n: number; revenue: number | null; cost: number | null }>([
           { $match: match },
           {
             $group: {
-              _id: Object.fromEntries(groupBy.map((d, i) => [`d${i}`, `$_id.${FIELDS[d]}`])),
+              _id: Object.fromEntries(groupBy.map((d, i) => [`d${i}`, `$_id.${fields[d] ?? d}`])),
               n: { $sum: '$n' },
               revenue: { $sum: '$revenue' },
               cost: { $sum: '$cost' },
@@ -157,7 +185,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       await this.rebuildAside();
-      await meta.updateOne({ _id: 'rollups' }, { $set: { version: '1' } }, { upsert: true });
+      await meta.updateOne({ _id: 'rollups' }, { $set: { version: VERSION } }, { upsert: true });
       await meta.deleteOne({ _id: 'rollups_rebuild', holder });
     },
     async rebuildAside(): Promise<void> {
@@ -170,26 +198,61 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       const clickPlacement = placement;
       const convPlacement = Object.fromEntries(Object.entries(placement).map(([k, v]) => [k, v.replace('$', '$click.')]));
       const floor = (field: string, unit: number) => ({ $floor: { $divide: [field, unit] } });
-      const runs: Array<[string, string, object, object]> = [
-        ['clicks', 'roll_click_q', { bucket: floor('$ts', BUCKET_MS) }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }],
-        ['clicks', 'roll_click_d', { day: floor('$ts', DAY_MS), ...clickPlacement }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }],
+      // One row per set sub: the subs object as [{k: 'sub1', v}, …], one document each.
+      const perSub = (subs: string): object[] => [
+        { $project: { doc: '$$ROOT', sub: { $objectToArray: { $ifNull: [subs, {}] } } } },
+        { $unwind: '$sub' },
+        { $replaceRoot: { newRoot: { $mergeObjects: ['$doc', { sub_n: { $toInt: { $substrCP: ['$sub.k', 3, 2] } }, sub_v: '$sub.v' }] } } },
+      ];
+      const runs: Array<[string, string, object, object, object[]]> = [
+        ['clicks', 'roll_click_q', { bucket: floor('$ts', BUCKET_MS) }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }, []],
+        [
+          'clicks',
+          'roll_click_d',
+          { day: floor('$ts', DAY_MS), ...clickPlacement },
+          { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } },
+          [],
+        ],
+        [
+          'clicks',
+          'roll_click_sd',
+          { sub: '$sub_n', day: floor('$ts', DAY_MS), value: '$sub_v', ...clickPlacement },
+          { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } },
+          perSub('$subs'),
+        ],
         [
           'conversions',
           'roll_conv_q',
           { bucket: floor('$created_at', BUCKET_MS), type_key: { $ifNull: ['$type', ''] }, status: '$status' },
           { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          [],
         ],
         [
           'conversions',
           'roll_conv_d',
           { day: floor('$created_at', DAY_MS), ...convPlacement, type_key: { $ifNull: ['$type', ''] }, status: '$status' },
           { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          [],
+        ],
+        [
+          'conversions',
+          'roll_conv_sd',
+          {
+            sub: '$sub_n',
+            day: floor('$created_at', DAY_MS),
+            value: '$sub_v',
+            ...convPlacement,
+            type_key: { $ifNull: ['$type', ''] },
+            status: '$status',
+          },
+          { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          perSub('$click.subs'),
         ],
       ];
-      for (const [source, target, id, sums] of runs) {
+      for (const [source, target, id, sums, unwind] of runs) {
         await db
           .collection(source)
-          .aggregate([{ $group: { _id: id, ...sums } }, { $out: `${target}_rebuild` }], { allowDiskUse: true })
+          .aggregate([...unwind, { $group: { _id: id, ...sums } }, { $out: `${target}_rebuild` }], { allowDiskUse: true })
           .toArray();
         try {
           await db.renameCollection(`${target}_rebuild`, target, { dropTarget: true });
@@ -211,9 +274,13 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         await c.createIndex({ '_id.day': 1 }, {}, {});
         await c.createIndex({ '_id.campaign_id': 1, '_id.day': 1 }, {}, {});
       }
+      for (const c of [clickSD, convSD]) {
+        await c.createIndex({ '_id.sub': 1, '_id.day': 1 }, {}, {});
+        await c.createIndex({ '_id.sub': 1, '_id.campaign_id': 1, '_id.day': 1 }, {}, {});
+      }
     },
     async built(): Promise<boolean> {
-      return (await db.collection<{ _id: string; version: string }>('meta').findOne({ _id: 'rollups' }))?.version === '1';
+      return (await db.collection<{ _id: string; version: string }>('meta').findOne({ _id: 'rollups' }))?.version === VERSION;
     },
   };
 }
