@@ -120,7 +120,15 @@ async function seed(store: Store, clicks: number): Promise<string[]> {
     await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const ids: string[] = [];
   for (let i = 0; i < clicks; i++) {
-    const click = clickFor(seeded, { ts: Date.now() - 60_000 });
+    // Three subs, as traffic sources pass them (zone, placement, device): the sub rollups move with each.
+    const click = clickFor(seeded, {
+      ts: Date.now() - 60_000,
+      subs: {
+        sub1: `zone-${String(i % 500)}`,
+        sub2: `pl-${String((i * 7919) % 20_000)}`,
+        sub3: ['mobile', 'desktop', 'tablet'][i % 3] as string,
+      },
+    });
     await store.insertClick(click);
     ids.push(click.clickid);
   }
