@@ -11,7 +11,9 @@ import {
 } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
 import type { ReportDimension } from './report.schema.js';
-import { localParts } from './time-zone.js';
+import { localParts } from '../../shared/domain/time-zone.js';
+
+const DAY_MS = 86_400_000;
 
 export interface ReportInput {
   groupBy: ReportDimension[];
@@ -57,16 +59,18 @@ const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly s
  */
 export async function buildReport(store: Store, input: ReportInput): Promise<Report> {
   const { groupBy, range, tz, filters } = input;
+  // Local dates are grouped in the store (its `day` in `tz`) where the range is bounded; hours from 15-minute buckets here.
+  const byDay = range.from !== null && range.to !== null;
   const toStore = (dims: readonly ReportDimension[]) => [
-    ...new Set(dims.map((d): Dimension => (d === 'date' || d === 'hour' ? 'bucket' : d))),
+    ...new Set(dims.map((d): Dimension => (d === 'date' ? (byDay ? 'day' : 'bucket') : d === 'hour' ? 'bucket' : d))),
   ];
   const clickDims = groupBy.filter(isClickDimension);
   const clickFilters: Filters = Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)));
   const storeDims = toStore(groupBy);
   const extra = (['status', 'type'] as const).filter((d) => !storeDims.includes(d));
   const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
-    store.aggregateConversions([...storeDims, ...extra], range, filters),
-    store.aggregateClicks(toStore(clickDims), range, clickFilters),
+    store.aggregateConversions([...storeDims, ...extra], range, filters, { tz }),
+    store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz }),
     store.aggregateClicks([], range, clickFilters),
     store.conversionTypes.list(),
     loadNames(store, groupBy),
@@ -151,7 +155,8 @@ function dimensionValues(
 ): Record<string, string | null> {
   const values: Record<string, string | null> = {};
   for (const d of groupBy) {
-    if (d === 'date' || d === 'hour') {
+    if (d === 'date' && row.key.day != null) values[d] = new Date(Number(row.key.day) * DAY_MS).toISOString().slice(0, 10);
+    else if (d === 'date' || d === 'hour') {
       const local = localTime(Number(row.key.bucket));
       values[d] = d === 'date' ? local.date : `${local.date} ${local.hour}:00`;
     } else values[d] = row.key[d] ?? null;

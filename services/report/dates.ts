@@ -1,5 +1,5 @@
 import type { TimeRange } from '../../shared/store/store.js';
-import { localMidnight } from './time-zone.js';
+import { localMidnight } from '../../shared/domain/time-zone.js';
 
 /**
  * The one parser for dates and times the API takes (`from`, `to`, a cost CSV's `date`).

@@ -2,7 +2,7 @@ import Joi from 'joi';
 import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { BOUND_FORMS, parseBound } from './dates.js';
-import { isTimeZone } from './time-zone.js';
+import { isTimeZone } from '../../shared/domain/time-zone.js';
 
 /** Dimensions a report groups by (SPEC §7); `date` and `hour` are local to `tz`. */
 export const REPORT_DIMENSIONS = [

@@ -1,5 +1,6 @@
 import { SUB_KEYS, type SubKey } from '../domain/entities.js';
-import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
+import { offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
+import { BUCKET_MS, type AggregateOptions, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -13,14 +14,13 @@ const PLACEMENT = ['campaign', 'offer', 'offer_source', 'traffic_channel'] as co
 
 /** The dimensions each rollup keeps (the raw rows have them all). */
 export const ROLLUP_DIMENSIONS: Record<Exclude<Grain, 'raw' | 'subDay'>, Record<'clicks' | 'conversions', readonly Dimension[]>> = {
-  bucket: { clicks: ['bucket'], conversions: ['bucket', 'type', 'status'] },
-  day: { clicks: PLACEMENT, conversions: [...PLACEMENT, 'type', 'status'] },
+  bucket: { clicks: ['bucket', 'day'], conversions: ['bucket', 'day', 'type', 'status'] },
+  // `day` here only where the zone is UTC over the range (its local days are UTC days).
+  day: { clicks: [...PLACEMENT, 'day'], conversions: [...PLACEMENT, 'day', 'type', 'status'] },
 };
 
-export interface PlanOptions {
-  /** Distinct clicks are only in the raw rows; asking for them skips the rollups. */
-  distinctClicks?: boolean;
-}
+/** Distinct clicks are only in the raw rows: asking for them skips the rollups. */
+export type PlanOptions = AggregateOptions;
 
 const isSub = (d: string): d is SubKey => (SUB_KEYS as readonly string[]).includes(d);
 
@@ -32,6 +32,8 @@ export interface GrainQuery {
   sub: SubKey | null;
   groupBy: readonly Dimension[];
   filters: Filters;
+  /** For the `day` dimension: the zone's offsets over the range, to turn instants into local days. */
+  offsets: OffsetSegment[];
 }
 
 /**
@@ -52,20 +54,27 @@ export async function planAggregate(
   options: PlanOptions,
   run: (query: GrainQuery) => Promise<AggregateRow[]>,
 ): Promise<AggregateRow[]> {
-  const raw = (part: TimeRange) => run({ grain: 'raw', range: part, sub: null, groupBy, filters });
+  const tz = options.tz ?? 'UTC';
+  if (groupBy.includes('day') && (range.from === null || range.to === null))
+    throw new RangeError('grouping by local day needs a bounded range');
+  const offsets = groupBy.includes('day') && range.from !== null && range.to !== null ? offsetSegments(tz, range.from, range.to) : [];
+  const read = (q: Omit<GrainQuery, 'offsets'>) => run({ ...q, offsets });
+  const raw = (part: TimeRange) => read({ grain: 'raw', range: part, sub: null, groupBy, filters });
   if (options.distinctClicks) return raw(range);
   const used = [...new Set([...groupBy, ...(Object.keys(filters) as Dimension[])])];
+  // The day rollups count UTC days: they serve local days only where the zone is UTC all along.
+  const utcDays = offsets.every((o) => o.offsetMs === 0);
   const covers = (grain: Exclude<Grain, 'raw' | 'subDay'>): boolean => {
     const dims: readonly string[] = ROLLUP_DIMENSIONS[grain][of];
-    return used.every((d) => dims.includes(d));
+    return used.every((d) => dims.includes(d)) && (grain === 'bucket' || utcDays);
   };
   const aligned = (ms: number | null): boolean => ms === null || ms % BUCKET_MS === 0;
-  if (covers('bucket') && aligned(range.from) && aligned(range.to)) return run({ grain: 'bucket', range, sub: null, groupBy, filters });
-  if (covers('day')) return byDays((part) => run({ grain: 'day', range: part, sub: null, groupBy, filters }));
+  if (covers('bucket') && aligned(range.from) && aligned(range.to)) return read({ grain: 'bucket', range, sub: null, groupBy, filters });
+  if (covers('day')) return byDays((part) => read({ grain: 'day', range: part, sub: null, groupBy, filters }));
   const subs = used.filter(isSub);
   const [sub] = subs;
   const dayDims: readonly string[] = ROLLUP_DIMENSIONS.day[of];
-  if (sub && subs.length === 1 && used.every((d) => d === sub || dayDims.includes(d))) return byDays((part) => bySub(sub, part));
+  if (sub && utcDays && subs.length === 1 && used.every((d) => d === sub || dayDims.includes(d))) return byDays((part) => bySub(sub, part));
   return raw(range);
 
   /** Whole UTC days from `days`, the part-days at the ends from the raw rows. */
@@ -82,13 +91,13 @@ export async function planAggregate(
   /** Whole days grouped or filtered by one sub: its rollup for set values, the day rollup less it for the unset one. */
   async function bySub(sub: SubKey, part: TimeRange): Promise<AggregateRow[]> {
     const value = filters[sub];
-    if (value !== undefined && value !== null) return run({ grain: 'subDay', range: part, sub, groupBy, filters });
+    if (value !== undefined && value !== null) return read({ grain: 'subDay', range: part, sub, groupBy, filters });
     const others = Object.fromEntries(Object.entries(filters).filter(([d]) => d !== sub)) as Filters;
     const rest = groupBy.filter((d) => d !== sub);
     const [all, set, bySubValue] = await Promise.all([
-      run({ grain: 'day', range: part, sub: null, groupBy: rest, filters: others }),
-      run({ grain: 'subDay', range: part, sub, groupBy: rest, filters: others }),
-      value === null ? Promise.resolve([]) : run({ grain: 'subDay', range: part, sub, groupBy, filters: others }),
+      read({ grain: 'day', range: part, sub: null, groupBy: rest, filters: others }),
+      read({ grain: 'subDay', range: part, sub, groupBy: rest, filters: others }),
+      value === null ? Promise.resolve([]) : read({ grain: 'subDay', range: part, sub, groupBy, filters: others }),
     ]);
     // Keys in the order of groupBy, as every other read gives them.
     const unset = subtract(all, set, rest).map((row) => ({ ...row, key: Object.fromEntries(groupBy.map((d) => [d, row.key[d] ?? null])) }));

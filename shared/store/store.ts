@@ -139,10 +139,12 @@ export const BUCKET_MS = 15 * 60 * 1000;
 
 /**
  * What a store can group and filter by. `bucket` is the 15-minute UTC slot
- * (`floor(ms / BUCKET_MS)`); the report service turns slots into local dates and hours.
+ * (`floor(ms / BUCKET_MS)`); the report service turns slots into local hours. `day` is
+ * the local day in the query's time zone (`tz`), as days since 1970-01-01 there.
  */
 export const CLICK_DIMENSIONS = [
   'bucket',
+  'day',
   'campaign',
   'offer',
   'offer_source',
@@ -168,7 +170,13 @@ export interface TimeRange {
 }
 
 /** Exact-match filters, one value per dimension (`null` matches unset, e.g. the main conversion's type). */
-export type Filters = Partial<Record<Exclude<Dimension, 'bucket'>, string | null>>;
+export type Filters = Partial<Record<Exclude<Dimension, 'bucket' | 'day'>, string | null>>;
+
+/** How an aggregate is asked: `distinctClicks` reads the raw rows; `tz` is the zone of the `day` dimension (UTC by default). */
+export interface AggregateOptions {
+  distinctClicks?: boolean;
+  tz?: string;
+}
 
 /** One group of an aggregate; `key` has one value per grouped dimension. */
 export interface AggregateRow {
@@ -263,7 +271,12 @@ export interface DeliveryRepository {
 
 export interface AggregateQueries {
   /** Clicks per group, by click time; only click dimensions apply. `count` is the click count. */
-  aggregateClicks(groupBy: readonly Dimension[], range: TimeRange, filters: Filters): Promise<AggregateRow[]>;
+  aggregateClicks(
+    groupBy: readonly Dimension[],
+    range: TimeRange,
+    filters: Filters,
+    options?: Pick<AggregateOptions, 'tz'>,
+  ): Promise<AggregateRow[]>;
   /**
    * Conversions per group, by conversion time. `distinctClicks` is filled only when
    * asked for (it cannot come from rollups).
@@ -272,7 +285,7 @@ export interface AggregateQueries {
     groupBy: readonly Dimension[],
     range: TimeRange,
     filters: Filters,
-    options?: { distinctClicks?: boolean },
+    options?: AggregateOptions,
   ): Promise<AggregateRow[]>;
 }
 

@@ -182,5 +182,46 @@ export function aggregateContract(store: () => Store): void {
         ].sort(),
       );
     });
+
+    it('when grouped by local day, then days are cut at the zone’s midnight across a DST change, and UTC days by sub come from the rollups exactly', async () => {
+      const at = (iso: string) => Date.parse(iso);
+      const instants = ['2026-03-08T04:30:00Z', '2026-03-08T05:30:00Z', '2026-03-09T03:30:00Z', '2026-03-09T04:30:00Z'];
+      const clicks = instants.map((iso, i) => buildClick({ ts: at(iso), subs: i % 2 ? { sub1: 'z' } : {} }));
+      await store().insertClicks(clicks);
+      for (const c of clicks) await putConversion(store(), buildConversion(c, { created_at: c.ts + 60_000, payout_micros: 1_000_000 }));
+      const dayOf = (date: string) => String(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+      const range = { from: at('2026-03-07T05:00:00Z'), to: at('2026-03-10T04:00:00Z') };
+      const ny = await store().aggregateClicks(['day'], range, {}, { tz: 'America/New_York' });
+      expect(Object.fromEntries(ny.map((r) => [r.key.day, r.count]))).to.deep.equal({
+        [dayOf('2026-03-07')]: 1,
+        [dayOf('2026-03-08')]: 2,
+        [dayOf('2026-03-09')]: 1,
+      });
+      const nyConversions = await store().aggregateConversions(['day'], range, {}, { tz: 'America/New_York' });
+      expect(Object.fromEntries(nyConversions.map((r) => [r.key.day, r.count]))).to.deep.equal({
+        [dayOf('2026-03-07')]: 1,
+        [dayOf('2026-03-08')]: 2,
+        [dayOf('2026-03-09')]: 1,
+      });
+      const utcRange = { from: at('2026-03-08T00:00:00Z'), to: at('2026-03-10T00:00:00Z') };
+      const line = (r: AggregateRow) => JSON.stringify([r.key, r.count, String(r.revenueMicros)]);
+      for (const groupBy of [
+        ['day', 'sub1'],
+        ['day', 'sub1', 'type', 'status'],
+      ] as Dimension[][]) {
+        const fast = await store().aggregateConversions(groupBy, utcRange, {}, { tz: 'UTC' });
+        const raw = await store().aggregateConversions(groupBy, utcRange, {}, { tz: 'UTC', distinctClicks: true });
+        expect(fast.map(line).sort(), groupBy.join(',')).to.deep.equal(raw.map(line).sort());
+      }
+      const bySub = await store().aggregateClicks(['day', 'sub1'], utcRange, {}, { tz: 'UTC' });
+      expect(bySub.map((r) => [r.key.day, r.key.sub1, r.count]).sort()).to.deep.equal(
+        [
+          [dayOf('2026-03-08'), null, 1],
+          [dayOf('2026-03-08'), 'z', 1],
+          [dayOf('2026-03-09'), null, 1],
+          [dayOf('2026-03-09'), 'z', 1],
+        ].sort(),
+      );
+    });
   });
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isTimeZone, localMidnight, localParts } from '../../services/report/time-zone.js';
+import { isTimeZone, localMidnight, localParts, offsetSegments } from '../../shared/domain/time-zone.js';
 
 describe('time zones for reports', () => {
   it('when a day starts in New York in winter and in summer, then local midnight is 05:00 and 04:00 UTC', () => {
@@ -16,5 +16,17 @@ describe('time zones for reports', () => {
   it('when the name is not an IANA zone, then it is refused', () => {
     expect(isTimeZone('Europe/Berlin')).to.equal(true);
     expect(isTimeZone('Mars/Olympus')).to.equal(false);
+  });
+
+  it('when a range crosses daylight saving changes, then its offset segments end at the changes, to the minute', () => {
+    const from = Date.parse('2026-03-01T00:00:00Z');
+    const to = Date.parse('2026-12-01T00:00:00Z');
+    expect(offsetSegments('America/New_York', from, to)).to.deep.equal([
+      { until: Date.parse('2026-03-08T07:00:00Z'), offsetMs: -5 * 3_600_000 },
+      { until: Date.parse('2026-11-01T06:00:00Z'), offsetMs: -4 * 3_600_000 },
+      { until: null, offsetMs: -5 * 3_600_000 },
+    ]);
+    expect(offsetSegments('Asia/Kolkata', from, to)).to.deep.equal([{ until: null, offsetMs: 5.5 * 3_600_000 }]);
+    expect(offsetSegments('UTC', from, from + 1000)).to.deep.equal([{ until: null, offsetMs: 0 }]);
   });
 });

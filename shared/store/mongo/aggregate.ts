@@ -1,8 +1,21 @@
 import type mongoose from 'mongoose';
 import type { Doc } from './models.js';
+import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
-const FIELDS: Record<Exclude<Dimension, 'bucket'>, string> = {
+const DAY_MS = 86_400_000;
+
+/** The local day (days since 1970-01-01 in the zone) of a time in ms, given the zone's offsets over the range. */
+export function localDayExpression(timeMs: unknown, offsets: readonly OffsetSegment[]): unknown {
+  const branches = offsets.filter((o) => o.until !== null).map((o) => ({ case: { $lt: [timeMs, o.until] }, then: o.offsetMs }));
+  const last = offsets[offsets.length - 1]?.offsetMs ?? 0;
+  const offset = branches.length ? { $switch: { branches, default: last } } : last;
+  return { $floor: { $divide: [{ $add: [timeMs, offset] }, DAY_MS] } };
+}
+
+type Named = Exclude<Dimension, 'bucket' | 'day'>;
+
+const FIELDS: Record<Named, string> = {
   campaign: 'campaign_id',
   offer: 'offer_id',
   offer_source: 'offer_source_id',
@@ -41,16 +54,17 @@ export async function aggregate(
   groupBy: readonly Dimension[],
   range: TimeRange,
   filters: Filters,
+  offsets: readonly OffsetSegment[] = [],
 ): Promise<AggregateRow[]> {
   const time = of === 'clicks' ? 'ts' : 'created_at';
   const timeMatch: Record<string, number> = {};
   if (range.from !== null) timeMatch.$gte = range.from;
   if (range.to !== null) timeMatch.$lt = range.to;
   const match: Record<string, unknown> = Object.keys(timeMatch).length ? { [time]: timeMatch } : {};
-  for (const [dim, value] of Object.entries(filters) as Array<[Exclude<Dimension, 'bucket'>, string | null | undefined]>) {
+  for (const [dim, value] of Object.entries(filters) as Array<[Named, string | null | undefined]>) {
     if (value !== undefined) match[path(dim, of)] = value;
   }
-  const id = Object.fromEntries(groupBy.map((dim, i) => [`d${i}`, expression(dim, of, time)]));
+  const id = Object.fromEntries(groupBy.map((dim, i) => [`d${i}`, expression(dim, of, time, offsets)]));
   const groups =
     of === 'clicks'
       ? [{ $group: { _id: id, n: { $sum: 1 }, revenue: { $sum: 0 }, cost: { $sum: '$cost_micros' }, clicks: { $sum: 1 } } }]
@@ -70,12 +84,13 @@ export async function aggregate(
   }));
 }
 
-function path(dim: Exclude<Dimension, 'bucket'>, of: 'clicks' | 'conversions'): string {
+function path(dim: Named, of: 'clicks' | 'conversions'): string {
   const nested = of === 'conversions' && dim !== 'type' && dim !== 'status';
   return nested ? `click.${FIELDS[dim]}` : FIELDS[dim];
 }
 
-function expression(dim: Dimension, of: 'clicks' | 'conversions', time: string): unknown {
+function expression(dim: Dimension, of: 'clicks' | 'conversions', time: string, offsets: readonly OffsetSegment[]): unknown {
   if (dim === 'bucket') return { $floor: { $divide: [`$${time}`, BUCKET_MS] } };
+  if (dim === 'day') return localDayExpression(`$${time}`, offsets);
   return { $ifNull: [`$${path(dim, of)}`, null] };
 }

@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { StartupError } from '../../lifecycle/run-service.js';
 import { planAggregate } from '../rollup-plan.js';
-import type { Dimension, Filters, SettingsRepo, Store, TimeRange } from '../store.js';
+import type { AggregateOptions, Dimension, Filters, SettingsRepo, Store, TimeRange } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { createMongoClicks } from './clicks.js';
 import type { MongoContext, Session } from './common.js';
@@ -61,11 +61,11 @@ export async function createMongoStore(url: string): Promise<Store> {
   const { bumpSettings, ...ledgers } = postbackLog;
   const aggregateFrom =
     (of: 'clicks' | 'conversions') =>
-    (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: { distinctClicks?: boolean } = {}) =>
+    (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: AggregateOptions = {}) =>
       planAggregate(of, groupBy, range, filters, options, (q) =>
         q.grain === 'raw'
-          ? aggregate(context[of], of, q.groupBy, q.range, q.filters)
-          : rollups.query(of, q.grain, q.groupBy, q.range, q.filters, q.sub),
+          ? aggregate(context[of], of, q.groupBy, q.range, q.filters, q.offsets)
+          : rollups.query(of, q.grain, q.groupBy, q.range, q.filters, q.sub, q.offsets),
       );
 
   return {

@@ -1,5 +1,7 @@
 import type mongoose from 'mongoose';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
+import type { OffsetSegment } from '../../domain/time-zone.js';
+import { localDayExpression } from './aggregate.js';
 import { SUB_KEYS, type Click, type SubKey } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS, type Grain } from '../rollup-plan.js';
@@ -111,6 +113,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       range: TimeRange,
       filters: Filters,
       sub: SubKey | null = null,
+      offsets: readonly OffsetSegment[] = [],
     ): Promise<AggregateRow[]> {
       const collections = { bucket: [clickQ, convQ], day: [clickD, convD], subDay: [clickSD, convSD] } as const;
       const collection = collections[grain][of === 'clicks' ? 0 : 1];
@@ -133,7 +136,17 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
           { $match: match },
           {
             $group: {
-              _id: Object.fromEntries(groupBy.map((d, i) => [`d${i}`, `$_id.${fields[d] ?? d}`])),
+              _id: Object.fromEntries(
+                groupBy.map((d, i) => [
+                  `d${i}`,
+                  d === 'day'
+                    ? localDayExpression(
+                        grain === 'bucket' ? { $multiply: ['$_id.bucket', BUCKET_MS] } : { $multiply: ['$_id.day', DAY_MS] },
+                        offsets,
+                      )
+                    : `$_id.${fields[d] ?? d}`,
+                ]),
+              ),
               n: { $sum: '$n' },
               revenue: { $sum: '$revenue' },
               cost: { $sum: '$cost' },

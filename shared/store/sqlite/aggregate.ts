@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { DAY_MS, planAggregate, type Grain, type PlanOptions } from '../rollup-plan.js';
 import type { SubKey } from '../../domain/entities.js';
+import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
 type Named = Exclude<Dimension, 'bucket'>;
@@ -11,6 +12,8 @@ interface Source {
   /** The time column and its unit in ms (1 for raw tables, a bucket or a day for rollups). */
   time: string;
   unitMs: number;
+  /** The row's time in ms, as SQL (for local days). */
+  timeMs: string;
   measures: string;
   /** Dimensions the table has, as SQL expressions. */
   dims: Partial<Record<Dimension, string>>;
@@ -32,6 +35,7 @@ const SOURCES = {
     table: 'clicks',
     time: 'ts',
     unitMs: 1,
+    timeMs: 'ts',
     measures: 'COUNT(*) AS n, 0 AS revenue, COALESCE(SUM(cost_micros), 0) AS cost, COUNT(*) AS distinct_clicks',
     dims: { bucket: `ts / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS },
   },
@@ -39,6 +43,7 @@ const SOURCES = {
     table: 'conversions',
     time: 'created_at',
     unitMs: 1,
+    timeMs: 'created_at',
     measures: 'COUNT(*) AS n, COALESCE(SUM(payout_micros), 0) AS revenue, 0 AS cost, COUNT(DISTINCT clickid) AS distinct_clicks',
     dims: { bucket: `created_at / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS, type: 'type', status: 'status' },
   },
@@ -46,6 +51,7 @@ const SOURCES = {
     table: 'roll_click_q',
     time: 'bucket',
     unitMs: BUCKET_MS,
+    timeMs: `bucket * ${BUCKET_MS}`,
     measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks',
     dims: { bucket: 'bucket' },
   },
@@ -53,6 +59,7 @@ const SOURCES = {
     table: 'roll_conv_q',
     time: 'bucket',
     unitMs: BUCKET_MS,
+    timeMs: `bucket * ${BUCKET_MS}`,
     measures: 'SUM(n) AS n, SUM(revenue) AS revenue, 0 AS cost, 0 AS distinct_clicks',
     dims: { bucket: 'bucket', ...ROLLED_TYPE },
   },
@@ -60,6 +67,7 @@ const SOURCES = {
     table: 'roll_click_d',
     time: 'day',
     unitMs: DAY_MS,
+    timeMs: `day * ${DAY_MS}`,
     measures: 'SUM(n) AS n, 0 AS revenue, SUM(cost) AS cost, 0 AS distinct_clicks',
     dims: { ...PLACEMENT },
   },
@@ -67,6 +75,7 @@ const SOURCES = {
     table: 'roll_conv_d',
     time: 'day',
     unitMs: DAY_MS,
+    timeMs: `day * ${DAY_MS}`,
     measures: 'SUM(n) AS n, SUM(revenue) AS revenue, 0 AS cost, 0 AS distinct_clicks',
     dims: { ...PLACEMENT, ...ROLLED_TYPE },
   },
@@ -85,6 +94,7 @@ function subDaySource(of: 'clicks' | 'conversions', sub: SubKey): Source {
         : `(SELECT sub, day, value, placement, type_key, status, n, revenue FROM roll_conv_sd
             UNION ALL SELECT sub, day, value, placement, type_key, status, n, revenue FROM log_conv_sd) r JOIN placements p ON p.id = r.placement`,
     time: 'r.day',
+    timeMs: `r.day * ${DAY_MS}`,
     dims: { ...base.dims, ...placement, [sub]: 'r.value' },
     where: `r.sub = ${String(Number(sub.slice(3)))}`,
   };
@@ -108,15 +118,19 @@ export function aggregate(
   const sources: Record<Exclude<Grain, 'subDay'>, Source> = of === 'clicks'
     ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
     : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
-  return planAggregate(of, groupBy, range, filters, options, async (q) =>
-    query(
-      db,
-      q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub) : sources[q.grain === 'subDay' ? 'raw' : q.grain],
-      q.groupBy,
-      q.range,
-      q.filters,
-    ),
+  return planAggregate(of, groupBy, range, filters, options, async (q) => {
+    const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub) : sources[q.grain === 'subDay' ? 'raw' : q.grain];
+    return query(db, { ...source, dims: { ...source.dims, day: localDay(source.timeMs, q.offsets) } }, q.groupBy, q.range, q.filters);
+  });
+}
+
+/** The local day (days since 1970-01-01 in the zone) of a time in ms, given the zone's offsets over the range. */
+function localDay(timeMs: string, offsets: readonly OffsetSegment[]): string {
+  if (offsets.length <= 1) return `(${timeMs} + ${String(offsets[0]?.offsetMs ?? 0)}) / ${DAY_MS}`;
+  const cases = offsets.map((o) =>
+    o.until === null ? `ELSE ${String(o.offsetMs)}` : `WHEN ${timeMs} < ${String(o.until)} THEN ${String(o.offsetMs)}`,
   );
+  return `(${timeMs} + CASE ${cases.join(' ')} END) / ${DAY_MS}`;
 }
 
 function query(db: Database, source: Source, groupBy: readonly Dimension[], range: TimeRange, filters: Filters): AggregateRow[] {

@@ -46,7 +46,7 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
     ...createSqliteConversions(db, queries),
     ...createSqliteCosts(db, rollups, queries),
     ...createSqliteDeliveries(db, queries),
-    aggregateClicks: async (groupBy, range, filters) => aggregate(db, 'clicks', groupBy, range, filters),
+    aggregateClicks: async (groupBy, range, filters, options) => aggregate(db, 'clicks', groupBy, range, filters, options),
     aggregateConversions: async (groupBy, range, filters, options) => aggregate(db, 'conversions', groupBy, range, filters, options),
     ping: async () => {
       db.prepare('SELECT 1').get();

@@ -38,7 +38,7 @@ export function localParts(ms: number, tz: string): { date: string; hour: string
 }
 
 /** How far `tz` is ahead of UTC at instant `ms`, in ms. */
-function offsetAt(ms: number, tz: string): number {
+export function offsetAt(ms: number, tz: string): number {
   const parts = Object.fromEntries(
     formatter(tz)
       .formatToParts(ms)
@@ -56,4 +56,42 @@ export function localMidnight(date: string, tz: string): number {
   // A second pass settles days whose offset differs from the one at UTC midnight.
   guess = wall - offsetAt(guess, tz);
   return guess;
+}
+
+/** A stretch of time over which a zone's offset stays the same: up to `until` (exclusive; null: the end). */
+export interface OffsetSegment {
+  until: number | null;
+  offsetMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The offsets `tz` has over [from, to), each with where it ends: one segment for a zone
+ * without DST changes in the range, one more per change. Offsets are sampled daily and
+ * each change is found to the minute (zones change at most a few times a year, never
+ * twice in a day).
+ */
+export function offsetSegments(tz: string, from: number, to: number): OffsetSegment[] {
+  const segments: OffsetSegment[] = [];
+  let at = from;
+  let offset = offsetAt(from, tz);
+  for (let next = Math.min(from + DAY_MS, to); ; next = Math.min(next + DAY_MS, to)) {
+    const nextOffset = offsetAt(next, tz);
+    if (nextOffset !== offset) {
+      // The change lies in (at, next]: bisect to the minute.
+      let [low, high] = [at, next];
+      while (high - low > 60_000) {
+        const mid = low + Math.max(60_000, Math.floor((high - low) / 2 / 60_000) * 60_000);
+        if (offsetAt(mid, tz) === offset) low = mid;
+        else high = mid;
+      }
+      segments.push({ until: high, offsetMs: offset });
+      offset = nextOffset;
+    }
+    at = next;
+    if (next >= to) break;
+  }
+  segments.push({ until: null, offsetMs: offset });
+  return segments;
 }
