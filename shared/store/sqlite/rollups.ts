@@ -101,7 +101,7 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
       placementId(String(campaign), String(offer), String(source), String(channel)),
   );
   db.exec(ROLLUP_SCHEMA);
-  if (db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'rollups'").get()?.value !== VERSION) rebuild(db);
+  rebuildIfOld(db);
   const clickQ = db.prepare(
     'INSERT INTO roll_click_q (bucket, n, cost) VALUES (?, 1, ?) ON CONFLICT (bucket) DO UPDATE SET n = n + 1, cost = cost + excluded.cost',
   );
@@ -260,6 +260,28 @@ export function foldSubs(db: Database): void {
       (SELECT sub, day, value, placement, type_key, status FROM log_conv_sd WHERE n < 0);
     DELETE FROM log_conv_sd;
   `);
+}
+
+const versionOf = (db: Database): string | undefined =>
+  db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'rollups'").get()?.value;
+
+/**
+ * Rebuilds the rollups of a store from an older version, once: processes opening the
+ * store together (receiver, worker, report service) wait while the first one rebuilds
+ * (a minute at 5M clicks) rather than fail on the busy database, then find it done.
+ */
+function rebuildIfOld(db: Database): void {
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  while (versionOf(db) !== VERSION) {
+    try {
+      db.transaction(() => {
+        if (versionOf(db) !== VERSION) rebuild(db);
+      }).immediate();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      Atomics.wait(wait, 0, 0, 1000);
+    }
+  }
 }
 
 /** Recomputes every rollup from the raw tables (a store from before rollups, or a bulk load). */
