@@ -19,6 +19,8 @@ interface Source {
   dims: Partial<Record<Dimension, string>>;
   /** A condition every row read must meet (the sub rollups: which sub). */
   where?: string;
+  /** How a filter on a dimension is written, where not `column = ?`. */
+  filterSql?: Partial<Record<Dimension, string>>;
 }
 
 const SUBS = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`sub${i + 1}`, `sub${i + 1}`])) as Record<`sub${number}`, string>;
@@ -81,21 +83,27 @@ const SOURCES = {
   },
 } satisfies Record<string, Source>;
 
-/** The day rollup of one sub: its value is the sub's dimension, its placement id names the placement in `placements`. */
-function subDaySource(of: 'clicks' | 'conversions', sub: SubKey): Source {
+/**
+ * The day rollup of one sub: its value is the sub's dimension; its placement id names a
+ * placement in `placements`, joined only when the report groups by a placement (a
+ * filter on one reads the ids that match first).
+ */
+function subDaySource(of: 'clicks' | 'conversions', sub: SubKey, groupBy: readonly Dimension[]): Source {
   const base = of === 'clicks' ? SOURCES.clicksByDay : SOURCES.conversionsByDay;
+  const joined = groupBy.some((d) => d in PLACEMENT);
   const placement = Object.fromEntries(Object.entries(PLACEMENT).map(([dim, column]) => [dim, `p.${column}`]));
+  const columns = of === 'clicks' ? 'sub, day, value, placement, n, cost' : 'sub, day, value, placement, type_key, status, n, revenue';
+  const table = of === 'clicks' ? 'click' : 'conv';
   return {
     ...base,
     // The rollup and the changes logged since it was last folded (see rollups.ts).
-    table:
-      of === 'clicks'
-        ? '(SELECT sub, day, value, placement, n, cost FROM roll_click_sd UNION ALL SELECT sub, day, value, placement, n, cost FROM log_click_sd) r JOIN placements p ON p.id = r.placement'
-        : `(SELECT sub, day, value, placement, type_key, status, n, revenue FROM roll_conv_sd
-            UNION ALL SELECT sub, day, value, placement, type_key, status, n, revenue FROM log_conv_sd) r JOIN placements p ON p.id = r.placement`,
+    table: `(SELECT ${columns} FROM roll_${table}_sd UNION ALL SELECT ${columns} FROM log_${table}_sd) r${joined ? ' JOIN placements p ON p.id = r.placement' : ''}`,
     time: 'r.day',
     timeMs: `r.day * ${DAY_MS}`,
     dims: { ...base.dims, ...placement, [sub]: 'r.value' },
+    filterSql: Object.fromEntries(
+      Object.entries(PLACEMENT).map(([dim, column]) => [dim, `r.placement IN (SELECT id FROM placements WHERE ${column} = ?)`]),
+    ),
     where: `r.sub = ${String(Number(sub.slice(3)))}`,
   };
 }
@@ -119,7 +127,7 @@ export function aggregate(
     ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
     : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
   return planAggregate(of, groupBy, range, filters, options, async (q) => {
-    const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub) : sources[q.grain === 'subDay' ? 'raw' : q.grain];
+    const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub, q.groupBy) : sources[q.grain === 'subDay' ? 'raw' : q.grain];
     return query(db, { ...source, dims: { ...source.dims, day: localDay(source.timeMs, q.offsets) } }, q.groupBy, q.range, q.filters);
   });
 }
@@ -142,7 +150,7 @@ function query(db: Database, source: Source, groupBy: readonly Dimension[], rang
     const column = source.dims[dim] as string;
     if (value === null) where.push(`${column} IS NULL`);
     else {
-      where.push(`${column} = ?`);
+      where.push(source.filterSql?.[dim] ?? `${column} = ?`);
       params.push(value);
     }
   }
