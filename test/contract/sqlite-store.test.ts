@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { expect } from 'chai';
+import { buildClick, buildConversion, putConversion } from '../helpers/builders.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 import { storeFactories } from '../helpers/store-factories.js';
 import { storeContract } from './store.contract.js';
 
@@ -22,5 +26,33 @@ describe('store contract: SQLite, folding the sub rollup log at every change', (
         dir.remove();
       },
     });
+  });
+});
+
+describe('SQLite sub rollups: the change log', () => {
+  it('when the writer goes idle, then the logged changes are folded into the rollup and sub reports answer the same', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'store.db');
+    const store = createSqliteStore(path);
+    try {
+      const day = Date.UTC(2026, 10, 20);
+      const clicks = [buildClick({ ts: day + 1000, subs: { sub1: 'z1' } }), buildClick({ ts: day + 2000, subs: { sub1: 'z2' } })];
+      await store.insertClicks(clicks);
+      for (const c of clicks) await putConversion(store, buildConversion(c, { created_at: c.ts + 1, payout_micros: 1_500_000 }));
+      const range = { from: day, to: day + 86_400_000 };
+      const before = await store.aggregateConversions(['sub1'], range, {});
+      const peek = new BetterSqlite3(path, { readonly: true });
+      const logged = () =>
+        (peek.prepare('SELECT (SELECT COUNT(*) FROM log_click_sd) + (SELECT COUNT(*) FROM log_conv_sd) AS n').get() as { n: number }).n;
+      const rolled = () => (peek.prepare('SELECT COUNT(*) AS n FROM roll_conv_sd').get() as { n: number }).n;
+      expect(logged()).to.equal(4);
+      await waitFor('the log folded', () => logged() === 0, 5000);
+      expect(rolled()).to.equal(2);
+      peek.close();
+      expect(await store.aggregateConversions(['sub1'], range, {})).to.deep.equal(before);
+    } finally {
+      await store.close();
+      dir.remove();
+    }
   });
 });
