@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../shared/domain/ids.js';
-import { rebuild } from '../shared/store/sqlite/rollups.js';
+import { rebuild } from '../shared/store/sqlite/rollup-schema.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { CostJobInput } from '../shared/store/store.js';
 
