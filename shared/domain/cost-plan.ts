@@ -119,7 +119,11 @@ function settle(
   bucketMs: number,
 ): Pick<CostPlan, 'clickCosts' | 'rollupDeltas' | 'subRollupDeltas'> {
   const byClick = new Map<string, Share[]>();
-  for (const share of shares) byClick.set(share.clickid, [...(byClick.get(share.clickid) ?? []), share]);
+  for (const share of shares) {
+    const list = byClick.get(share.clickid);
+    if (list) list.push(share);
+    else byClick.set(share.clickid, [share]);
+  }
   const clickCosts: CostPlan['clickCosts'] = [];
   const deltas = new Map<string, CostDelta>();
   const subDeltas = new Map<string, SubCostDelta>();
@@ -137,7 +141,8 @@ function settle(
     for (const sub of SUB_KEYS) {
       const value = click.subs[sub];
       if (value === undefined) continue;
-      const subKey = JSON.stringify([day, sub, value, placement]);
+      // Day, sub name and placement hold no NUL, so the value between them is unambiguous whatever it holds.
+      const subKey = `${String(day)}\u0000${sub}\u0000${value}\u0000${placement}`;
       const subEntry = subDeltas.get(subKey) ?? {
         day,
         sub,

@@ -10,11 +10,17 @@ import { subsOf, type SubColumns } from './rows.js';
 const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, ${SUB_KEYS.join(', ')}`;
 
 type CostClickRow = Omit<CostClick, 'subs'> & SubColumns;
-/** A click row as the cost planner takes it: its sub columns gathered into `subs`. */
-const toCostClick = (row: CostClickRow): CostClick => {
-  const click = Object.fromEntries(Object.entries(row).filter(([column]) => !(SUB_KEYS as readonly string[]).includes(column)));
-  return { ...(click as Omit<CostClick, 'subs'>), subs: subsOf(row) };
-};
+/** A click row as the cost planner takes it: its sub columns gathered into `subs` (field by field: 500,000 rows per update). */
+const toCostClick = (row: CostClickRow): CostClick => ({
+  clickid: row.clickid,
+  ts: row.ts,
+  campaign_id: row.campaign_id,
+  offer_id: row.offer_id,
+  offer_source_id: row.offer_source_id,
+  traffic_channel_id: row.traffic_channel_id,
+  cost_micros: row.cost_micros,
+  subs: subsOf(row),
+});
 
 /**
  * Cost jobs in the embedded store: one IMMEDIATE transaction per job reads what the
