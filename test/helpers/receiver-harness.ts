@@ -2,7 +2,10 @@ import { createReceiver, type Receiver, type ReceiverOptions } from '../../servi
 import { createLogger } from '../../shared/logging/logger.js';
 import { createRedis, waitForRedis, type RedisClient } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
-import { uniquePrefix } from './temp.js';
+import { join } from 'node:path';
+import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
+import { tempDir, uniquePrefix } from './temp.js';
 import { Writable } from 'node:stream';
 
 /** Collects log lines so a test can read them. */
@@ -63,4 +66,23 @@ export async function startReceiver(
       redis.disconnect();
     },
   };
+}
+
+/** A receiver on a redis-server of its own (stoppable, restartable) and a temp SQLite store: mocha hooks, state filled in `before`. */
+export function receiverOnOwnRedis(redisArgs: string[] = []): { redis: TestRedis; store: Store; receiver: ReceiverHarness } {
+  const state = {} as { redis: TestRedis; store: Store; receiver: ReceiverHarness };
+  let dir: ReturnType<typeof tempDir>;
+  before(async () => {
+    state.redis = await startTestRedis(redisArgs);
+    dir = tempDir();
+    state.store = createSqliteStore(join(dir.path, 'store.db'));
+    state.receiver = await startReceiver(state.redis.url, state.store);
+  });
+  after(async () => {
+    await state.receiver.close();
+    await state.store.close();
+    await state.redis.destroy();
+    dir.remove();
+  });
+  return state;
 }

@@ -4,8 +4,7 @@ import request from 'supertest';
 import { queuedPostback } from '../helpers/queued-postback.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { receiverOnOwnRedis, startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
@@ -153,40 +152,24 @@ describe('receiver', () => {
 });
 
 describe('receiver when Redis goes away', () => {
-  let redis: TestRedis;
-  let dir: ReturnType<typeof tempDir>;
-  let store: Store;
-  let receiver: ReceiverHarness;
-
-  before(async () => {
-    redis = await startTestRedis();
-    dir = tempDir();
-    store = createSqliteStore(join(dir.path, 'store.db'));
-    receiver = await startReceiver(redis.url, store);
-  });
-  after(async () => {
-    await receiver.close();
-    await store.close();
-    await redis.destroy();
-    dir.remove();
-  });
+  const state = receiverOnOwnRedis();
 
   it('when Redis is stopped, then postbacks get 503 with Retry-After, never 200, and 200 again once it is back', async () => {
-    await request(receiver.app).get('/postback?clickid=before').expect(200);
-    await redis.stop();
-    const down = await Promise.all([1, 2, 3].map((n) => request(receiver.app).get(`/postback?clickid=down${n}`)));
+    await request(state.receiver.app).get('/postback?clickid=before').expect(200);
+    await state.redis.stop();
+    const down = await Promise.all([1, 2, 3].map((n) => request(state.receiver.app).get(`/postback?clickid=down${n}`)));
     for (const res of down) {
       expect(res.status).to.equal(503);
       expect(res.headers['retry-after']).to.match(/^\d+$/);
       expect(res.body.error.code).to.equal('QUEUE.UNAVAILABLE');
     }
-    const readiness = await request(receiver.app).get('/readyz');
+    const readiness = await request(state.receiver.app).get('/readyz');
     expect(readiness.status).to.equal(503);
-    await redis.start();
+    await state.redis.start();
     const until = Date.now() + 10_000;
     let status = 0;
     while (status !== 200 && Date.now() < until) {
-      status = (await request(receiver.app).get('/postback?clickid=after')).status;
+      status = (await request(state.receiver.app).get('/postback?clickid=after')).status;
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).to.equal(200);
