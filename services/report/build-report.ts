@@ -41,8 +41,9 @@ interface Acc {
   costMicros: bigint;
   conversions: number;
   revenueMicros: bigint;
-  statuses: Map<Status, [number, bigint]>;
-  types: Map<string, [number, bigint]>;
+  /** Per status and per type; null until the group has a conversion (most groups of a sub across all traffic have none). */
+  statuses: Map<Status, [number, bigint]> | null;
+  types: Map<string, [number, bigint]> | null;
 }
 
 const NAMED = { campaign: 'campaigns', offer: 'offers', offer_source: 'offerSources', traffic_channel: 'trafficChannels' } as const;
@@ -67,9 +68,9 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const clickDims = groupBy.filter(isClickDimension);
   const clickFilters: Filters = Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)));
   const storeDims = toStore(groupBy);
-  const extra = (['status', 'type'] as const).filter((d) => !storeDims.includes(d));
   const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
-    store.aggregateConversions([...storeDims, ...extra], range, filters, { tz }),
+    // Each group with its conversions by status and by type (the per-status and per-type columns).
+    store.aggregateConversions(storeDims, range, filters, { tz, split: true }),
     store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz }),
     store.aggregateClicks([], range, clickFilters),
     store.conversionTypes.list(),
@@ -77,11 +78,11 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   ]);
   const types = typeList.map((t) => t.name).sort();
   const local = localTimeCache(tz);
-  const keyOf = (dims: Record<string, string | null>, of: readonly ReportDimension[]) => JSON.stringify(of.map((d) => dims[d] ?? null));
+  const dates = new Map<string, string>();
 
   const trafficByKey = new Map<string, { clicks: number; costMicros: bigint }>();
   for (const group of clickGroups) {
-    const key = keyOf(dimensionValues(group, clickDims, local), clickDims);
+    const key = keyOf(dimensionValues(group, clickDims, local, dates), clickDims);
     const traffic = trafficByKey.get(key) ?? { clicks: 0, costMicros: 0n };
     traffic.clicks += group.count;
     traffic.costMicros += group.costMicros;
@@ -89,7 +90,7 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   }
   const accs = new Map<string, Acc>();
   const accFor = (row: AggregateRow): Acc => {
-    const dims = dimensionValues(row, groupBy, local);
+    const dims = dimensionValues(row, groupBy, local, dates);
     const key = keyOf(dims, groupBy);
     let acc = accs.get(key);
     if (!acc) {
@@ -100,8 +101,8 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
         costMicros: traffic.costMicros,
         conversions: 0,
         revenueMicros: 0n,
-        statuses: new Map(),
-        types: new Map(),
+        statuses: null,
+        types: null,
       };
       accs.set(key, acc);
     }
@@ -112,8 +113,11 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     const acc = accFor(group);
     acc.conversions += group.count;
     acc.revenueMicros += group.revenueMicros;
-    add(acc.statuses, group.key.status as Status, group);
-    if (group.key.type != null) add(acc.types, group.key.type, group);
+    if (!group.split) throw new Error('the store answered a split aggregate without the split');
+    for (const [status, tally] of group.split.byStatus)
+      merge((acc.statuses ??= new Map<Status, [number, bigint]>()), status as Status, [tally.count, tally.revenueMicros]);
+    for (const [type, tally] of group.split.byType)
+      if (type !== null) merge((acc.types ??= new Map<string, [number, bigint]>()), type, [tally.count, tally.revenueMicros]);
   }
 
   const total: Acc = {
@@ -128,11 +132,47 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   for (const acc of accs.values()) {
     total.conversions += acc.conversions;
     total.revenueMicros += acc.revenueMicros;
-    for (const [s, v] of acc.statuses) merge(total.statuses, s, v);
-    for (const [t, v] of acc.types) merge(total.types, t, v);
+    for (const [s, v] of acc.statuses ?? []) merge(total.statuses as Map<Status, [number, bigint]>, s, v);
+    for (const [t, v] of acc.types ?? []) merge(total.types as Map<string, [number, bigint]>, t, v);
   }
-  const rows = [...accs.values()].map((acc) => toRow(acc, groupBy, names, types));
-  return { rows: sortRows(rows, groupBy, input.sort).slice(0, input.limit), totals: toRow(total, [], names, types), types };
+  const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types));
+  return { rows, totals: toRow(total, [], names, types), types };
+}
+
+/**
+ * A group's key: each value length-prefixed (no separator a sub value could contain),
+ * null apart from ''.
+ */
+function keyOf(dims: Record<string, string | null>, of: readonly ReportDimension[]): string {
+  let key = '';
+  for (const d of of) {
+    const value = dims[d];
+    key += value === null || value === undefined ? '-|' : `${String(value.length)}:${value}|`;
+  }
+  return key;
+}
+
+/**
+ * The first `limit` rows in report order. Rows are built only for those where the
+ * order is by group values (a sub across all traffic has hundreds of thousands of
+ * groups, and building a row costs far more than comparing its values); sorting by a
+ * metric builds them all.
+ */
+function topRows(
+  accs: Acc[],
+  groupBy: ReportDimension[],
+  sort: string | undefined,
+  limit: number,
+  build: (acc: Acc) => ReportRow,
+): ReportRow[] {
+  const byMetric = sort !== undefined && !(groupBy as readonly string[]).includes(sort.replace(/^-/, ''));
+  if (byMetric) return sortRows(accs.map(build), groupBy, sort).slice(0, limit);
+  const ordered = sortRows(
+    accs.map((acc) => ({ ...acc.dims, acc }) as unknown as ReportRow),
+    groupBy,
+    sort,
+  );
+  return ordered.slice(0, limit).map((row) => build((row as unknown as { acc: Acc }).acc));
 }
 
 /** Local date and hour per 15-minute bucket, worked out once per bucket (Intl is slow per call). */
@@ -152,20 +192,23 @@ function dimensionValues(
   row: AggregateRow,
   groupBy: ReportDimension[],
   localTime: (bucket: number) => { date: string; hour: string },
+  dates: Map<string, string>,
 ): Record<string, string | null> {
   const values: Record<string, string | null> = {};
   for (const d of groupBy) {
-    if (d === 'date' && row.key.day != null) values[d] = new Date(Number(row.key.day) * DAY_MS).toISOString().slice(0, 10);
-    else if (d === 'date' || d === 'hour') {
+    if (d === 'date' && row.key.day != null) {
+      let date = dates.get(row.key.day);
+      if (date === undefined) {
+        date = new Date(Number(row.key.day) * DAY_MS).toISOString().slice(0, 10);
+        dates.set(row.key.day, date);
+      }
+      values[d] = date;
+    } else if (d === 'date' || d === 'hour') {
       const local = localTime(Number(row.key.bucket));
       values[d] = d === 'date' ? local.date : `${local.date} ${local.hour}:00`;
     } else values[d] = row.key[d] ?? null;
   }
   return values;
-}
-
-function add<K>(map: Map<K, [number, bigint]>, key: K, group: AggregateRow): void {
-  merge(map, key, [group.count, group.revenueMicros]);
 }
 
 function merge<K>(map: Map<K, [number, bigint]>, key: K, [n, micros]: [number, bigint]): void {
@@ -188,13 +231,13 @@ function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<stri
     ...derivedMetrics(acc.clicks, acc.conversions, acc.revenueMicros, acc.costMicros),
   });
   for (const status of STATUSES) {
-    const [n, micros] = acc.statuses.get(status) ?? [0, 0n];
+    const [n, micros] = acc.statuses?.get(status) ?? [0, 0n];
     row[`${status}_conversions`] = n;
     row[`${status}_revenue`] = moneyToNumber(micros);
   }
   row.types = Object.fromEntries(
     types.map((t) => {
-      const [n, micros] = acc.types.get(t) ?? [0, 0n];
+      const [n, micros] = acc.types?.get(t) ?? [0, 0n];
       return [t, { conversions: n, revenue: moneyToNumber(micros) }];
     }),
   );

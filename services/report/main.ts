@@ -10,7 +10,14 @@ import { createReportService } from './report-service.js';
 
 runService('report', async (config, logger) => {
   const redis = await openRedis(config, 'producer', logger);
-  const store = await createStore(config.store);
+  const store = await createStore(config.store, true);
+  if (store.prepareReports) {
+    const started = Date.now();
+    store.prepareReports().then(
+      () => logger.info('report column copy loaded', { ms: Date.now() - started }),
+      (err: unknown) => logger.warn('report column copy failed to load; reports read SQL', { error: String(err) }),
+    );
+  }
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {
     logger.info('API key generated for local use', { file: apiKey.file });

@@ -46,6 +46,10 @@ export const configSchema = Joi.object({
     .uri({ scheme: ['mongodb', 'mongodb+srv'] })
     .description('MongoDB; unset means the embedded SQLite store'),
   SQLITE_PATH: Joi.string().default('./data/convtrack.db').description("the embedded store's file"),
+  REPORT_COLUMN_COPY: Joi.string()
+    .valid('on', 'off')
+    .default('on')
+    .description('the report service keeps clicks and conversions of the embedded store in memory as columns'),
   DATA_DIR: Joi.string().default('./data').description('local state: generated API key, private Redis'),
   RECEIVER_PORT: port.default(3000).description('postbacks and clicks'),
   REPORT_PORT: port.default(3001).description('/api and /admin/queues'),

@@ -17,7 +17,8 @@ export interface Config {
     minReplicasAck: number;
     replicaAckTimeoutMs: number;
   };
-  store: { mongoUrl: string | null; sqlitePath: string };
+  /** `columnCopy`: the report service's in-memory copy of the embedded store's clicks and conversions. */
+  store: { mongoUrl: string | null; sqlitePath: string; columnCopy: boolean };
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; processes: number; maxBacklog: number; maxInFlight: number };
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
@@ -48,6 +49,7 @@ interface RawConfig {
   QUEUE_PREFIX: string;
   MONGO_URL?: string;
   SQLITE_PATH: string;
+  REPORT_COLUMN_COPY: 'on' | 'off';
   DATA_DIR: string;
   RECEIVER_PORT: number;
   RECEIVER_PROCESSES?: number;
@@ -97,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       minReplicasAck: raw.REDIS_MIN_REPLICAS_ACK,
       replicaAckTimeoutMs: raw.REDIS_REPLICA_ACK_TIMEOUT_MS,
     },
-    store: { mongoUrl: raw.MONGO_URL ?? null, sqlitePath: raw.SQLITE_PATH },
+    store: { mongoUrl: raw.MONGO_URL ?? null, sqlitePath: raw.SQLITE_PATH, columnCopy: raw.REPORT_COLUMN_COPY === 'on' },
     receiver: {
       port: raw.RECEIVER_PORT,
       publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.RECEIVER_PORT}`).replace(/\/+$/, ''),

@@ -38,10 +38,29 @@ export interface TimeRange {
 /** Exact-match filters, one value per dimension (`null` matches unset, e.g. the main conversion's type). */
 export type Filters = Partial<Record<Exclude<Dimension, 'bucket' | 'day'>, string | null>>;
 
-/** How an aggregate is asked: `distinctClicks` reads the raw rows; `tz` is the zone of the `day` dimension (UTC by default). */
+/**
+ * How an aggregate is asked: `distinctClicks` reads the raw rows; `tz` is the zone of
+ * the `day` dimension (UTC by default); `split` (conversions) gives each group its
+ * counts and revenue by status and by type as well, in one row per group rather than
+ * one per group, type and status (a sub across all traffic has nearly a row per
+ * conversion that way).
+ */
 export interface AggregateOptions {
   distinctClicks?: boolean;
   tz?: string;
+  split?: boolean;
+}
+
+/** A count and its revenue. */
+export interface Tally {
+  count: number;
+  revenueMicros: bigint;
+}
+
+/** A group's conversions by status, and by type (null: the main conversion). */
+export interface Split {
+  byStatus: Map<string, Tally>;
+  byType: Map<string | null, Tally>;
 }
 
 /** One group of an aggregate; `key` has one value per grouped dimension. */
@@ -54,6 +73,43 @@ export interface AggregateRow {
   costMicros: bigint;
   /** Distinct clicks among the counted conversions (the count itself for clicks). */
   distinctClicks: number;
+  /** Asked with `split`: the group's conversions by status and by type. */
+  split?: Split;
+}
+
+/** Adds a count and revenue into a tally of a map. */
+export function addTally<K>(map: Map<K, Tally>, key: K, count: number, revenueMicros: bigint): void {
+  const tally = map.get(key);
+  if (tally) {
+    tally.count += count;
+    tally.revenueMicros += revenueMicros;
+  } else map.set(key, { count, revenueMicros });
+}
+
+/** Rows grouped by `groupBy`, type and status, as one row per group of `groupBy` with its split. */
+export function splitRows(rows: readonly AggregateRow[], groupBy: readonly Dimension[]): AggregateRow[] {
+  const groups = new Map<string, AggregateRow & { split: Split }>();
+  for (const row of rows) {
+    const key = JSON.stringify(groupBy.map((d) => row.key[d] ?? null));
+    let group = groups.get(key);
+    if (!group) {
+      const split: Split = { byStatus: new Map(), byType: new Map() };
+      group = {
+        key: Object.fromEntries(groupBy.map((d) => [d, row.key[d] ?? null])),
+        count: 0,
+        revenueMicros: 0n,
+        costMicros: 0n,
+        distinctClicks: 0,
+        split,
+      };
+      groups.set(key, group);
+    }
+    group.count += row.count;
+    group.revenueMicros += row.revenueMicros;
+    addTally(group.split.byStatus, row.key.status ?? '', row.count, row.revenueMicros);
+    addTally(group.split.byType, row.key.type ?? null, row.count, row.revenueMicros);
+  }
+  return [...groups.values()];
 }
 
 export interface AggregateQueries {

@@ -1,5 +1,6 @@
 import { SUB_KEYS, type SubKey } from '../domain/entities.js';
 import { offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
+import { splitRows } from './aggregates.js';
 import { BUCKET_MS, type AggregateOptions, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
 
 export const DAY_MS = 86_400_000;
@@ -34,6 +35,11 @@ export interface GrainQuery {
   filters: Filters;
   /** For the `day` dimension: the zone's offsets over the range, to turn instants into local days. */
   offsets: OffsetSegment[];
+  /**
+   * Where a split was asked and this read answers it all: the grouping without type and
+   * status. The adapter may answer rows of that grouping with their split (`split`) instead.
+   */
+  splitOf?: readonly Dimension[];
 }
 
 /**
@@ -43,8 +49,9 @@ export interface GrainQuery {
  * rollup, each for the whole UTC days of the range plus the raw rows for the part-days
  * at its ends. A sub's rollup has rows only for clicks that set it, so its unset group
  * is the day rollup less the sub's rows. Anything else (two subs, subs by time, odd
- * ranges, distinct clicks) reads the raw rows. `run` makes one read; the store
- * adapters provide it.
+ * ranges, distinct clicks) reads the raw rows, as do sub groupings where the adapter
+ * says its raw reads are fast (`fastRaw`). `run` makes one read; the store adapters
+ * provide it.
  */
 export async function planAggregate(
   of: 'clicks' | 'conversions',
@@ -53,7 +60,16 @@ export async function planAggregate(
   filters: Filters,
   options: PlanOptions,
   run: (query: GrainQuery) => Promise<AggregateRow[]>,
+  /** The adapter scans raw rows fast (a column copy in memory): no sub rollups then. */
+  fastRaw = false,
+  /** Set by the split case above: the grouping a single raw read may answer split. */
+  splitOf?: readonly Dimension[],
 ): Promise<AggregateRow[]> {
+  if (options.split && of === 'conversions') {
+    const full = [...groupBy, ...(['type', 'status'] as const).filter((d) => !groupBy.includes(d))];
+    const rows = await planAggregate(of, full, range, filters, { ...options, split: false }, run, fastRaw, groupBy);
+    return rows.length > 0 && rows.every((r) => r.split) ? rows : splitRows(rows, groupBy);
+  }
   const tz = options.tz ?? 'UTC';
   if (groupBy.includes('day') && (range.from === null || range.to === null))
     throw new RangeError('grouping by local day needs a bounded range');
@@ -69,8 +85,12 @@ export async function planAggregate(
     return used.every((d) => dims.includes(d)) && (grain === 'bucket' || utcDays);
   };
   const aligned = (ms: number | null): boolean => ms === null || ms % BUCKET_MS === 0;
-  if (covers('bucket') && aligned(range.from) && aligned(range.to)) return read({ grain: 'bucket', range, sub: null, groupBy, filters });
-  if (covers('day')) return byDays((part) => read({ grain: 'day', range: part, sub: null, groupBy, filters }));
+  // Conversions split by status and type from the column copy: one scan beats the rollups' rows for every type and status.
+  const copyFirst = fastRaw && splitOf !== undefined;
+  if (!copyFirst && covers('bucket') && aligned(range.from) && aligned(range.to))
+    return read({ grain: 'bucket', range, sub: null, groupBy, filters });
+  if (!copyFirst && covers('day')) return byDays((part) => read({ grain: 'day', range: part, sub: null, groupBy, filters }));
+  if (fastRaw) return read({ grain: 'raw', range, sub: null, groupBy, filters, ...(splitOf ? { splitOf } : {}) });
   const subs = used.filter(isSub);
   const [sub] = subs;
   const dayDims: readonly string[] = ROLLUP_DIMENSIONS.day[of];

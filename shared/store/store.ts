@@ -227,5 +227,10 @@ export interface Store
   readonly kind: 'sqlite' | 'mongo';
   /** Resolves when the store answers. */
   ping(): Promise<void>;
+  /**
+   * Loads what makes reports fast where the store keeps something in the process (the
+   * embedded store's column copy); resolves when loaded. Reports are exact before too.
+   */
+  prepareReports?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ describe('configuration', () => {
   it('when nothing is set, then the SPEC defaults apply', () => {
     const config = loadConfig({});
     expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
-    expect(config.store).to.deep.equal({ mongoUrl: null, sqlitePath: './data/convtrack.db' });
+    expect(config.store).to.deep.equal({ mongoUrl: null, sqlitePath: './data/convtrack.db', columnCopy: true });
+    expect(loadConfig({ REPORT_COLUMN_COPY: 'off' }).store.columnCopy).to.equal(false);
     expect(config.receiver.port).to.equal(3000);
     expect(config.report.port).to.equal(3001);
     expect(config.rules.journeyTypeLimit).to.equal(2);

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { DAY_MS, planAggregate, type Grain, type PlanOptions } from '../rollup-plan.js';
+import type { ColumnCopy } from './columns.js';
+import { DAY_MS, planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
 import type { SubKey } from '../../domain/entities.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
@@ -113,10 +114,12 @@ type Row = Record<string, string | bigint | null>;
 /**
  * Clicks or conversions per group, from the rollups the store keeps in the same write
  * as each click and conversion where they can answer (see planAggregate), else from
+ * the raw rows: the column copy where the process keeps one and it is loaded, else
  * the raw tables.
  */
 export function aggregate(
   db: Database,
+  copy: ColumnCopy | null,
   of: 'clicks' | 'conversions',
   groupBy: readonly Dimension[],
   range: TimeRange,
@@ -126,10 +129,18 @@ export function aggregate(
   const sources: Record<Exclude<Grain, 'subDay'>, Source> = of === 'clicks'
     ? { raw: SOURCES.clicks, bucket: SOURCES.clicksByBucket, day: SOURCES.clicksByDay }
     : { raw: SOURCES.conversions, bucket: SOURCES.conversionsByBucket, day: SOURCES.conversionsByDay };
-  return planAggregate(of, groupBy, range, filters, options, async (q) => {
+  const scanned = copy !== null && copy.loaded() && !options.distinctClicks;
+  const read = async (q: GrainQuery): Promise<AggregateRow[]> => {
+    if (scanned && q.grain === 'raw') {
+      const rows = q.splitOf
+        ? copy.aggregate(of, q.splitOf, q.range, q.filters, q.offsets, true)
+        : copy.aggregate(of, q.groupBy, q.range, q.filters, q.offsets);
+      if (rows) return rows;
+    }
     const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub, q.groupBy) : sources[q.grain === 'subDay' ? 'raw' : q.grain];
     return query(db, { ...source, dims: { ...source.dims, day: localDay(source.timeMs, q.offsets) } }, q.groupBy, q.range, q.filters);
-  });
+  };
+  return planAggregate(of, groupBy, range, filters, options, read, scanned);
 }
 
 /** The local day (days since 1970-01-01 in the zone) of a time in ms, given the zone's offsets over the range. */

@@ -6,6 +6,7 @@ import { DAY_MS } from '../rollup-plan.js';
 import { BUCKET_MS } from '../store.js';
 import { foldSubs, PLACEMENT_KEY, placementId, rebuildIfOld, ROLLUP_SCHEMA, subNumber } from './rollup-schema.js';
 import type { ClickRow } from './rows.js';
+import { trimChanges } from './columns.js';
 
 /** Log rows a process appends before it folds the log into the sub rollups at once (tests fold every row). */
 const FOLD_EVERY = 200_000;
@@ -91,6 +92,7 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
       try {
         db.transaction(() => {
           foldSubs(db);
+          trimChanges(db);
         }).immediate();
         logged = 0;
       } catch {

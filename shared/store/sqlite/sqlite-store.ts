@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { createSqliteClicks } from './clicks.js';
+import { CHANGES_SCHEMA, createColumnCopy } from './columns.js';
 import { createSqliteConversions } from './conversions.js';
 import { createSqliteCosts } from './costs.js';
 import { createSqliteDeliveries } from './deliveries.js';
@@ -18,7 +19,7 @@ import { createSqliteSettingsRepo } from './settings-repo.js';
  * machine (the worker writes; the receiver and report service mostly read). One
  * repository per aggregate, each in its own file, composed here.
  */
-export function createSqliteStore(path: string, options: { foldSubsEvery?: number } = {}): Store {
+export function createSqliteStore(path: string, options: { foldSubsEvery?: number; columnCopy?: boolean } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
@@ -31,6 +32,8 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
   db.exec(SCHEMA);
   addMissingColumns(db);
   const rollups = createRollups(db, options.foldSubsEvery);
+  db.exec(CHANGES_SCHEMA);
+  const copy = options.columnCopy ? createColumnCopy(db) : null;
   const queries = createQueries(db);
 
   return {
@@ -46,13 +49,15 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
     ...createSqliteConversions(db, queries),
     ...createSqliteCosts(db, rollups, queries),
     ...createSqliteDeliveries(db, queries),
-    aggregateClicks: async (groupBy, range, filters, options) => aggregate(db, 'clicks', groupBy, range, filters, options),
-    aggregateConversions: async (groupBy, range, filters, options) => aggregate(db, 'conversions', groupBy, range, filters, options),
+    aggregateClicks: async (groupBy, range, filters, options) => aggregate(db, copy, 'clicks', groupBy, range, filters, options),
+    aggregateConversions: async (groupBy, range, filters, options) => aggregate(db, copy, 'conversions', groupBy, range, filters, options),
+    ...(copy ? { prepareReports: () => copy.load() } : {}),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
     close: async () => {
       rollups.close();
+      copy?.close();
       db.close();
     },
   };
