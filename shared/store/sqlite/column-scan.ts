@@ -1,0 +1,299 @@
+import type { OffsetSegment } from '../../domain/time-zone.js';
+import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Tally, type TimeRange } from '../aggregates.js';
+import { isPlacementDim, type Placements, type PlacementDim, type Table } from './column-tables.js';
+
+const DAY_MS = 86_400_000;
+
+/** Per-group accumulators, by slot: a count, a sum and a row of the group; typed arrays, grown by doubling. */
+class Slots {
+  size = 0;
+  rows = new Int32Array(1024);
+  counts = new Float64Array(1024);
+  sums = new Float64Array(1024);
+  /** A new slot whose sample row is `row`; its number. */
+  add(row: number): number {
+    if (this.size === this.rows.length) {
+      const twice = <T extends Int32Array | Float64Array>(old: T): T => {
+        const next = new (old.constructor as new (n: number) => T)(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.rows = twice(this.rows);
+      this.counts = twice(this.counts);
+      this.sums = twice(this.sums);
+    }
+    this.rows[this.size] = row;
+    return this.size++;
+  }
+  tally(slot: number, money: number): void {
+    this.counts[slot] = (this.counts[slot] as number) + 1;
+    this.sums[slot] = (this.sums[slot] as number) + money;
+  }
+}
+
+/** Per slot and code, a count and a sum (`codes` per slot). */
+interface CodeTallies {
+  codes: number;
+  counts: Float64Array;
+  sums: Float64Array;
+}
+
+/**
+ * The split of each slot by status and by type code, from the rows a scan matched
+ * (`rows[k]` in slot `slotOf[k]`). Tallied straight, a sub's tens of thousands of
+ * groups spread these counters over megabytes and nearly every row missed the cache
+ * (200 ns a row); so the rows are first ordered by slot range, each range's counters
+ * small enough to stay in cache, and tallied range by range.
+ */
+function splitBySlot(
+  n: number,
+  rows: Int32Array,
+  slotOf: Int32Array,
+  slotCount: number,
+  money: Float64Array,
+  columns: ReadonlyArray<{ codes: Int32Array; count: number }>,
+): CodeTallies[] {
+  const tallies = columns.map(({ count }) => ({
+    codes: count,
+    counts: new Float64Array(slotCount * count),
+    sums: new Float64Array(slotCount * count),
+  }));
+  const bytesPerSlot = 16 * columns.reduce((sum, c) => sum + c.count, 0);
+  let shift = 0;
+  while ((2 << shift) * bytesPerSlot <= 256 * 1024) shift++;
+  const ranges = (slotCount >> shift) + 1;
+  const starts = new Int32Array(ranges + 1);
+  for (let k = 0; k < n; k++) {
+    const r = ((slotOf[k] as number) >> shift) + 1;
+    starts[r] = (starts[r] as number) + 1;
+  }
+  for (let r = 0; r < ranges; r++) starts[r + 1] = (starts[r + 1] as number) + (starts[r] as number);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const r = (slotOf[k] as number) >> shift;
+    order[starts[r] as number] = k;
+    starts[r] = (starts[r] as number) + 1;
+  }
+  for (let o = 0; o < n; o++) {
+    const k = order[o] as number;
+    const i = rows[k] as number;
+    const slot = slotOf[k] as number;
+    const m = money[i] as number;
+    for (let c = 0; c < columns.length; c++) {
+      const { codes, count } = columns[c] as { codes: Int32Array; count: number };
+      const { counts, sums } = tallies[c] as CodeTallies;
+      const at = slot * count + (codes[i] as number);
+      counts[at] = (counts[at] as number) + 1;
+      sums[at] = (sums[at] as number) + m;
+    }
+  }
+  return tallies;
+}
+
+/** Largest key space given a table of slots; past it, a Map. */
+const DENSE_KEYS = 1 << 22;
+
+/** Groups and sums the rows of a column table in a range, filtered (see ColumnCopy.aggregate). */
+export function scan(
+  table: Table,
+  placements: Placements,
+  of: 'clicks' | 'conversions',
+  groupBy: readonly Dimension[],
+  range: TimeRange,
+  filters: Filters,
+  offsets: readonly OffsetSegment[],
+  split: boolean,
+): AggregateRow[] | null {
+  const from = range.from ?? -Infinity;
+  const to = range.to ?? Infinity;
+  // Filters: placement ones folded into one yes/no per placement, the others a code per column.
+  const placementOk = new Uint8Array(placements.size).fill(1);
+  const filterColumns: Int32Array[] = [];
+  const filterCodes: number[] = [];
+  for (const [dim, value] of Object.entries(filters) as Array<[Dimension, string | null | undefined]>) {
+    if (value === undefined) continue;
+    if (isPlacementDim(dim)) {
+      const code = placements.dictionaries[dim].find(value);
+      const of = placements.of[dim];
+      for (let p = 0; p < placementOk.length; p++) if (of[p] !== code) placementOk[p] = 0;
+      continue;
+    }
+    const column = table.column(dim);
+    if (!column) {
+      if (value === null) continue;
+      return [];
+    }
+    const code = column.dictionary.find(value);
+    if (code < 0) return [];
+    filterColumns.push(column.codes);
+    filterCodes.push(code);
+  }
+  // Grouping: a key = sum of code × stride; placement dimensions fold into one number per placement.
+  const keyColumns: Int32Array[] = [];
+  const keyStrides: number[] = [];
+  let keys = 1;
+  let timeDim: 'day' | 'bucket' | null = null;
+  let timeBase = 0;
+  let timeStride = 0;
+  const placementParts: Array<{ dim: PlacementDim; stride: number }> = [];
+  const dayOf = localDayFn(offsets);
+  const [minTime, maxTime] = timeBounds(table, from, to);
+  for (const dim of groupBy) {
+    if (dim === 'day' || dim === 'bucket') {
+      timeDim = dim;
+      const unit = dim === 'day' ? dayOf : (ms: number) => Math.floor(ms / BUCKET_MS);
+      timeBase = unit(minTime);
+      timeStride = keys;
+      keys *= unit(maxTime) - timeBase + 1;
+    } else if (isPlacementDim(dim)) {
+      placementParts.push({ dim, stride: keys });
+      keys *= placements.dictionaries[dim].values.length;
+    } else {
+      // A column no row has is null everywhere: one code, nothing to read.
+      const column = table.column(dim);
+      if (!column) continue;
+      keyColumns.push(column.codes);
+      keyStrides.push(keys);
+      keys *= column.dictionary.values.length;
+    }
+  }
+  if (keys > Number.MAX_SAFE_INTEGER) return null;
+  const placementKey = new Float64Array(placements.size);
+  for (const { dim, stride } of placementParts) {
+    const of = placements.of[dim];
+    for (let p = 0; p < placementKey.length; p++) placementKey[p] = (placementKey[p] as number) + (of[p] as number) * stride;
+  }
+
+  const dense = keys <= DENSE_KEYS ? new Int32Array(keys) : null;
+  const sparse = dense ? null : new Map<number, number>();
+  // Per slot (group): a count, a sum, a row of it; with a split, a count and a sum per status and per type code.
+  const statuses = split ? table.status : null;
+  const types = split ? table.type : null;
+  const statusCodes = table.statusDictionary.values.length;
+  const typeCodes = table.typeDictionary.values.length;
+  const slots = new Slots();
+  // With a split, the rows matched and their slots, for splitBySlot.
+  const matchedRows = statuses && types ? new Int32Array(table.size) : null;
+  const matchedSlots = statuses && types ? new Int32Array(table.size) : null;
+  let matched = 0;
+  let moved = 0;
+  const { live, time, placement, money, size } = table;
+  const filterCount = filterColumns.length;
+  const keyCount = keyColumns.length;
+  const byDay = timeDim === 'day';
+  const byBucket = timeDim === 'bucket';
+  rows: for (let i = 1; i < size; i++) {
+    if (live[i] === 0) continue;
+    const at = time[i] as number;
+    if (at < from || at >= to) continue;
+    const p = placement[i] as number;
+    if (placementOk[p] === 0) continue;
+    for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
+    let key = placementKey[p] as number;
+    for (let k = 0; k < keyCount; k++) key += ((keyColumns[k] as Int32Array)[i] as number) * (keyStrides[k] as number);
+    if (byDay) key += (dayOf(at) - timeBase) * timeStride;
+    else if (byBucket) key += (Math.floor(at / BUCKET_MS) - timeBase) * timeStride;
+    let slot: number;
+    if (dense) {
+      slot = (dense[key] as number) - 1;
+      if (slot < 0) {
+        slot = slots.add(i);
+        dense[key] = slot + 1;
+      }
+    } else {
+      const found = (sparse as Map<number, number>).get(key);
+      if (found === undefined) {
+        slot = slots.add(i);
+        (sparse as Map<number, number>).set(key, slot);
+      } else slot = found;
+    }
+    const m = money[i] as number;
+    slots.tally(slot, m);
+    if (matchedRows && matchedSlots) {
+      matchedRows[matched] = i;
+      matchedSlots[matched++] = slot;
+    }
+    moved += m < 0 ? -m : m;
+  }
+  // Whole micros summed in doubles are exact while no sum can pass 2^53; past that, SQL sums them.
+  if (moved > Number.MAX_SAFE_INTEGER) return null;
+
+  const valueOf = (dim: Dimension, i: number): string | null => {
+    if (dim === 'day') return String(dayOf(time[i] as number));
+    if (dim === 'bucket') return String(Math.floor((time[i] as number) / BUCKET_MS));
+    if (isPlacementDim(dim)) return placements.dictionaries[dim].values[placements.of[dim][placement[i] as number] as number] ?? null;
+    const column = table.column(dim);
+    return column ? (column.dictionary.values[column.codes[i] as number] ?? null) : null;
+  };
+  const { counts, sums } = slots;
+  const keyOf = (i: number): AggregateRow['key'] => {
+    const key: AggregateRow['key'] = {};
+    for (const dim of groupBy) key[dim] = valueOf(dim, i);
+    return key;
+  };
+  const [byStatus, byType] =
+    statuses && types && matchedRows && matchedSlots
+      ? splitBySlot(matched, matchedRows, matchedSlots, slots.size, money, [
+          { codes: statuses, count: statusCodes },
+          { codes: types, count: typeCodes },
+        ])
+      : [];
+  const tallies = <K>(slot: number, { codes, counts: n, sums: s }: CodeTallies, valueOfCode: (code: number) => K): Map<K, Tally> => {
+    const map = new Map<K, Tally>();
+    for (let c = 0; c < codes; c++) {
+      const count = n[slot * codes + c] as number;
+      if (count > 0) map.set(valueOfCode(c), { count, revenueMicros: BigInt(s[slot * codes + c] as number) });
+    }
+    return map;
+  };
+  return Array.from({ length: slots.size }, (_, slot): AggregateRow => {
+    const i = slots.rows[slot] as number;
+    const count = counts[slot] as number;
+    const sum = BigInt(sums[slot] as number);
+    return {
+      key: keyOf(i),
+      count,
+      revenueMicros: of === 'conversions' ? sum : 0n,
+      costMicros: of === 'clicks' ? sum : 0n,
+      distinctClicks: of === 'clicks' ? count : 0,
+      ...(byStatus && byType
+        ? {
+            split: {
+              byStatus: tallies(slot, byStatus, (c) => table.statusDictionary.values[c] ?? ''),
+              byType: tallies(slot, byType, (c) => table.typeDictionary.values[c] ?? null),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+/** The local day of an instant, from the zone's offsets over the range (as the SQL of aggregate.ts). */
+function localDayFn(offsets: readonly OffsetSegment[]): (ms: number) => number {
+  if (offsets.length <= 1) {
+    const offset = offsets[0]?.offsetMs ?? 0;
+    return (ms) => Math.floor((ms + offset) / DAY_MS);
+  }
+  const until = offsets.map((o) => o.until ?? Infinity);
+  const offset = offsets.map((o) => o.offsetMs);
+  return (ms) => {
+    let s = 0;
+    while (ms >= (until[s] as number)) s++;
+    return Math.floor((ms + (offset[s] as number)) / DAY_MS);
+  };
+}
+
+/** The earliest and latest time of the rows in the range (for sizing time keys). */
+function timeBounds(table: Table, from: number, to: number): [number, number] {
+  if (Number.isFinite(from) && Number.isFinite(to)) return [from, to - 1];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 1; i < table.size; i++) {
+    if (table.live[i] === 0) continue;
+    const at = table.time[i] as number;
+    if (at < from || at >= to) continue;
+    if (at < min) min = at;
+    if (at > max) max = at;
+  }
+  return min === Infinity ? [0, 0] : [min, max];
+}
