@@ -68,11 +68,18 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const clickDims = groupBy.filter(isClickDimension);
   const clickFilters: Filters = Object.fromEntries(Object.entries(filters).filter(([d]) => isClickDimension(d)));
   const storeDims = toStore(groupBy);
-  const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
+  // Rows in the order of their values, each store group one row (no buckets folded into hours or dates): only the
+  // first `limit` groups are needed from the store. Click groups too where every dimension is a click dimension
+  // (rows then come from both sides); otherwise rows come from conversions, and each needs its clicks.
+  const inGroupOrder = (input.sort === undefined || input.sort === groupBy[0]) && !storeDims.includes('bucket');
+  const first = inGroupOrder ? { first: input.limit } : {};
+  const clicksFirst = inGroupOrder && clickDims.length === groupBy.length ? first : {};
+  const [conversionGroups, clickGroups, allClicks, allConversions, typeList, names] = await Promise.all([
     // Each group with its conversions by status and by type (the per-status and per-type columns).
-    store.aggregateConversions(storeDims, range, filters, { tz, split: true }),
-    store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz }),
+    store.aggregateConversions(storeDims, range, filters, { tz, split: true, ...first }),
+    store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz, ...clicksFirst }),
     store.aggregateClicks([], range, clickFilters),
+    store.aggregateConversions([], range, filters, { split: true }),
     store.conversionTypes.list(),
     loadNames(store, groupBy),
   ]);
@@ -109,17 +116,9 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     return acc;
   };
   if (clickDims.length === groupBy.length) for (const group of clickGroups) accFor(group);
-  for (const group of conversionGroups) {
-    const acc = accFor(group);
-    acc.conversions += group.count;
-    acc.revenueMicros += group.revenueMicros;
-    if (!group.split) throw new Error('the store answered a split aggregate without the split');
-    for (const [status, tally] of group.split.byStatus)
-      merge((acc.statuses ??= new Map<Status, [number, bigint]>()), status as Status, [tally.count, tally.revenueMicros]);
-    for (const [type, tally] of group.split.byType)
-      if (type !== null) merge((acc.types ??= new Map<string, [number, bigint]>()), type, [tally.count, tally.revenueMicros]);
-  }
+  for (const group of conversionGroups) addConversions(accFor(group), group);
 
+  // Totals of every group, not only the rows returned.
   const total: Acc = {
     dims: {},
     clicks: allClicks[0]?.count ?? 0,
@@ -129,14 +128,20 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     statuses: new Map(),
     types: new Map(),
   };
-  for (const acc of accs.values()) {
-    total.conversions += acc.conversions;
-    total.revenueMicros += acc.revenueMicros;
-    for (const [s, v] of acc.statuses ?? []) merge(total.statuses as Map<Status, [number, bigint]>, s, v);
-    for (const [t, v] of acc.types ?? []) merge(total.types as Map<string, [number, bigint]>, t, v);
-  }
+  for (const group of allConversions) addConversions(total, group);
   const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types));
   return { rows, totals: toRow(total, [], names, types), types };
+}
+
+/** Adds a split conversion group to an accumulator: its count, revenue, and tallies by status and type. */
+function addConversions(acc: Acc, group: AggregateRow): void {
+  acc.conversions += group.count;
+  acc.revenueMicros += group.revenueMicros;
+  if (!group.split) throw new Error('the store answered a split aggregate without the split');
+  for (const [status, tally] of group.split.byStatus)
+    merge((acc.statuses ??= new Map<Status, [number, bigint]>()), status as Status, [tally.count, tally.revenueMicros]);
+  for (const [type, tally] of group.split.byType)
+    if (type !== null) merge((acc.types ??= new Map<string, [number, bigint]>()), type, [tally.count, tally.revenueMicros]);
 }
 
 /**

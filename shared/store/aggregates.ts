@@ -49,6 +49,12 @@ export interface AggregateOptions {
   distinctClicks?: boolean;
   tz?: string;
   split?: boolean;
+  /**
+   * Only the first this many groups are needed, in the order of their values (`groupBy`
+   * in order, each ascending as JavaScript compares strings, null first; days and
+   * buckets in time order). A store may answer more (all of them); never fewer.
+   */
+  first?: number;
 }
 
 /** A count and its revenue. */

@@ -40,6 +40,8 @@ export interface GrainQuery {
    * status. The adapter may answer rows of that grouping with their split (`split`) instead.
    */
   splitOf?: readonly Dimension[];
+  /** Where this read answers it all: the caller needs only the first this many groups (AggregateOptions.first). */
+  first?: number;
 }
 
 /**
@@ -90,7 +92,16 @@ export async function planAggregate(
   if (!copyFirst && covers('bucket') && aligned(range.from) && aligned(range.to))
     return read({ grain: 'bucket', range, sub: null, groupBy, filters });
   if (!copyFirst && covers('day')) return byDays((part) => read({ grain: 'day', range: part, sub: null, groupBy, filters }));
-  if (fastRaw) return read({ grain: 'raw', range, sub: null, groupBy, filters, ...(splitOf ? { splitOf } : {}) });
+  if (fastRaw)
+    return read({
+      grain: 'raw',
+      range,
+      sub: null,
+      groupBy,
+      filters,
+      ...(splitOf ? { splitOf } : {}),
+      ...(options.first !== undefined ? { first: options.first } : {}),
+    });
   const subs = used.filter(isSub);
   const [sub] = subs;
   const dayDims: readonly string[] = ROLLUP_DIMENSIONS.day[of];

@@ -50,6 +50,8 @@ function splitBySlot(
   rows: Int32Array,
   slotOf: Int32Array,
   slotCount: number,
+  /** Where only some slots are answered: 1 for those (the others are not tallied). */
+  keep: Uint8Array | null,
   money: Float64Array,
   columns: ReadonlyArray<{ codes: Int32Array; count: number }>,
 ): CodeTallies[] {
@@ -64,17 +66,20 @@ function splitBySlot(
   const ranges = (slotCount >> shift) + 1;
   const starts = new Int32Array(ranges + 1);
   for (let k = 0; k < n; k++) {
+    if (keep && keep[slotOf[k] as number] === 0) continue;
     const r = ((slotOf[k] as number) >> shift) + 1;
     starts[r] = (starts[r] as number) + 1;
   }
   for (let r = 0; r < ranges; r++) starts[r + 1] = (starts[r + 1] as number) + (starts[r] as number);
-  const order = new Int32Array(n);
+  const kept = starts[ranges] as number;
+  const order = new Int32Array(kept);
   for (let k = 0; k < n; k++) {
+    if (keep && keep[slotOf[k] as number] === 0) continue;
     const r = (slotOf[k] as number) >> shift;
     order[starts[r] as number] = k;
     starts[r] = (starts[r] as number) + 1;
   }
-  for (let o = 0; o < n; o++) {
+  for (let o = 0; o < kept; o++) {
     const k = order[o] as number;
     const i = rows[k] as number;
     const slot = slotOf[k] as number;
@@ -103,6 +108,7 @@ export function scan(
   filters: Filters,
   offsets: readonly OffsetSegment[],
   split: boolean,
+  first?: number,
 ): AggregateRow[] | null {
   const from = range.from ?? -Infinity;
   const to = range.to ?? Infinity;
@@ -129,7 +135,10 @@ export function scan(
     filterCodes.push(code);
   }
   // Grouping: a key = sum of code × stride; placement dimensions fold into one number per placement.
+  // The first dimension varies slowest; asked for the first groups, codes become ranks, so keys run in group order.
+  const ordered = first !== undefined;
   const keyColumns: Int32Array[] = [];
+  const keyRanks: Array<Int32Array | null> = [];
   const keyStrides: number[] = [];
   let keys = 1;
   let timeDim: 'day' | 'bucket' | null = null;
@@ -138,7 +147,7 @@ export function scan(
   const placementParts: Array<{ dim: PlacementDim; stride: number }> = [];
   const dayOf = localDayFn(offsets);
   const [minTime, maxTime] = timeBounds(table, from, to);
-  for (const dim of groupBy) {
+  for (const dim of [...groupBy].reverse()) {
     if (dim === 'day' || dim === 'bucket') {
       timeDim = dim;
       const unit = dim === 'day' ? dayOf : (ms: number) => Math.floor(ms / BUCKET_MS);
@@ -153,6 +162,7 @@ export function scan(
       const column = table.column(dim);
       if (!column) continue;
       keyColumns.push(column.codes);
+      keyRanks.push(ordered ? column.dictionary.ranks() : null);
       keyStrides.push(keys);
       keys *= column.dictionary.values.length;
     }
@@ -161,7 +171,11 @@ export function scan(
   const placementKey = new Float64Array(placements.size);
   for (const { dim, stride } of placementParts) {
     const of = placements.of[dim];
-    for (let p = 0; p < placementKey.length; p++) placementKey[p] = (placementKey[p] as number) + (of[p] as number) * stride;
+    const ranks = ordered ? placements.dictionaries[dim].ranks() : null;
+    for (let p = 0; p < placementKey.length; p++) {
+      const code = of[p] as number;
+      placementKey[p] = (placementKey[p] as number) + (ranks ? (ranks[code] as number) : code) * stride;
+    }
   }
 
   const dense = keys <= DENSE_KEYS ? new Int32Array(keys) : null;
@@ -190,7 +204,11 @@ export function scan(
     if (placementOk[p] === 0) continue;
     for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
     let key = placementKey[p] as number;
-    for (let k = 0; k < keyCount; k++) key += ((keyColumns[k] as Int32Array)[i] as number) * (keyStrides[k] as number);
+    for (let k = 0; k < keyCount; k++) {
+      const code = (keyColumns[k] as Int32Array)[i] as number;
+      const ranks = keyRanks[k];
+      key += (ranks ? (ranks[code] as number) : code) * (keyStrides[k] as number);
+    }
     if (byDay) key += (dayOf(at) - timeBase) * timeStride;
     else if (byBucket) key += (Math.floor(at / BUCKET_MS) - timeBase) * timeStride;
     let slot: number;
@@ -231,9 +249,23 @@ export function scan(
     for (const dim of groupBy) key[dim] = valueOf(dim, i);
     return key;
   };
+  // Asked for the first groups only: the slots of the smallest keys, in key order.
+  let chosen: number[] | null = null;
+  if (first !== undefined && slots.size > first) {
+    chosen = [];
+    if (dense) {
+      for (let k = 0; k < dense.length && chosen.length < first; k++) if ((dense[k] as number) > 0) chosen.push((dense[k] as number) - 1);
+    } else
+      chosen = [...(sparse as Map<number, number>)]
+        .sort((a, b) => a[0] - b[0])
+        .slice(0, first)
+        .map(([, slot]) => slot);
+  }
+  const keep = chosen ? new Uint8Array(slots.size) : null;
+  if (keep && chosen) for (const slot of chosen) keep[slot] = 1;
   const [byStatus, byType] =
     statuses && types && matchedRows && matchedSlots
-      ? splitBySlot(matched, matchedRows, matchedSlots, slots.size, money, [
+      ? splitBySlot(matched, matchedRows, matchedSlots, slots.size, keep, money, [
           { codes: statuses, count: statusCodes },
           { codes: types, count: typeCodes },
         ])
@@ -246,7 +278,7 @@ export function scan(
     }
     return map;
   };
-  return Array.from({ length: slots.size }, (_, slot): AggregateRow => {
+  return (chosen ?? Array.from({ length: slots.size }, (_, slot) => slot)).map((slot): AggregateRow => {
     const i = slots.rows[slot] as number;
     const count = counts[slot] as number;
     const sum = BigInt(sums[slot] as number);

@@ -22,6 +22,21 @@ export class Dictionary {
   find(value: string | null): number {
     return value === null ? 0 : (this.codes.get(value) ?? -1);
   }
+  private ranked: Int32Array | null = null;
+  /** Each code's place in the values' order (null first, then as JavaScript compares strings), kept until a value is added. */
+  ranks(): Int32Array {
+    if (this.ranked?.length === this.values.length) return this.ranked;
+    const values = this.values;
+    const codes = Array.from({ length: values.length - 1 }, (_, i) => i + 1).sort((a, b) => {
+      const x = values[a] as string;
+      const y = values[b] as string;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    const ranks = new Int32Array(values.length);
+    codes.forEach((code, rank) => (ranks[code] = rank + 1));
+    this.ranked = ranks;
+    return ranks;
+  }
 }
 
 export const PLACEMENT_DIMS = ['campaign', 'offer', 'offer_source', 'traffic_channel'] as const;

@@ -55,6 +55,8 @@ export interface ColumnCopy {
     offsets: readonly OffsetSegment[],
     /** Conversions: rows of `groupBy` each with its split by status and type. */
     split?: boolean,
+    /** Only the first this many groups in group order (AggregateOptions.first). */
+    first?: number,
   ): AggregateRow[] | null;
   close(): void;
 }
@@ -132,7 +134,7 @@ export function createColumnCopy(db: Database): ColumnCopy {
   return {
     load: start,
     loaded: () => state === 'ready',
-    aggregate(of, groupBy, range, filters, offsets, split = false) {
+    aggregate(of, groupBy, range, filters, offsets, split = false, first?: number) {
       if (state !== 'ready') {
         void start().catch(() => undefined);
         return null;
@@ -151,6 +153,7 @@ export function createColumnCopy(db: Database): ColumnCopy {
         filters,
         offsets,
         split && of === 'conversions',
+        first,
       );
     },
     close() {
