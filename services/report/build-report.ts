@@ -74,12 +74,11 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const inGroupOrder = (input.sort === undefined || input.sort === groupBy[0]) && !storeDims.includes('bucket');
   const first = inGroupOrder ? { first: input.limit } : {};
   const clicksFirst = inGroupOrder && clickDims.length === groupBy.length ? first : {};
-  const [conversionGroups, clickGroups, allClicks, allConversions, typeList, names] = await Promise.all([
+  const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
     // Each group with its conversions by status and by type (the per-status and per-type columns).
     store.aggregateConversions(storeDims, range, filters, { tz, split: true, ...first }),
     store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz, ...clicksFirst }),
     store.aggregateClicks([], range, clickFilters),
-    store.aggregateConversions([], range, filters, { split: true }),
     store.conversionTypes.list(),
     loadNames(store, groupBy),
   ]);
@@ -128,6 +127,9 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     statuses: new Map(),
     types: new Map(),
   };
+  // Fewer groups than asked for are all of them; otherwise the store may have answered only the first.
+  const cut = first.first !== undefined && conversionGroups.length >= first.first;
+  const allConversions = cut ? await store.aggregateConversions([], range, filters, { split: true }) : conversionGroups;
   for (const group of allConversions) addConversions(total, group);
   const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types));
   return { rows, totals: toRow(total, [], names, types), types };

@@ -18,6 +18,16 @@ describe('money', () => {
     expect(formatMoney(9_007_199_254_740_993n)).to.equal('9007199254.740993');
   });
 
+  it('when amounts become JSON numbers, then each is the number its exact decimal text reads as', () => {
+    const amounts = [0n, 1n, -1n, 300_000n, 999_999_999_999_999n, 9_007_199_254_740_991n, 9_007_199_254_740_993n, -123_456_789n];
+    let x = 7n;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 6_364_136_223_846_793_005n + 1_442_695_040_888_963_407n) % 2n ** 64n;
+      amounts.push((x % 2n ** 54n) * (i % 2 ? 1n : -1n));
+    }
+    for (const micros of amounts) expect(moneyToNumber(micros), String(micros)).to.equal(Number(formatMoney(micros)));
+  });
+
   it('when the text has more than 6 decimals or a sign, then it is refused', () => {
     expect(() => parseMoney('1.1234567')).to.throw(RangeError);
     expect(() => parseMoney('-1')).to.throw(RangeError);

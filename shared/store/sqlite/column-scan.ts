@@ -4,12 +4,20 @@ import { isPlacementDim, type Placements, type PlacementDim, type Table } from '
 
 const DAY_MS = 86_400_000;
 
-/** Per-group accumulators, by slot: a count, a sum and a row of the group; typed arrays, grown by doubling. */
+/**
+ * Per-group accumulators, by slot: a count, a sum and a row of the group; with a split,
+ * `width` more doubles per slot, a (count, sum) pair per status code then per type code,
+ * side by side so a row touches one or two cache lines of its slot. Grown by doubling.
+ */
 class Slots {
   size = 0;
   rows = new Int32Array(1024);
   counts = new Float64Array(1024);
   sums = new Float64Array(1024);
+  counters: Float64Array;
+  constructor(readonly width: number) {
+    this.counters = new Float64Array(1024 * width);
+  }
   /** A new slot whose sample row is `row`; its number. */
   add(row: number): number {
     if (this.size === this.rows.length) {
@@ -21,78 +29,11 @@ class Slots {
       this.rows = twice(this.rows);
       this.counts = twice(this.counts);
       this.sums = twice(this.sums);
+      this.counters = twice(this.counters);
     }
     this.rows[this.size] = row;
     return this.size++;
   }
-  tally(slot: number, money: number): void {
-    this.counts[slot] = (this.counts[slot] as number) + 1;
-    this.sums[slot] = (this.sums[slot] as number) + money;
-  }
-}
-
-/** Per slot and code, a count and a sum (`codes` per slot). */
-interface CodeTallies {
-  codes: number;
-  counts: Float64Array;
-  sums: Float64Array;
-}
-
-/**
- * The split of each slot by status and by type code, from the rows a scan matched
- * (`rows[k]` in slot `slotOf[k]`). Tallied straight, a sub's tens of thousands of
- * groups spread these counters over megabytes and nearly every row missed the cache
- * (200 ns a row); so the rows are first ordered by slot range, each range's counters
- * small enough to stay in cache, and tallied range by range.
- */
-function splitBySlot(
-  n: number,
-  rows: Int32Array,
-  slotOf: Int32Array,
-  slotCount: number,
-  /** Where only some slots are answered: 1 for those (the others are not tallied). */
-  keep: Uint8Array | null,
-  money: Float64Array,
-  columns: ReadonlyArray<{ codes: Int32Array; count: number }>,
-): CodeTallies[] {
-  const tallies = columns.map(({ count }) => ({
-    codes: count,
-    counts: new Float64Array(slotCount * count),
-    sums: new Float64Array(slotCount * count),
-  }));
-  const bytesPerSlot = 16 * columns.reduce((sum, c) => sum + c.count, 0);
-  let shift = 0;
-  while ((2 << shift) * bytesPerSlot <= 256 * 1024) shift++;
-  const ranges = (slotCount >> shift) + 1;
-  const starts = new Int32Array(ranges + 1);
-  for (let k = 0; k < n; k++) {
-    if (keep && keep[slotOf[k] as number] === 0) continue;
-    const r = ((slotOf[k] as number) >> shift) + 1;
-    starts[r] = (starts[r] as number) + 1;
-  }
-  for (let r = 0; r < ranges; r++) starts[r + 1] = (starts[r + 1] as number) + (starts[r] as number);
-  const kept = starts[ranges] as number;
-  const order = new Int32Array(kept);
-  for (let k = 0; k < n; k++) {
-    if (keep && keep[slotOf[k] as number] === 0) continue;
-    const r = (slotOf[k] as number) >> shift;
-    order[starts[r] as number] = k;
-    starts[r] = (starts[r] as number) + 1;
-  }
-  for (let o = 0; o < kept; o++) {
-    const k = order[o] as number;
-    const i = rows[k] as number;
-    const slot = slotOf[k] as number;
-    const m = money[i] as number;
-    for (let c = 0; c < columns.length; c++) {
-      const { codes, count } = columns[c] as { codes: Int32Array; count: number };
-      const { counts, sums } = tallies[c] as CodeTallies;
-      const at = slot * count + (codes[i] as number);
-      counts[at] = (counts[at] as number) + 1;
-      sums[at] = (sums[at] as number) + m;
-    }
-  }
-  return tallies;
 }
 
 /** Largest key space given a table of slots; past it, a Map. */
@@ -185,21 +126,20 @@ export function scan(
   const types = split ? table.type : null;
   const statusCodes = table.statusDictionary.values.length;
   const typeCodes = table.typeDictionary.values.length;
-  const slots = new Slots();
-  // With a split, the rows matched and their slots, for splitBySlot.
-  const matchedRows = statuses && types ? new Int32Array(table.size) : null;
-  const matchedSlots = statuses && types ? new Int32Array(table.size) : null;
-  let matched = 0;
+  const slots = new Slots(statuses && types ? 2 * (statusCodes + typeCodes) : 0);
+  const width = slots.width;
+  const typeAt = 2 * statusCodes;
   let moved = 0;
-  const { live, time, placement, money, size } = table;
+  const { time, placement, money, size } = table;
+  let { counts, sums, counters } = slots;
   const filterCount = filterColumns.length;
   const keyCount = keyColumns.length;
   const byDay = timeDim === 'day';
   const byBucket = timeDim === 'bucket';
   rows: for (let i = 1; i < size; i++) {
-    if (live[i] === 0) continue;
     const at = time[i] as number;
-    if (at < from || at >= to) continue;
+    // Also skips a rowid with no row (NaN).
+    if (!(at >= from && at < to)) continue;
     const p = placement[i] as number;
     if (placementOk[p] === 0) continue;
     for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
@@ -217,19 +157,26 @@ export function scan(
       if (slot < 0) {
         slot = slots.add(i);
         dense[key] = slot + 1;
+        ({ counts, sums, counters } = slots);
       }
     } else {
       const found = (sparse as Map<number, number>).get(key);
       if (found === undefined) {
         slot = slots.add(i);
         (sparse as Map<number, number>).set(key, slot);
+        ({ counts, sums, counters } = slots);
       } else slot = found;
     }
     const m = money[i] as number;
-    slots.tally(slot, m);
-    if (matchedRows && matchedSlots) {
-      matchedRows[matched] = i;
-      matchedSlots[matched++] = slot;
+    counts[slot] = (counts[slot] as number) + 1;
+    sums[slot] = (sums[slot] as number) + m;
+    if (statuses && types) {
+      const s = slot * width + 2 * (statuses[i] as number);
+      counters[s] = (counters[s] as number) + 1;
+      counters[s + 1] = (counters[s + 1] as number) + m;
+      const t = slot * width + typeAt + 2 * (types[i] as number);
+      counters[t] = (counters[t] as number) + 1;
+      counters[t + 1] = (counters[t + 1] as number) + m;
     }
     moved += m < 0 ? -m : m;
   }
@@ -243,7 +190,6 @@ export function scan(
     const column = table.column(dim);
     return column ? (column.dictionary.values[column.codes[i] as number] ?? null) : null;
   };
-  const { counts, sums } = slots;
   const keyOf = (i: number): AggregateRow['key'] => {
     const key: AggregateRow['key'] = {};
     for (const dim of groupBy) key[dim] = valueOf(dim, i);
@@ -261,20 +207,12 @@ export function scan(
         .slice(0, first)
         .map(([, slot]) => slot);
   }
-  const keep = chosen ? new Uint8Array(slots.size) : null;
-  if (keep && chosen) for (const slot of chosen) keep[slot] = 1;
-  const [byStatus, byType] =
-    statuses && types && matchedRows && matchedSlots
-      ? splitBySlot(matched, matchedRows, matchedSlots, slots.size, keep, money, [
-          { codes: statuses, count: statusCodes },
-          { codes: types, count: typeCodes },
-        ])
-      : [];
-  const tallies = <K>(slot: number, { codes, counts: n, sums: s }: CodeTallies, valueOfCode: (code: number) => K): Map<K, Tally> => {
+  /** A slot's tallies of `codes` codes from `at` in its split counters. */
+  const tallies = <K>(slot: number, at: number, codes: number, valueOfCode: (code: number) => K): Map<K, Tally> => {
     const map = new Map<K, Tally>();
     for (let c = 0; c < codes; c++) {
-      const count = n[slot * codes + c] as number;
-      if (count > 0) map.set(valueOfCode(c), { count, revenueMicros: BigInt(s[slot * codes + c] as number) });
+      const count = counters[slot * width + at + 2 * c] as number;
+      if (count > 0) map.set(valueOfCode(c), { count, revenueMicros: BigInt(counters[slot * width + at + 2 * c + 1] as number) });
     }
     return map;
   };
@@ -288,11 +226,11 @@ export function scan(
       revenueMicros: of === 'conversions' ? sum : 0n,
       costMicros: of === 'clicks' ? sum : 0n,
       distinctClicks: of === 'clicks' ? count : 0,
-      ...(byStatus && byType
+      ...(statuses && types
         ? {
             split: {
-              byStatus: tallies(slot, byStatus, (c) => table.statusDictionary.values[c] ?? ''),
-              byType: tallies(slot, byType, (c) => table.typeDictionary.values[c] ?? null),
+              byStatus: tallies(slot, 0, statusCodes, (c) => table.statusDictionary.values[c] ?? ''),
+              byType: tallies(slot, typeAt, typeCodes, (c) => table.typeDictionary.values[c] ?? null),
             },
           }
         : {}),
@@ -321,9 +259,8 @@ function timeBounds(table: Table, from: number, to: number): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 1; i < table.size; i++) {
-    if (table.live[i] === 0) continue;
     const at = table.time[i] as number;
-    if (at < from || at >= to) continue;
+    if (!(at >= from && at < to)) continue;
     if (at < min) min = at;
     if (at > max) max = at;
   }
