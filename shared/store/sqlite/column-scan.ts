@@ -87,6 +87,9 @@ export function scan(
   let timeStride = 0;
   const placementParts: Array<{ dim: PlacementDim; stride: number }> = [];
   const dayOf = localDayFn(offsets);
+  // The same, inline in the row loop: the zone's offset changes (the last one never ends) and offsets.
+  const untils = Float64Array.from(offsets.length > 0 ? offsets : [{ until: null, offsetMs: 0 }], (o) => o.until ?? Infinity);
+  const offsetsMs = Float64Array.from(offsets.length > 0 ? offsets : [{ until: null, offsetMs: 0 }], (o) => o.offsetMs);
   const [minTime, maxTime] = timeBounds(table, from, to);
   for (const dim of [...groupBy].reverse()) {
     if (dim === 'day' || dim === 'bucket') {
@@ -126,9 +129,13 @@ export function scan(
   const types = split ? table.type : null;
   const statusCodes = table.statusDictionary.values.length;
   const typeCodes = table.typeDictionary.values.length;
-  const slots = new Slots(statuses && types ? 2 * (statusCodes + typeCodes) : 0);
-  const width = slots.width;
+  const width = statuses && types ? 2 * (statusCodes + typeCodes) : 0;
   const typeAt = 2 * statusCodes;
+  // Asked for the first groups only, the split waits until they are known (a date by a sub of 20,000 values has
+  // ~500,000 groups, whose counters alone would be ~90 MB): each row's slot is noted, and a second pass tallies the
+  // rows of the chosen groups.
+  const rowSlots = width > 0 && first !== undefined ? new Int32Array(table.size) : null;
+  const slots = new Slots(rowSlots ? 0 : width);
   let moved = 0;
   const { time, placement, money, size } = table;
   let { counts, sums, counters } = slots;
@@ -149,8 +156,11 @@ export function scan(
       const ranks = keyRanks[k];
       key += (ranks ? (ranks[code] as number) : code) * (keyStrides[k] as number);
     }
-    if (byDay) key += (dayOf(at) - timeBase) * timeStride;
-    else if (byBucket) key += (Math.floor(at / BUCKET_MS) - timeBase) * timeStride;
+    if (byDay) {
+      let s = 0;
+      while (at >= (untils[s] as number)) s++;
+      key += (Math.floor((at + (offsetsMs[s] as number)) / DAY_MS) - timeBase) * timeStride;
+    } else if (byBucket) key += (Math.floor(at / BUCKET_MS) - timeBase) * timeStride;
     let slot: number;
     if (dense) {
       slot = (dense[key] as number) - 1;
@@ -170,7 +180,8 @@ export function scan(
     const m = money[i] as number;
     counts[slot] = (counts[slot] as number) + 1;
     sums[slot] = (sums[slot] as number) + m;
-    if (statuses && types) {
+    if (rowSlots) rowSlots[i] = slot + 1;
+    else if (statuses && types) {
       const s = slot * width + 2 * (statuses[i] as number);
       counters[s] = (counters[s] as number) + 1;
       counters[s + 1] = (counters[s + 1] as number) + m;
@@ -208,7 +219,29 @@ export function scan(
         .map(([, slot]) => slot);
   }
   /** A slot's tallies of `codes` codes from `at` in its split counters. */
-  const tallies = <K>(slot: number, at: number, codes: number, valueOfCode: (code: number) => K): Map<K, Tally> => {
+  // The deferred split: counters of the chosen groups only (at their place in `chosen`), from the rows noted.
+  let counterOf = (slot: number): number => slot;
+  if (rowSlots && statuses && types) {
+    const place = new Int32Array(slots.size).fill(-1);
+    (chosen ?? Array.from({ length: slots.size }, (_, slot) => slot)).forEach((slot, n) => (place[slot] = n));
+    counters = new Float64Array(place.length > 0 ? (chosen?.length ?? slots.size) * width : 0);
+    for (let i = 1; i < size; i++) {
+      const slot = (rowSlots[i] as number) - 1;
+      if (slot < 0) continue;
+      const n = place[slot] as number;
+      if (n < 0) continue;
+      const m = money[i] as number;
+      const s = n * width + 2 * (statuses[i] as number);
+      counters[s] = (counters[s] as number) + 1;
+      counters[s + 1] = (counters[s + 1] as number) + m;
+      const t = n * width + typeAt + 2 * (types[i] as number);
+      counters[t] = (counters[t] as number) + 1;
+      counters[t + 1] = (counters[t + 1] as number) + m;
+    }
+    counterOf = (slot) => place[slot] as number;
+  }
+  const tallies = <K>(group: number, at: number, codes: number, valueOfCode: (code: number) => K): Map<K, Tally> => {
+    const slot = counterOf(group);
     const map = new Map<K, Tally>();
     for (let c = 0; c < codes; c++) {
       const count = counters[slot * width + at + 2 * c] as number;
