@@ -38,7 +38,8 @@ describe('reports from the column copy', () => {
         ts: start + i * 600_000,
         campaign_id: `cmp-${String(i % 3)}`,
         cost_micros: 1_000 + i,
-        subs: i % 7 === 0 ? {} : { sub1: `zone-${String((i * 13) % 40)}` },
+        // sub2 and sub3 take a value per click: grouped with sub1 their key space passes a million (a hash, not a table).
+        subs: i % 7 === 0 ? {} : { sub1: `zone-${String((i * 13) % 40)}`, sub2: `p-${String(i)}`, sub3: `d-${String((i * 11) % 239)}` },
       }),
     );
     await plain.insertClicks(clicks);
@@ -65,6 +66,8 @@ describe('reports from the column copy', () => {
     [['campaign', 'type', 'status'], 'Asia/Kolkata', { limit: 5 }],
     [['hour'], 'America/New_York', { limit: 3 }],
     [['sub1'], 'UTC', { limit: 1000, filters: { status: 'approved' } }],
+    [['sub1', 'sub2', 'sub3'], 'UTC', { limit: 9 }],
+    [['sub3', 'sub2', 'sub1'], 'UTC', { limit: 1000 }],
   ];
   for (const [groupBy, tz, extra] of cases) {
     it(`when grouped by ${groupBy.join(',')} in ${tz} (${JSON.stringify(extra)}), then rows and totals equal the tables' report`, async () => {
