@@ -45,7 +45,7 @@ export function scan(
   // The first dimension varies slowest; asked for the first groups, codes become ranks, so keys run in group order.
   const ordered = first !== undefined;
   const keyColumns: Int32Array[] = [];
-  const keyRanks: Array<Int32Array | null> = [];
+  const keyRanks: Int32Array[] = [];
   const keyStrides: number[] = [];
   let keys = 1;
   let timeDim: 'day' | 'bucket' | null = null;
@@ -72,7 +72,7 @@ export function scan(
       const column = table.column(dim);
       if (!column) continue;
       keyColumns.push(column.codes);
-      keyRanks.push(ordered ? column.dictionary.ranks() : null);
+      keyRanks.push(ordered ? column.dictionary.ranks() : identity(column.dictionary.values.length));
       keyStrides.push(keys);
       keys *= column.dictionary.values.length;
     }
@@ -109,6 +109,9 @@ export function scan(
   const keyCount = keyColumns.length;
   const byDay = timeDim === 'day';
   const byBucket = timeDim === 'bucket';
+  const column0 = keyColumns[0] ?? null;
+  const rank0 = keyRanks[0] ?? new Int32Array(0);
+  const stride0 = keyStrides[0] ?? 0;
   rows: for (let i = 1; i < size; i++) {
     const at = time[i] as number;
     // Also skips a rowid with no row (NaN).
@@ -117,10 +120,11 @@ export function scan(
     if (placementOk[p] === 0) continue;
     for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
     let key = placementKey[p] as number;
-    for (let k = 0; k < keyCount; k++) {
+    // The first key column apart from the others (most groupings have one): the generic loop cost ~30% more.
+    if (column0) key += (rank0[column0[i] as number] as number) * stride0;
+    for (let k = 1; k < keyCount; k++) {
       const code = (keyColumns[k] as Int32Array)[i] as number;
-      const ranks = keyRanks[k];
-      key += (ranks ? (ranks[code] as number) : code) * (keyStrides[k] as number);
+      key += ((keyRanks[k] as Int32Array)[code] as number) * (keyStrides[k] as number);
     }
     if (byDay) {
       let s = 0;
@@ -237,6 +241,13 @@ export function scan(
         : {}),
     };
   });
+}
+
+/** 0, 1, 2, …: ranks that leave codes as they are. */
+function identity(length: number): Int32Array {
+  const ranks = new Int32Array(length);
+  for (let code = 0; code < length; code++) ranks[code] = code;
+  return ranks;
 }
 
 /** The local day of an instant, from the zone's offsets over the range (as the SQL of aggregate.ts). */
