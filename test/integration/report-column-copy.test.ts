@@ -5,7 +5,7 @@ import { rangeOf } from '../../services/report/dates.js';
 import type { ReportDimension } from '../../services/report/report.schema.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
-import type { Store } from '../../shared/store/store.js';
+import type { Dimension, Store } from '../../shared/store/store.js';
 import { buildClick, buildConversion, putConversion } from '../helpers/builders.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -82,4 +82,52 @@ describe('reports from the column copy', () => {
       expect(fromCopy.totals).to.deep.equal(whole.totals);
     });
   }
+});
+
+describe('column copy: local days across a daylight saving change', () => {
+  it('when clicks and conversions fall either side of New York’s fall-back, then days and buckets from the copy equal the tables', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'store.db');
+    const copied = createSqliteStore(path, { columnCopy: true });
+    const plain = createSqliteStore(path);
+    try {
+      await copied.prepareReports?.();
+      // New York springs forward on 8 March 2026 (07:00 UTC, UTC-5 to UTC-4) and falls back on 1 November (06:00 UTC):
+      // clicks every 20 minutes over three days around each.
+      const clicks = [Date.UTC(2026, 2, 7, 0), Date.UTC(2026, 9, 31, 0)].flatMap((start) =>
+        Array.from({ length: 216 }, (_, i) => buildClick({ ts: start + i * 1_200_000, subs: { sub1: `z${String(i % 3)}` } })),
+      );
+      await plain.insertClicks(clicks);
+      for (const click of clicks.filter((_, i) => i % 4 === 0))
+        await putConversion(plain, buildConversion(click, { created_at: click.ts + 5000 }));
+      const line = (r: { key: object; count: number; revenueMicros: bigint; costMicros: bigint }) =>
+        JSON.stringify([r.key, r.count, String(r.revenueMicros), String(r.costMicros)]);
+      const ranges = [
+        { from: Date.UTC(2026, 2, 7, 5), to: Date.UTC(2026, 2, 10, 4) },
+        { from: Date.UTC(2026, 9, 31, 4), to: Date.UTC(2026, 10, 3, 5) },
+      ];
+      const groupings: Dimension[][] = [
+        ['day', 'sub1'],
+        ['sub1', 'day'],
+        ['bucket', 'sub1'],
+      ];
+      for (const range of ranges)
+        for (const groupBy of groupings)
+          for (const of of ['clicks', 'conversions'] as const) {
+            // The tables: no copy, and distinct clicks read the raw rows.
+            const ask = (store: Store, distinctClicks: boolean) =>
+              of === 'clicks'
+                ? store.aggregateClicks(groupBy, range, {}, { tz: 'America/New_York' })
+                : store.aggregateConversions(groupBy, range, {}, { tz: 'America/New_York', distinctClicks });
+            const fromCopy = (await ask(copied, false)).map(line).sort();
+            const fromTables = (await ask(plain, true)).map(line).sort();
+            expect(fromCopy, `${of} ${groupBy.join(',')} ${new Date(range.from).toISOString()}`).to.deep.equal(fromTables);
+            expect(fromCopy.length).to.be.greaterThan(3);
+          }
+    } finally {
+      await copied.close();
+      await plain.close();
+      dir.remove();
+    }
+  });
 });

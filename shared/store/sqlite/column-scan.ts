@@ -109,6 +109,9 @@ export function scan(
   const keyCount = keyColumns.length;
   const byDay = timeDim === 'day';
   const byBucket = timeDim === 'bucket';
+  let timeLo = Infinity;
+  let timeHi = -Infinity;
+  let timeKey = 0;
   const column0 = keyColumns[0] ?? null;
   const rank0 = keyRanks[0] ?? new Int32Array(0);
   const stride0 = keyStrides[0] ?? 0;
@@ -126,11 +129,27 @@ export function scan(
       const code = (keyColumns[k] as Int32Array)[i] as number;
       key += ((keyRanks[k] as Int32Array)[code] as number) * (keyStrides[k] as number);
     }
-    if (byDay) {
-      let s = 0;
-      while (at >= (untils[s] as number)) s++;
-      key += (Math.floor((at + (offsetsMs[s] as number)) / DAY_MS) - timeBase) * timeStride;
-    } else if (byBucket) key += (Math.floor(at / BUCKET_MS) - timeBase) * timeStride;
+    // Rows come mostly in time order: the last row's day (or bucket) and its bounds are kept, and worked out again
+    // only when a row falls outside them.
+    if (byDay || byBucket) {
+      if (!(at >= timeLo && at < timeHi)) {
+        if (byDay) {
+          let s = 0;
+          while (at >= (untils[s] as number)) s++;
+          const offset = offsetsMs[s] as number;
+          const day = Math.floor((at + offset) / DAY_MS);
+          timeLo = Math.max(day * DAY_MS - offset, s > 0 ? (untils[s - 1] as number) : -Infinity);
+          timeHi = Math.min((day + 1) * DAY_MS - offset, untils[s] as number);
+          timeKey = (day - timeBase) * timeStride;
+        } else {
+          const bucket = Math.floor(at / BUCKET_MS);
+          timeLo = bucket * BUCKET_MS;
+          timeHi = timeLo + BUCKET_MS;
+          timeKey = (bucket - timeBase) * timeStride;
+        }
+      }
+      key += timeKey;
+    }
     let slot: number;
     if (dense) {
       slot = (dense[key] as number) - 1;
