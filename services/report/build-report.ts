@@ -1,9 +1,12 @@
-import { STATUSES, type Status } from '../../shared/domain/statuses.js';
+import { STATUSES } from '../../shared/domain/statuses.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
 import {
+  addTally,
   BUCKET_MS,
   CLICK_DIMENSIONS,
   type AggregateRow,
+  type Split,
+  type Tally,
   type Dimension,
   type Filters,
   type Store,
@@ -41,11 +44,16 @@ interface Acc {
   costMicros: bigint;
   conversions: number;
   revenueMicros: bigint;
-  /** Per status and per type; null until the group has a conversion (most groups of a sub across all traffic have none). */
-  statuses: Map<Status, [number, bigint]> | null;
-  types: Map<string, [number, bigint]> | null;
+  /**
+   * Conversions per status and per type: null until the group has one (most groups of a
+   * sub across all traffic have none); the store's split of its first conversion group
+   * as it is, copied before a second one is added (`ownSplit`).
+   */
+  split: Split | null;
+  ownSplit: boolean;
 }
 
+const NONE: Tally = { count: 0, revenueMicros: 0n };
 const NAMED = { campaign: 'campaigns', offer: 'offers', offer_source: 'offerSources', traffic_channel: 'trafficChannels' } as const;
 const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly string[]).includes(d) || d === 'date' || d === 'hour';
 
@@ -107,8 +115,8 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
         costMicros: traffic.costMicros,
         conversions: 0,
         revenueMicros: 0n,
-        statuses: null,
-        types: null,
+        split: null,
+        ownSplit: false,
       };
       accs.set(key, acc);
     }
@@ -124,8 +132,8 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
     costMicros: allClicks[0]?.costMicros ?? 0n,
     conversions: 0,
     revenueMicros: 0n,
-    statuses: new Map(),
-    types: new Map(),
+    split: { byStatus: new Map(), byType: new Map() },
+    ownSplit: true,
   };
   // Fewer groups than asked for are all of them; otherwise the store may have answered only the first.
   const cut = first.first !== undefined && conversionGroups.length >= first.first;
@@ -140,10 +148,17 @@ function addConversions(acc: Acc, group: AggregateRow): void {
   acc.conversions += group.count;
   acc.revenueMicros += group.revenueMicros;
   if (!group.split) throw new Error('the store answered a split aggregate without the split');
-  for (const [status, tally] of group.split.byStatus)
-    merge((acc.statuses ??= new Map<Status, [number, bigint]>()), status as Status, [tally.count, tally.revenueMicros]);
-  for (const [type, tally] of group.split.byType)
-    if (type !== null) merge((acc.types ??= new Map<string, [number, bigint]>()), type, [tally.count, tally.revenueMicros]);
+  if (acc.split === null) {
+    acc.split = group.split;
+    return;
+  }
+  if (!acc.ownSplit) {
+    const copy = (map: ReadonlyMap<string | null, Tally>) => new Map([...map].map(([k, t]) => [k, { ...t }]));
+    acc.split = { byStatus: copy(acc.split.byStatus) as Map<string, Tally>, byType: copy(acc.split.byType) };
+    acc.ownSplit = true;
+  }
+  for (const [status, tally] of group.split.byStatus) addTally(acc.split.byStatus, status, tally.count, tally.revenueMicros);
+  for (const [type, tally] of group.split.byType) addTally(acc.split.byType, type, tally.count, tally.revenueMicros);
 }
 
 /**
@@ -218,11 +233,6 @@ function dimensionValues(
   return values;
 }
 
-function merge<K>(map: Map<K, [number, bigint]>, key: K, [n, micros]: [number, bigint]): void {
-  const [count, sum] = map.get(key) ?? [0, 0n];
-  map.set(key, [count + n, sum + micros]);
-}
-
 function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<string, string>>, types: string[]): ReportRow {
   const row: ReportRow = {};
   for (const d of groupBy) {
@@ -238,13 +248,13 @@ function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<stri
     ...derivedMetrics(acc.clicks, acc.conversions, acc.revenueMicros, acc.costMicros),
   });
   for (const status of STATUSES) {
-    const [n, micros] = acc.statuses?.get(status) ?? [0, 0n];
+    const { count: n, revenueMicros: micros } = acc.split?.byStatus.get(status) ?? NONE;
     row[`${status}_conversions`] = n;
     row[`${status}_revenue`] = moneyToNumber(micros);
   }
   row.types = Object.fromEntries(
     types.map((t) => {
-      const [n, micros] = acc.types?.get(t) ?? [0, 0n];
+      const { count: n, revenueMicros: micros } = acc.split?.byType.get(t) ?? NONE;
       return [t, { conversions: n, revenue: moneyToNumber(micros) }];
     }),
   );

@@ -1,6 +1,6 @@
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Tally, type TimeRange } from '../aggregates.js';
-import { DENSE_KEYS, KeyTable, SLOTS, zeroed } from './column-groups.js';
+import { DENSE_KEYS, KeyTable, SLOTS, zeroed, type Slots } from './column-groups.js';
 import { isPlacementDim, type Placements, type PlacementDim, type Table } from './column-tables.js';
 
 const DAY_MS = 86_400_000;
@@ -102,84 +102,39 @@ export function scan(
   // rows of the chosen groups.
   const rowSlots = width > 0 && first !== undefined ? zeroed('rowSlots', table.size) : null;
   const slots = SLOTS.reset(rowSlots ? 0 : width);
-  let moved = 0;
+  const moved = tallyRows({
+    size: table.size,
+    from,
+    to,
+    time: table.time,
+    placement: table.placement,
+    money: table.money,
+    placementOk,
+    placementKey,
+    filterColumns,
+    filterCodes: Int32Array.from(filterCodes),
+    keyColumns,
+    keyRanks,
+    keyStrides: Float64Array.from(keyStrides),
+    time_: timeDim === 'day' ? 1 : timeDim === 'bucket' ? 2 : 0,
+    timeBase,
+    timeStride,
+    untils,
+    offsetsMs,
+    dense: dense ?? new Int32Array(0),
+    hash: sparse ?? new KeyTable(),
+    useDense: dense !== null,
+    slots,
+    statuses: statuses ?? new Int32Array(0),
+    types: types ?? new Int32Array(0),
+    width: rowSlots ? 0 : width,
+    typeAt,
+    rowSlots: rowSlots ?? new Int32Array(0),
+    noteRows: rowSlots !== null,
+  });
   const { time, placement, money, size } = table;
-  let { counts, sums, counters } = slots;
-  const filterCount = filterColumns.length;
-  const keyCount = keyColumns.length;
-  const byDay = timeDim === 'day';
-  const byBucket = timeDim === 'bucket';
-  let timeLo = Infinity;
-  let timeHi = -Infinity;
-  let timeKey = 0;
-  const column0 = keyColumns[0] ?? null;
-  const rank0 = keyRanks[0] ?? new Int32Array(0);
-  const stride0 = keyStrides[0] ?? 0;
-  rows: for (let i = 1; i < size; i++) {
-    const at = time[i] as number;
-    // Also skips a rowid with no row (NaN).
-    if (!(at >= from && at < to)) continue;
-    const p = placement[i] as number;
-    if (placementOk[p] === 0) continue;
-    for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
-    let key = placementKey[p] as number;
-    // The first key column apart from the others (most groupings have one): the generic loop cost ~30% more.
-    if (column0) key += (rank0[column0[i] as number] as number) * stride0;
-    for (let k = 1; k < keyCount; k++) {
-      const code = (keyColumns[k] as Int32Array)[i] as number;
-      key += ((keyRanks[k] as Int32Array)[code] as number) * (keyStrides[k] as number);
-    }
-    // Rows come mostly in time order: the last row's day (or bucket) and its bounds are kept, and worked out again
-    // only when a row falls outside them.
-    if (byDay || byBucket) {
-      if (!(at >= timeLo && at < timeHi)) {
-        if (byDay) {
-          let s = 0;
-          while (at >= (untils[s] as number)) s++;
-          const offset = offsetsMs[s] as number;
-          const day = Math.floor((at + offset) / DAY_MS);
-          timeLo = Math.max(day * DAY_MS - offset, s > 0 ? (untils[s - 1] as number) : -Infinity);
-          timeHi = Math.min((day + 1) * DAY_MS - offset, untils[s] as number);
-          timeKey = (day - timeBase) * timeStride;
-        } else {
-          const bucket = Math.floor(at / BUCKET_MS);
-          timeLo = bucket * BUCKET_MS;
-          timeHi = timeLo + BUCKET_MS;
-          timeKey = (bucket - timeBase) * timeStride;
-        }
-      }
-      key += timeKey;
-    }
-    let slot: number;
-    if (dense) {
-      slot = (dense[key] as number) - 1;
-      if (slot < 0) {
-        slot = slots.add(key, i);
-        dense[key] = slot + 1;
-        ({ counts, sums, counters } = slots);
-      }
-    } else {
-      const found = (sparse as KeyTable).get(key);
-      if (found < 0) {
-        slot = slots.add(key, i);
-        (sparse as KeyTable).set(key, slot);
-        ({ counts, sums, counters } = slots);
-      } else slot = found;
-    }
-    const m = money[i] as number;
-    counts[slot] = (counts[slot] as number) + 1;
-    sums[slot] = (sums[slot] as number) + m;
-    if (rowSlots) rowSlots[i] = slot + 1;
-    else if (statuses && types) {
-      const s = slot * width + 2 * (statuses[i] as number);
-      counters[s] = (counters[s] as number) + 1;
-      counters[s + 1] = (counters[s + 1] as number) + m;
-      const t = slot * width + typeAt + 2 * (types[i] as number);
-      counters[t] = (counters[t] as number) + 1;
-      counters[t + 1] = (counters[t + 1] as number) + m;
-    }
-    moved += m < 0 ? -m : m;
-  }
+  let { counters } = slots;
+  const { counts, sums } = slots;
   // Whole micros summed in doubles are exact while no sum can pass 2^53; past that, SQL sums them.
   if (moved > Number.MAX_SAFE_INTEGER) return null;
 
@@ -260,6 +215,129 @@ export function scan(
         : {}),
     };
   });
+}
+
+/**
+ * What the row loop reads: one shape for every scan (empty arrays rather than nulls),
+ * so the loop stays compiled. Kept in the scan itself, it was deoptimised whenever
+ * the rows it built afterwards changed shape, and ran interpreted for a while,
+ * boxing every number (~100 MB of garbage a report).
+ */
+interface RowLoop {
+  size: number;
+  from: number;
+  to: number;
+  time: Float64Array;
+  placement: Int32Array;
+  money: Float64Array;
+  placementOk: Uint8Array;
+  placementKey: Float64Array;
+  filterColumns: Int32Array[];
+  filterCodes: Int32Array;
+  keyColumns: Int32Array[];
+  keyRanks: Int32Array[];
+  keyStrides: Float64Array;
+  /** 0: no time dimension; 1: local day; 2: 15-minute bucket. */
+  time_: number;
+  timeBase: number;
+  timeStride: number;
+  untils: Float64Array;
+  offsetsMs: Float64Array;
+  dense: Int32Array;
+  hash: KeyTable;
+  useDense: boolean;
+  slots: Slots;
+  statuses: Int32Array;
+  types: Int32Array;
+  /** Split counters per slot, tallied now (0: none, or deferred). */
+  width: number;
+  typeAt: number;
+  rowSlots: Int32Array;
+  /** Note each row's slot + 1 in rowSlots (the split is deferred). */
+  noteRows: boolean;
+}
+
+/** Adds each row in the range that passes the filters to its group's slot; the sum of |money| moved (for the 2^53 check). */
+function tallyRows(l: RowLoop): number {
+  const { size, from, to, time, placement, money, placementOk, placementKey, filterColumns, filterCodes, keyColumns, keyRanks } = l;
+  const { keyStrides, time_, timeBase, timeStride, untils, offsetsMs, dense, hash, useDense, slots, statuses, types } = l;
+  const { width, typeAt, rowSlots, noteRows } = l;
+  const filterCount = filterColumns.length;
+  const keyCount = keyColumns.length;
+  // The first key column apart from the others (most groupings have one): the generic loop cost ~30% more.
+  const column0 = keyColumns[0] ?? new Int32Array(0);
+  const rank0 = keyRanks[0] ?? new Int32Array(0);
+  const stride0 = keyCount > 0 ? (keyStrides[0] as number) : 0;
+  let { counts, sums, counters } = slots;
+  let moved = 0;
+  let timeLo = Infinity;
+  let timeHi = -Infinity;
+  let timeKey = 0;
+  rows: for (let i = 1; i < size; i++) {
+    const at = time[i] as number;
+    // Also skips a rowid with no row (NaN).
+    if (!(at >= from && at < to)) continue;
+    const p = placement[i] as number;
+    if (placementOk[p] === 0) continue;
+    for (let f = 0; f < filterCount; f++) if ((filterColumns[f] as Int32Array)[i] !== filterCodes[f]) continue rows;
+    let key = placementKey[p] as number;
+    if (keyCount > 0) key += (rank0[column0[i] as number] as number) * stride0;
+    for (let k = 1; k < keyCount; k++) {
+      const code = (keyColumns[k] as Int32Array)[i] as number;
+      key += ((keyRanks[k] as Int32Array)[code] as number) * (keyStrides[k] as number);
+    }
+    // Rows come mostly in time order: the last row's day (or bucket) and its bounds are kept, and worked out again
+    // only when a row falls outside them.
+    if (time_ !== 0) {
+      if (!(at >= timeLo && at < timeHi)) {
+        if (time_ === 1) {
+          let s = 0;
+          while (at >= (untils[s] as number)) s++;
+          const offset = offsetsMs[s] as number;
+          const day = Math.floor((at + offset) / DAY_MS);
+          timeLo = Math.max(day * DAY_MS - offset, s > 0 ? (untils[s - 1] as number) : -Infinity);
+          timeHi = Math.min((day + 1) * DAY_MS - offset, untils[s] as number);
+          timeKey = (day - timeBase) * timeStride;
+        } else {
+          const bucket = Math.floor(at / BUCKET_MS);
+          timeLo = bucket * BUCKET_MS;
+          timeHi = timeLo + BUCKET_MS;
+          timeKey = (bucket - timeBase) * timeStride;
+        }
+      }
+      key += timeKey;
+    }
+    let slot: number;
+    if (useDense) {
+      slot = (dense[key] as number) - 1;
+      if (slot < 0) {
+        slot = slots.add(key, i);
+        dense[key] = slot + 1;
+        ({ counts, sums, counters } = slots);
+      }
+    } else {
+      slot = hash.get(key);
+      if (slot < 0) {
+        slot = slots.add(key, i);
+        hash.set(key, slot);
+        ({ counts, sums, counters } = slots);
+      }
+    }
+    const m = money[i] as number;
+    counts[slot] = (counts[slot] as number) + 1;
+    sums[slot] = (sums[slot] as number) + m;
+    if (noteRows) rowSlots[i] = slot + 1;
+    else if (width > 0) {
+      const s = slot * width + 2 * (statuses[i] as number);
+      counters[s] = (counters[s] as number) + 1;
+      counters[s + 1] = (counters[s + 1] as number) + m;
+      const t = slot * width + typeAt + 2 * (types[i] as number);
+      counters[t] = (counters[t] as number) + 1;
+      counters[t + 1] = (counters[t + 1] as number) + m;
+    }
+    moved += m < 0 ? -m : m;
+  }
+  return moved;
 }
 
 /** 0, 1, 2, …: ranks that leave codes as they are. */
