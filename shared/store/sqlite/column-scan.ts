@@ -131,6 +131,7 @@ export function scan(
     typeAt,
     rowSlots: rowSlots ?? new Int32Array(0),
     noteRows: rowSlots !== null,
+    first: first !== undefined && first <= 1_000_000 ? first : 0,
   });
   const { time, placement, money, size } = table;
   let { counters } = slots;
@@ -255,6 +256,49 @@ interface RowLoop {
   rowSlots: Int32Array;
   /** Note each row's slot + 1 in rowSlots (the split is deferred). */
   noteRows: boolean;
+  /** Only the groups of the first this many keys are needed (0: all). */
+  first: number;
+}
+
+/**
+ * The largest of the smallest `size` keys seen so far (a max-heap of them): a row whose
+ * key is past it cannot belong to the first groups, and is skipped.
+ */
+class Cutoff {
+  private readonly heap: Float64Array;
+  private count = 0;
+  /** Keys above this are not among the first; Infinity until `size` keys were seen. */
+  limit = Infinity;
+  constructor(private readonly size: number) {
+    this.heap = new Float64Array(size);
+  }
+  /** A key seen for the first time (below `limit`). */
+  add(key: number): void {
+    const heap = this.heap;
+    if (this.count < this.size) {
+      let at = this.count++;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        if ((heap[parent] as number) >= key) break;
+        heap[at] = heap[parent] as number;
+        at = parent;
+      }
+      heap[at] = key;
+    } else {
+      let at = 0;
+      for (;;) {
+        const left = 2 * at + 1;
+        if (left >= this.size) break;
+        const right = left + 1;
+        const child = right < this.size && (heap[right] as number) > (heap[left] as number) ? right : left;
+        if ((heap[child] as number) <= key) break;
+        heap[at] = heap[child] as number;
+        at = child;
+      }
+      heap[at] = key;
+    }
+    if (this.count === this.size) this.limit = heap[0] as number;
+  }
 }
 
 /** Adds each row in the range that passes the filters to its group's slot; the sum of |money| moved (for the 2^53 check). */
@@ -262,6 +306,10 @@ function tallyRows(l: RowLoop): number {
   const { size, from, to, time, placement, money, placementOk, placementKey, filterColumns, filterCodes, keyColumns, keyRanks } = l;
   const { keyStrides, time_, timeBase, timeStride, untils, offsetsMs, dense, hash, useDense, slots, statuses, types } = l;
   const { width, typeAt, rowSlots, noteRows } = l;
+  // Asked for the first groups: once that many keys were seen, rows of larger keys are skipped (the groups kept
+  // are then few, their counters in cache, and rows of later days in a date-first grouping cost one comparison).
+  const cutoff = new Cutoff(l.first > 0 ? l.first : 1);
+  const cut = l.first > 0;
   const filterCount = filterColumns.length;
   const keyCount = keyColumns.length;
   // The first key column apart from the others (most groupings have one): the generic loop cost ~30% more.
@@ -307,6 +355,7 @@ function tallyRows(l: RowLoop): number {
       }
       key += timeKey;
     }
+    if (key > cutoff.limit) continue;
     let slot: number;
     if (useDense) {
       slot = (dense[key] as number) - 1;
@@ -314,6 +363,7 @@ function tallyRows(l: RowLoop): number {
         slot = slots.add(key, i);
         dense[key] = slot + 1;
         ({ counts, sums, counters } = slots);
+        if (cut) cutoff.add(key);
       }
     } else {
       slot = hash.get(key);
@@ -321,6 +371,7 @@ function tallyRows(l: RowLoop): number {
         slot = slots.add(key, i);
         hash.set(key, slot);
         ({ counts, sums, counters } = slots);
+        if (cut) cutoff.add(key);
       }
     }
     const m = money[i] as number;
