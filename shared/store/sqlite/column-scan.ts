@@ -177,13 +177,7 @@ export function scan(
       if (slot < 0) continue;
       const n = place[slot] as number;
       if (n < 0) continue;
-      const m = money[i] as number;
-      const s = n * width + 2 * (statuses[i] as number);
-      counters[s] = (counters[s] as number) + 1;
-      counters[s + 1] = (counters[s + 1] as number) + m;
-      const t = n * width + typeAt + 2 * (types[i] as number);
-      counters[t] = (counters[t] as number) + 1;
-      counters[t + 1] = (counters[t + 1] as number) + m;
+      tallySplit(counters, n * width, typeAt, statuses[i] as number, types[i] as number, money[i] as number);
     }
     counterOf = (slot) => place[slot] as number;
   }
@@ -378,17 +372,20 @@ function tallyRows(l: RowLoop): number {
     counts[slot] = (counts[slot] as number) + 1;
     sums[slot] = (sums[slot] as number) + m;
     if (noteRows) rowSlots[i] = slot + 1;
-    else if (width > 0) {
-      const s = slot * width + 2 * (statuses[i] as number);
-      counters[s] = (counters[s] as number) + 1;
-      counters[s + 1] = (counters[s + 1] as number) + m;
-      const t = slot * width + typeAt + 2 * (types[i] as number);
-      counters[t] = (counters[t] as number) + 1;
-      counters[t + 1] = (counters[t + 1] as number) + m;
-    }
+    else if (width > 0) tallySplit(counters, slot * width, typeAt, statuses[i] as number, types[i] as number, m);
     moved += m < 0 ? -m : m;
   }
   return moved;
+}
+
+/** Counts a row of `money` under its status and its type code in a group's split counters (from `at`). */
+function tallySplit(counters: Float64Array, at: number, typeAt: number, status: number, type: number, money: number): void {
+  const s = at + 2 * status;
+  counters[s] = (counters[s] as number) + 1;
+  counters[s + 1] = (counters[s + 1] as number) + money;
+  const t = at + typeAt + 2 * type;
+  counters[t] = (counters[t] as number) + 1;
+  counters[t + 1] = (counters[t + 1] as number) + money;
 }
 
 /** 0, 1, 2, …: ranks that leave codes as they are. */
