@@ -21,9 +21,12 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * A Redis lock per name (SET NX PX, released in `finally`). It spares workers from
  * racing on one key; correctness does not rest on it: the store's compare-and-set does.
  */
+/** The Redis key of the lock `name` under `prefix`. */
+export const lockKey = (prefix: string, name: string): string => `${prefix}:lock:${createHash('sha1').update(name).digest('hex')}`;
+
 export function createRedisLock(redis: RedisClient, prefix: string, options: LockOptions): WithLock {
   return async (name, work) => {
-    const key = `${prefix}:lock:${createHash('sha1').update(name).digest('hex')}`;
+    const key = lockKey(prefix, name);
     const token = randomUUID();
     const until = Date.now() + options.waitMs;
     let pause = 5;

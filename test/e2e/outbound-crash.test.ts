@@ -85,9 +85,18 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
       deliveries = (await store.listDeliveries({}, { limit: 1000, cursor: null })).items;
       if (deliveries.length === CONVERSIONS && deliveries.every((d) => d.state === 'delivered')) break;
       if (Date.now() > until) {
-        const stuck = deliveries
-          .filter((d) => d.state !== 'delivered')
-          .map((d) => `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''}`);
+        // What BullMQ holds for each stuck delivery's job, to tell a lost job from a stuck one.
+        const jobs = createQueue(QueueNames.OUTBOUND, receiver.redis, receiver.prefix);
+        const stuck = await Promise.all(
+          deliveries
+            .filter((d) => d.state !== 'delivered')
+            .map(async (d) => {
+              const job = await jobs.getJob(d.id);
+              const bull = job ? `job ${await job.getState()} made ${String(job.attemptsMade)} ${job.failedReason ?? ''}` : 'no job';
+              return `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''} (${bull})`;
+            }),
+        );
+        await jobs.close();
         throw new Error(
           `${CONVERSIONS - stuck.length}/${CONVERSIONS} delivered (${deliveries.length} recorded); not delivered: ${stuck.join('; ')}\n${workers.output().slice(-3000)}`,
         );

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { lockKey } from '../../shared/locking/redis-lock.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue } from '../../shared/queue/queues.js';
 import { queueSettled, waitFor } from '../helpers/wait.js';
@@ -224,5 +225,30 @@ describe('outbound postbacks to traffic channels', () => {
     await channel({ trusted: true, postback_url: `${sink.base}${TEMPLATE}` });
     await api().post(`/api/outbound/${refused.id}/retry`).set(auth).expect(202);
     await sink.waitFor(1);
+  });
+
+  it('when the sender of a delivery died holding its lock, then the delivery waits for the lock without spending its attempts, and is sent once', async function () {
+    this.timeout(30_000);
+    const outbound = pipeline.workers.workers.outbound;
+    await outbound.pause();
+    const conversionId = await postback(`clickid=${await newClick()}&sum=3`);
+    const { body } = await api().get(`/api/outbound?conversion_id=${conversionId}`).set(auth).expect(200);
+    const [queued] = body.items as Array<{ id: string }>;
+    if (!queued) throw new Error('no delivery recorded');
+    // What a worker SIGKILLed mid-send leaves: the delivery's lock, held until it expires. Waiting for it used to
+    // spend one attempt per second (5 here) and leave the delivery queued, never sent.
+    await pipeline.receiver.redis.set(lockKey(pipeline.receiver.prefix, `delivery ${queued.id}`), 'a-dead-worker', 'PX', 7000);
+    outbound.resume();
+    let delivery: { state: string; attempts: number } | undefined;
+    await waitFor(
+      'the delivery sent',
+      async () => {
+        delivery = (await api().get(`/api/outbound/${queued.id}`).set(auth).expect(200)).body;
+        return delivery?.state !== 'queued';
+      },
+      20_000,
+    );
+    expect(delivery).to.include({ state: 'delivered', attempts: 1 });
+    expect(sink.requests).to.have.length(1);
   });
 });

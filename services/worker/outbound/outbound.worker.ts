@@ -1,4 +1,6 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import { AppError } from '../../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../../shared/errors/error-codes.js';
 import type { RedisClient } from '../../../shared/queue/redis.js';
 import type { Logger } from '../../../shared/logging/logger.js';
 import type { Metrics } from '../../../shared/metrics/metrics.js';
@@ -17,19 +19,34 @@ export interface OutboundWorkerDeps extends DeliverDeps {
   autorun?: boolean;
 }
 
+/** How long a delivery whose lock is held waits before trying again. */
+const LOCK_RETRY_MS = 500;
+
 /**
  * BullMQ wiring for outbound postbacks. A failed send throws, so BullMQ's attempts
  * and exponential backoff apply; a permanent failure (refused address, 4xx, missing
- * settings) throws UnrecoverableError and waits for an operator's retry.
+ * settings) throws UnrecoverableError and waits for an operator's retry. A delivery
+ * whose lock is held goes back to the delayed set without spending an attempt: the
+ * holder may be a worker killed mid-send, whose lock lasts until it expires (twice the
+ * request timeout and more), and waiting it out used to spend every attempt and leave
+ * the delivery queued and never sent.
  */
 export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJob> {
   const logger = deps.logger.child({ component: 'outbound-worker' });
   return new Worker<OutboundJob>(
     QueueNames.OUTBOUND,
-    async (job) => {
+    async (job, token) => {
       const timer = deps.metrics.jobDuration.startTimer({ queue: QueueNames.OUTBOUND });
       const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const result = await deliver(deps, job.data.deliveryId, final);
+      let result: Awaited<ReturnType<typeof deliver>>;
+      try {
+        result = await deliver(deps, job.data.deliveryId, final);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === ErrorCodes.LOCK_BUSY) || token === undefined) throw err;
+        logger.debug('delivery busy elsewhere; retrying', { deliveryId: job.data.deliveryId, retryInMs: LOCK_RETRY_MS });
+        await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+        throw new DelayedError();
+      }
       timer();
       if (result.kind === 'already_delivered') return { state: 'delivered', sent: false };
       const { delivery } = result;
