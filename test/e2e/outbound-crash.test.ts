@@ -92,7 +92,7 @@ describe('outbound postbacks: worker processes SIGKILLed mid-send and restarted'
             .filter((d) => d.state !== 'delivered')
             .map(async (d) => {
               const job = await jobs.getJob(d.id);
-              const bull = job ? `job ${await job.getState()} made ${String(job.attemptsMade)} ${job.failedReason ?? ''}` : 'no job';
+              const bull = job ? `job ${await job.getState()} made ${String(job.attemptsMade)} ${job.failedReason}` : 'no job';
               return `${d.id} ${d.state} attempts ${d.attempts} ${d.error ?? ''} (${bull})`;
             }),
         );

@@ -238,7 +238,7 @@ describe('outbound postbacks to traffic channels', () => {
     // What a worker SIGKILLed mid-send leaves: the delivery's lock, held until it expires. Waiting for it used to
     // spend one attempt per second (5 here) and leave the delivery queued, never sent.
     await pipeline.receiver.redis.set(lockKey(pipeline.receiver.prefix, `delivery ${queued.id}`), 'a-dead-worker', 'PX', 7000);
-    outbound.resume();
+    await outbound.resume();
     let delivery: { state: string; attempts: number } | undefined;
     await waitFor(
       'the delivery sent',
