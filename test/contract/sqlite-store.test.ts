@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { buildClick, buildConversion, putConversion } from '../helpers/builders.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { storeFactories } from '../helpers/store-factories.js';
+import { sqliteStore, storeFactories } from '../helpers/store-factories.js';
 import { storeContract } from './store.contract.js';
 
 const [sqlite] = storeFactories();
@@ -17,33 +17,11 @@ describe('store contract: SQLite', () => {
 });
 
 describe('store contract: SQLite, folding the sub rollup log at every change', () => {
-  storeContract(() => {
-    const dir = tempDir();
-    const store = createSqliteStore(join(dir.path, 'store.db'), { foldSubsEvery: 1 });
-    return Promise.resolve({
-      store,
-      dispose: async () => {
-        await store.close();
-        dir.remove();
-      },
-    });
-  });
+  storeContract(sqliteStore({ foldSubsEvery: 1 }));
 });
 
 describe('store contract: SQLite, raw rows read from the report column copy', () => {
-  storeContract(async () => {
-    const dir = tempDir();
-    const store = createSqliteStore(join(dir.path, 'store.db'), { columnCopy: true });
-    // Loaded while empty: every later write reaches it by catching up before each aggregate.
-    await store.prepareReports?.();
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        dir.remove();
-      },
-    };
-  });
+  storeContract(sqliteStore({ columnCopy: true }));
 });
 
 describe('SQLite sub rollups: the change log', () => {

@@ -1,6 +1,7 @@
 import type { Store } from '../../shared/store/store.js';
 import type { StoreFactory } from '../helpers/store-factories.js';
 import { aggregateContract } from './aggregates.contract.js';
+import { splitAggregateContract } from './aggregates-split.contract.js';
 import { clickContract } from './clicks.contract.js';
 import { listingContract } from './conversions.contract.js';
 import { postbackLogContract } from './postback-log.contract.js';
@@ -23,6 +24,7 @@ export function storeContract(makeStore: StoreFactory['make']): void {
   postbackLogContract(() => store);
   listingContract(() => store);
   aggregateContract(() => store);
+  splitAggregateContract(() => store);
   ledgerContract(() => store);
   costContract(() => store);
   deliveryContract(() => store);

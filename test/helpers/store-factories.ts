@@ -9,22 +9,26 @@ export interface StoreFactory {
   make: () => Promise<{ store: Store; dispose: () => Promise<void> }>;
 }
 
+/**
+ * A SQLite store in a temporary directory, opened with `options`; with the column copy,
+ * loaded while empty (every later write reaches it by catching up before each aggregate).
+ */
+export function sqliteStore(options: Parameters<typeof createSqliteStore>[1] = {}): StoreFactory['make'] {
+  return async () => {
+    const dir = tempDir();
+    const store = createSqliteStore(join(dir.path, 'store.db'), options);
+    await store.prepareReports?.();
+    const dispose = async (): Promise<void> => {
+      await store.close();
+      dir.remove();
+    };
+    return { store, dispose };
+  };
+}
+
 /** SQLite always; MongoDB where MONGO_URL is set (the run says so where it is not). */
 export function storeFactories(): StoreFactory[] {
-  const factories: StoreFactory[] = [
-    {
-      name: 'SQLite',
-      make: () => {
-        const dir = tempDir();
-        const store = createSqliteStore(join(dir.path, 'store.db'));
-        const dispose = async (): Promise<void> => {
-          await store.close();
-          dir.remove();
-        };
-        return Promise.resolve({ store, dispose });
-      },
-    },
-  ];
+  const factories: StoreFactory[] = [{ name: 'SQLite', make: sqliteStore() }];
   const url = process.env.MONGO_URL;
   if (url) {
     factories.push({
