@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { SUB_KEYS, type RawParams, type Subs } from '../../shared/domain/entities.js';
+import { REVERSAL_REASONS, SUB_KEYS, type RawParams, type ReversalReason, type Subs } from '../../shared/domain/entities.js';
 import { CLICKID_PATTERN } from '../../shared/domain/ids.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { STATUSES, type Status } from '../../shared/domain/statuses.js';
@@ -15,6 +15,8 @@ const money = Joi.string().pattern(MONEY_PATTERN).messages({
   'string.pattern.base': '{#label} must be a decimal number ≥ 0 and below 1,000,000,000, with up to 6 decimals, e.g. 12.5',
 });
 const eventId = Joi.string().max(256);
+/** `test=1` marks a test postback (SPEC §11); 0 or false says it is not one. */
+const TEST_VALUES: readonly string[] = ['1', '0', 'true', 'false'];
 
 /** Syntax only (SPEC §3): no store access here. Unknown parameters are kept, not refused. */
 export const postbackSchema = Joi.object({
@@ -30,6 +32,8 @@ export const postbackSchema = Joi.object({
   txid: eventId,
   currency: currencyField,
   token: Joi.string().max(256),
+  test: Joi.string().valid(...TEST_VALUES),
+  reversal: Joi.string().valid(...REVERSAL_REASONS),
   ...Object.fromEntries(SUB_KEYS.map((key) => [key, Joi.string().max(500)])),
 })
   .oxor('sum', 'payout')
@@ -38,6 +42,7 @@ export const postbackSchema = Joi.object({
   .prefs({ abortEarly: false, convert: false });
 
 const STATUS_SET: ReadonlySet<string> = new Set(STATUSES);
+const REVERSAL_SET: ReadonlySet<string> = new Set(REVERSAL_REASONS);
 const within = (value: string | undefined, max: number): boolean => value === undefined || value.length <= max;
 
 /**
@@ -56,6 +61,8 @@ function plainlyValid(given: Record<string, string>): boolean {
   if (!within(given.rdtk_event_id ?? given.event_id ?? given.txid, 256) || !within(given.type, 64) || !within(given.token, 256))
     return false;
   if (given.currency !== undefined && parseCurrencyCode(given.currency) === null) return false;
+  if (given.test !== undefined && !TEST_VALUES.includes(given.test)) return false;
+  if (given.reversal !== undefined && !REVERSAL_SET.has(given.reversal)) return false;
   return SUB_KEYS.every((key) => within(given[key], 500));
 }
 
@@ -90,6 +97,8 @@ export function parsePostback(raw: RawParams): ParsedPostback {
       currency: given.currency?.toUpperCase() ?? null,
       token_hash: given.token === undefined ? null : hashToken(given.token),
       subs,
+      ...(given.test === '1' || given.test === 'true' ? { test: true } : {}),
+      ...(given.reversal === undefined ? {} : { reversal: given.reversal as ReversalReason }),
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { ConversionRecord } from '../../shared/domain/entities.js';
 import type { FxRates } from '../../shared/domain/fx.js';
 import type { CostJob, PostbackJob } from '../../shared/queue/jobs.js';
 import type { Store } from '../../shared/store/store.js';
@@ -26,4 +27,6 @@ export interface ApiDeps {
   enqueueCost: EnqueueCost;
   queuedState: QueuedState;
   retryDelivery: RetryDelivery;
+  /** Tells the conversion's channel of its reversal, where the channel got it and its integration can take it back. */
+  afterReversal: (conversion: ConversionRecord) => Promise<void>;
 }

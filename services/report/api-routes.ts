@@ -2,6 +2,7 @@ import type { ApiDeps } from './api-deps.js';
 import { costRoutes } from './costs.route.js';
 import { fxRateRoutes } from './fx-rates.route.js';
 import { journeyRoutes } from './journeys.route.js';
+import { lifecycleRoutes } from './lifecycle.route.js';
 import { logRoutes } from './logs.route.js';
 import { outboundRoutes } from './outbound.route.js';
 import { replayRoutes } from './replay.route.js';
@@ -16,6 +17,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     ...settingsRoutes(deps),
     ...logRoutes(deps),
+    ...lifecycleRoutes(deps),
     ...replayRoutes(deps),
     ...reportRoutes(deps),
     ...journeyRoutes(deps),

@@ -1,5 +1,6 @@
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
+import { REVERSED } from '../../shared/domain/reversal.js';
 import {
   addTally,
   BUCKET_MS,
@@ -7,6 +8,7 @@ import {
   type AggregateRow,
   type Split,
   type Tally,
+  type AggregateOptions,
   type Dimension,
   type Filters,
   type Store,
@@ -82,9 +84,13 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   const inGroupOrder = (input.sort === undefined || input.sort === groupBy[0]) && !storeDims.includes('bucket');
   const first = inGroupOrder ? { first: input.limit } : {};
   const clicksFirst = inGroupOrder && clickDims.length === groupBy.length ? first : {};
+  // Reversed conversions are declined ones: a filter on declined takes both.
+  const conversionFilters = filters.status === 'declined' ? [filters, { ...filters, status: REVERSED }] : [filters];
+  const conversionsOf = async (dims: Dimension[], options: AggregateOptions) =>
+    (await Promise.all(conversionFilters.map((f) => store.aggregateConversions(dims, range, f, options)))).flat();
   const [conversionGroups, clickGroups, allClicks, typeList, names] = await Promise.all([
     // Each group with its conversions by status and by type (the per-status and per-type columns).
-    store.aggregateConversions(storeDims, range, filters, { tz, split: true, ...first }),
+    conversionsOf(storeDims, { tz, split: true, ...first }),
     store.aggregateClicks(toStore(clickDims), range, clickFilters, { tz, ...clicksFirst }),
     store.aggregateClicks([], range, clickFilters),
     store.conversionTypes.list(),
@@ -137,7 +143,7 @@ export async function buildReport(store: Store, input: ReportInput): Promise<Rep
   };
   // Fewer groups than asked for are all of them; otherwise the store may have answered only the first.
   const cut = first.first !== undefined && conversionGroups.length >= first.first;
-  const allConversions = cut ? await store.aggregateConversions([], range, filters, { split: true }) : conversionGroups;
+  const allConversions = cut ? await conversionsOf([], { split: true }) : conversionGroups;
   for (const group of allConversions) addConversions(total, group);
   const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types));
   return { rows, totals: toRow(total, [], names, types), types };
@@ -228,7 +234,8 @@ function dimensionValues(
     } else if (d === 'date' || d === 'hour') {
       const local = localTime(Number(row.key.bucket));
       values[d] = d === 'date' ? local.date : `${local.date} ${local.hour}:00`;
-    } else values[d] = row.key[d] ?? null;
+    } else if (d === 'status' && row.key.status === REVERSED) values[d] = 'declined';
+    else values[d] = row.key[d] ?? null;
   }
   return values;
 }
@@ -240,16 +247,23 @@ function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<stri
     const named = names.get(d);
     if (named) row[`${d}_name`] = named.get(String(acc.dims[d])) ?? null;
   }
+  // Revenue is net of reversals; gross and reversed beside it. A reversed conversion is declined: it counts there.
+  const reversed = acc.split?.byStatus.get(REVERSED) ?? NONE;
+  const net = acc.revenueMicros - reversed.revenueMicros;
   Object.assign(row, {
     clicks: acc.clicks,
     conversions: acc.conversions,
-    revenue: moneyToNumber(acc.revenueMicros),
+    revenue: moneyToNumber(net),
+    gross_revenue: moneyToNumber(acc.revenueMicros),
+    reversed_conversions: reversed.count,
+    reversed_revenue: moneyToNumber(reversed.revenueMicros),
+    net_revenue: moneyToNumber(net),
     cost: moneyToNumber(acc.costMicros),
-    ...derivedMetrics(acc.clicks, acc.conversions, acc.revenueMicros, acc.costMicros),
+    ...derivedMetrics(acc.clicks, acc.conversions, net, acc.costMicros),
   });
   for (const status of STATUSES) {
     const { count: n, revenueMicros: micros } = acc.split?.byStatus.get(status) ?? NONE;
-    row[`${status}_conversions`] = n;
+    row[`${status}_conversions`] = status === 'declined' ? n + reversed.count : n;
     row[`${status}_revenue`] = moneyToNumber(micros);
   }
   row.types = Object.fromEntries(

@@ -18,6 +18,8 @@ const common = {
   cursor: cursorField,
   limit: limitField,
   format: Joi.string().valid('json', 'csv').default('json'),
+  /** true: only test postbacks or conversions; false: only real ones; absent: both. */
+  test: Joi.boolean(),
 };
 export const conversionQuery = Joi.object<LogQuery>({
   ...common,

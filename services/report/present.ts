@@ -38,12 +38,22 @@ export const presentOffer = ({ payout_micros, ...o }: Offer) => ({
   created_at: iso(o.created_at),
 });
 
-/** The access token is a secret: only its last four characters are shown. */
+/** Channel credentials are write-only: only their last four characters are shown. */
 export const presentTrafficChannel = (t: TrafficChannel) => ({
   ...t,
   facebook: t.facebook ? { ...t.facebook, access_token: maskSecret(t.facebook.access_token) } : null,
+  google_ads: t.google_ads ? masked(t.google_ads, ['developer_token', 'client_secret', 'refresh_token']) : null,
+  microsoft_ads: t.microsoft_ads ? masked(t.microsoft_ads, ['developer_token', 'client_secret', 'refresh_token']) : null,
+  tiktok: t.tiktok ? masked(t.tiktok, ['access_token']) : null,
   created_at: iso(t.created_at),
 });
+
+/** A settings object with its secret fields masked (absent or null ones stay so). */
+function masked<T extends object>(settings: T, secrets: Array<keyof T & string>): T {
+  const copy = { ...settings } as Record<string, unknown>;
+  for (const key of secrets) if (typeof copy[key] === 'string') copy[key] = maskSecret(copy[key]);
+  return copy as T;
+}
 
 export const presentCampaign = (c: Campaign, publicUrl: string) => ({
   ...c,
@@ -53,8 +63,9 @@ export const presentCampaign = (c: Campaign, publicUrl: string) => ({
 
 export const presentConversionType = (t: ConversionType) => ({ ...t, created_at: iso(t.created_at) });
 
-export const presentConversion = ({ payout_micros, original_payout_micros, click, ...c }: Conversion) => ({
+export const presentConversion = ({ payout_micros, original_payout_micros, click, reversal, ...c }: Conversion) => ({
   ...c,
+  reversal: reversal ? { ...reversal, reversed_at: iso(reversal.reversed_at) } : null,
   payout: moneyToNumber(payout_micros),
   original_payout: moneyToNumber(original_payout_micros),
   created_at: iso(c.created_at),
@@ -119,10 +130,17 @@ export function presentCost(record: CostRecord) {
   };
 }
 
-export const presentDelivery = ({ event: { payout_micros, ...event }, ...d }: Delivery) => ({
+export const presentDelivery = ({ event: { payout_micros, reversed_at, ...event }, ...d }: Delivery) => ({
   ...d,
+  kind: d.kind ?? 'conversion',
   created_at: iso(d.created_at),
   updated_at: iso(d.updated_at),
   delivered_at: isoOrNull(d.delivered_at),
-  event: { ...event, payout: moneyToNumber(payout_micros), created_at: iso(event.created_at), click_ts: iso(event.click_ts) },
+  event: {
+    ...event,
+    payout: moneyToNumber(payout_micros),
+    created_at: iso(event.created_at),
+    click_ts: iso(event.click_ts),
+    ...(reversed_at === undefined ? {} : { reversed_at: iso(reversed_at) }),
+  },
 });

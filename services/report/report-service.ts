@@ -13,6 +13,8 @@ import { apiRoutes } from './api-routes.js';
 import { createReportApp, type ReportDeps } from './app.js';
 import type { ApiRoute } from './route-table.js';
 import type { RetryDelivery } from './api-deps.js';
+import { scheduleDelivery, scheduleReversal } from '../worker/outbound/schedule-delivery.js';
+import { createSettingsCache } from '../worker/settings-cache.js';
 
 export interface ReportServiceDeps {
   store: Store;
@@ -58,6 +60,7 @@ export function createReportService({
   const queues = [postbacks, clicks, costs, outbound];
   const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
 
+  const settings = createSettingsCache(store, fileRates);
   const retryDelivery: RetryDelivery = async (id) => {
     const job = await outbound.getJob(id);
     const state = job ? await job.getState() : null;
@@ -92,6 +95,12 @@ export function createReportService({
       return job ? { state: await job.getState(), failedReason: job.failedReason || null } : null;
     },
     retryDelivery,
+    afterReversal: async (conversion) => {
+      const schedule = { store, enqueue: (id: string) => enqueue(outbound, id, { deliveryId: id }, outboundOptions) };
+      const changed = { conversionId: conversion.id, conversion, click: null, settings: await settings.current() };
+      await scheduleDelivery(schedule, changed);
+      await scheduleReversal(schedule, changed);
+    },
     queues,
     metrics,
     dashboard: config.dashboard,

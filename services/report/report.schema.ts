@@ -21,7 +21,22 @@ export const FILTER_DIMENSIONS = REPORT_DIMENSIONS.filter((d) => d !== 'date' &&
 export type FilterDimension = Exclude<ReportDimension, 'date' | 'hour'>;
 
 /** The metric columns of a row, in CSV order; each can be sorted on. */
-export const METRICS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc', 'cpc', 'cpa'] as const;
+export const METRICS = [
+  'clicks',
+  'conversions',
+  'revenue',
+  'gross_revenue',
+  'reversed_conversions',
+  'reversed_revenue',
+  'net_revenue',
+  'cost',
+  'profit',
+  'roi',
+  'cr',
+  'epc',
+  'cpc',
+  'cpa',
+] as const;
 
 /** `from` / `to` of reports, logs and cost updates: a real date local to `tz`, or an ISO timestamp with a zone. */
 export const boundField = Joi.string()

@@ -10,6 +10,7 @@ import { resourceRoutes } from './resource.route.js';
 import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 import { settingsSchemas } from './settings.schema.js';
+import { mergePlatforms, platformProblems } from './platform.schema.js';
 import { validate } from './validate.js';
 
 type Input<T> = Partial<Omit<T, 'id' | 'created_at'>>;
@@ -41,6 +42,7 @@ export function settingsRoutes({
           duplicate_mode: 'create_new',
           postback_token: null,
           ip_allowlist: [],
+          test_mode: false,
           ...existing,
           ...input,
           ...base,
@@ -78,13 +80,14 @@ export function settingsRoutes({
           ...CHANNEL_DEFAULTS,
           ...existing,
           ...input,
+          ...mergePlatforms(input, existing),
           ...base,
         }) as TrafficChannel,
       checkReferences: (t) =>
         Promise.resolve(
           t.integration === 'facebook_capi' && !t.facebook
             ? [{ field: 'facebook', message: 'facebook: a facebook_capi channel needs facebook.pixel_id and facebook.access_token' }]
-            : [],
+            : platformProblems(t),
         ),
       usedBy: (id) => usedBy(store.campaigns.list(), (c) => c.traffic_channel_id === id, 'campaign'),
       present: presentTrafficChannel,

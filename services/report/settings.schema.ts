@@ -4,6 +4,7 @@ import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { INTEGRATIONS } from '../../shared/domain/outbound.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { currencyField } from '../../shared/validation/fields.js';
+import { platformFields } from './platform.schema.js';
 
 const name = Joi.string().trim().min(1).max(200);
 const id = Joi.string().max(64);
@@ -45,6 +46,7 @@ const offerSource = {
   ip_allowlist: Joi.array()
     .items(Joi.string().ip({ cidr: 'optional' }))
     .max(100),
+  test_mode: Joi.boolean(),
 };
 const offer = {
   name: name.required(),
@@ -72,6 +74,8 @@ const trafficChannel = {
     main_event_name: Joi.string().min(1).max(100).default('Purchase'),
     test_event_code: Joi.string().max(100).allow(null).default(null),
   }).allow(null),
+  reversal_url: httpUrl.allow(null),
+  ...platformFields,
 };
 const campaign = {
   name: name.required(),

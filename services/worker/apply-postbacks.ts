@@ -7,6 +7,7 @@ import type { LedgerHead } from '../../shared/domain/ledger.js';
 import type { LedgerCommit, Store } from '../../shared/store/store.js';
 import { planKey, type KeyItem } from './plan-key.js';
 import { preparePostback, type Prepared } from './prepare-postback.js';
+import { applyReversal } from './reverse-postback.js';
 import type { Settings, SettingsCache } from './settings-cache.js';
 
 export interface ApplyDeps {
@@ -87,13 +88,15 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     const decided = new Map<string, PostbackResult>();
     const rejected: Array<Extract<Prepared, { kind: 'reject' }>['entry']> = [];
     const byKey = new Map<string, KeyItem[]>();
+    const reversals: Array<{ input: PostbackInput; prepared: Extract<Prepared, { kind: 'reverse' }> }> = [];
     for (const { input, prepared: p } of prepared) {
       if (p.kind === 'settled') decided.set(input.id, settled(input, p.entry, false));
       else if (p.kind === 'wait') decided.set(input.id, { kind: 'click_not_yet_stored', retryInMs: p.retryInMs });
       else if (p.kind === 'reject') {
         rejected.push(p.entry);
         decided.set(input.id, settled(input, p.entry, true));
-      } else byKey.set(p.key, [...(byKey.get(p.key) ?? []), { entry: p.entry, log: p.log }]);
+      } else if (p.kind === 'reverse') reversals.push({ input, prepared: p });
+      else byKey.set(p.key, [...(byKey.get(p.key) ?? []), { entry: p.entry, log: p.log }]);
     }
 
     const heads = await store.loadLedgerHeads([...byKey.keys()]);
@@ -116,6 +119,14 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
         const conversion = entry.conversion_id ? (plan.commit.conversions.get(entry.conversion_id) ?? null) : null;
         decided.set(id, settled(input, entry, true, conversion));
       }
+    }
+    // Reversals after the batch's conversions: one that came after its conversion finds it.
+    for (const { input, prepared: p } of reversals) {
+      const result = await applyReversal(store, input, p, rules, now);
+      decided.set(
+        input.id,
+        result.kind === 'wait' ? { kind: 'click_not_yet_stored', retryInMs: result.retryInMs } : settled(input, ...result.settled),
+      );
     }
     for (const [id, result] of decided) results.set(id, result);
     const retry = new Set([...conflicts].flatMap((key) => (byKey.get(key) ?? []).map((item) => item.entry.id)));

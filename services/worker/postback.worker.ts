@@ -23,7 +23,7 @@ export interface PostbackWorkerDeps extends ApplyDeps {
 }
 
 /** Outcomes that leave a conversion created or changed. */
-const CHANGES = new Set(['recorded', 'updated', 'incremented']);
+const CHANGES = new Set(['recorded', 'updated', 'incremented', 'reversed']);
 
 /** Most postbacks in one store commit: the jobs a process holds, batch jobs included. */
 const MAX_COMMIT = 1000;

@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config/config.js';
 import { ledgerKey, resolveMode, type LedgerEntry } from '../../shared/domain/duplicate-policy.js';
-import { dimensionsOf, type Click, type PostbackLogEntry } from '../../shared/domain/entities.js';
+import { dimensionsOf, type Click, type PostbackLogEntry, type ReversalReason } from '../../shared/domain/entities.js';
 import { convert } from '../../shared/domain/fx.js';
 import { ipAllowed } from '../../shared/domain/ip-allowlist.js';
 import { parseMoney } from '../../shared/domain/money.js';
@@ -18,7 +18,17 @@ export type Prepared =
   | { kind: 'settled'; entry: PostbackLogEntry }
   | { kind: 'wait'; retryInMs: number }
   | { kind: 'reject'; entry: PostbackLogEntry }
-  | { kind: 'apply'; key: string; entry: LedgerEntry; log: BareLog };
+  | { kind: 'apply'; key: string; entry: LedgerEntry; log: BareLog }
+  | { kind: 'reverse'; target: ReversalTarget; log: BareLog };
+
+/** Which conversion a reversal postback takes back: its click and type's newest one not yet reversed (with its event id, if given). */
+export interface ReversalTarget {
+  clickid: string;
+  type: string | null;
+  event_id: string | null;
+  test: boolean;
+  reason: ReversalReason;
+}
 
 export interface PrepareInput {
   id: string;
@@ -70,6 +80,12 @@ export function preparePostback(input: PrepareInput): Prepared {
   }
   if (source && !ipAllowed(source.ip_allowlist, job.ip))
     return reject('ip_not_allowed', `${job.ip ?? 'unknown address'} is not in the offer source's IP allowlist`);
+  const test = params.test === true || source?.test_mode === true;
+  log.test = test;
+  if (params.reversal) {
+    const target = { clickid: click.clickid, type: params.type, event_id: params.event_id, test, reason: params.reversal };
+    return { kind: 'reverse', target, log };
+  }
 
   // Amounts are converted now and the result kept in the entry, so the ledger never
   // depends on rates that change later. No rate means no conversion, never 1:1.
@@ -88,6 +104,7 @@ export function preparePostback(input: PrepareInput): Prepared {
     id,
     received_at: job.receivedAt,
     mode,
+    ...(test ? { test } : {}),
     clickid: click.clickid,
     type: params.type,
     click: dimensionsOf(click),
@@ -106,15 +123,25 @@ export function preparePostback(input: PrepareInput): Prepared {
       ...(defaultPayout ? { payout: defaultPayout } : {}),
     },
   };
-  return { kind: 'apply', key: ledgerKey(mode, id, click.clickid, params.type, params.event_id), entry, log };
+  return { kind: 'apply', key: ledgerKey(mode, id, click.clickid, params.type, params.event_id, test), entry, log };
 }
 
 /** A click may still be on its way: wait with backoff within the window (a replay never waits). */
-function waitForClick({ job, waits, now, rules }: PrepareInput): Prepared | null {
+function waitForClick(input: PrepareInput): Prepared | null {
+  const retryInMs = waitDelay(input);
+  return retryInMs === null ? null : { kind: 'wait', retryInMs };
+}
+
+/**
+ * How long a postback waits for what it names (its click, the conversion a reversal
+ * takes back) before it looks again: backoff within the unknown-clickid window, null
+ * once the window is over or for a replay.
+ */
+export function waitDelay({ job, waits, now, rules }: Pick<PrepareInput, 'job' | 'waits' | 'now' | 'rules'>): number | null {
   const waited = now - job.receivedAt;
   if (waited >= rules.unknownClickidWindowMs || job.replayOf) return null;
   const step = Math.min(1000 * 2 ** waits, MAX_CLICK_WAIT_STEP_MS);
-  return { kind: 'wait', retryInMs: Math.min(step, rules.unknownClickidWindowMs - waited) };
+  return Math.min(step, rules.unknownClickidWindowMs - waited);
 }
 
 function bareLog({ id, job, now }: PrepareInput): BareLog {
@@ -132,5 +159,6 @@ function bareLog({ id, job, now }: PrepareInput): BareLog {
     campaign_id: null,
     offer_source_id: null,
     params: job.params,
+    test: job.params?.test === true,
   };
 }

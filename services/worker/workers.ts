@@ -12,7 +12,9 @@ import type { Store } from '../../shared/store/store.js';
 import { createClickWorker } from './click.worker.js';
 import { createCostWorker } from './cost.worker.js';
 import { createOutboundWorker } from './outbound/outbound.worker.js';
-import { scheduleDelivery } from './outbound/schedule-delivery.js';
+import { scheduleDelivery, scheduleReversal } from './outbound/schedule-delivery.js';
+import { createAdapters } from './outbound/adapters.js';
+import { createTokenSource } from './outbound/oauth.js';
 import { createPostbackWorker } from './postback.worker.js';
 import { createSettingsCache } from './settings-cache.js';
 
@@ -69,23 +71,24 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     rules: config.rules,
     settings: createSettingsCache(store, fileRates),
     requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
-    schedule: (result) =>
-      scheduleDelivery(
-        { store, enqueue: (id) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) },
-        {
-          conversionId: result.entry.conversion_id as string,
-          conversion: result.applied ? result.conversion : null,
-          click: result.click,
-          settings: result.settings,
-        },
-      ),
+    schedule: async (result) => {
+      const deps = { store, enqueue: (id: string) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) };
+      const changed = {
+        conversionId: result.entry.conversion_id as string,
+        conversion: result.applied ? result.conversion : null,
+        click: result.click,
+        settings: result.settings,
+      };
+      await scheduleDelivery(deps, changed);
+      if (result.entry.outcome === 'reversed') await scheduleReversal(deps, changed);
+    },
   });
   const costs = createCostWorker({ ...common, withLock });
   const outbound = createOutboundWorker({
     ...common,
     withLock: deliveryLock,
     timeoutMs: config.outbound.timeoutMs,
-    adapters: { facebookGraphUrl: config.outbound.facebookGraphUrl, facebookApiVersion: config.outbound.facebookApiVersion },
+    adapterFor: createAdapters(config.outbound.platforms, createTokenSource(config.outbound.timeoutMs)),
   });
   const all = [clicks, postbacks, costs, outbound];
   for (const worker of all) {

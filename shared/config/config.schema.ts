@@ -110,6 +110,30 @@ export const configSchema = Joi.object({
     .pattern(/^v\d+\.\d+$/)
     .default('v21.0')
     .description('Graph API version for the Conversions API'),
+  GOOGLE_ADS_API_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://googleads.googleapis.com')
+    .description('base URL of the Google Ads API (REST)'),
+  GOOGLE_ADS_API_VERSION: Joi.string()
+    .pattern(/^v\d+$/)
+    .default('v22')
+    .description('Google Ads API version, e.g. v22'),
+  GOOGLE_OAUTH_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://oauth2.googleapis.com/token')
+    .description("Google's OAuth 2.0 token endpoint (refresh token to access token)"),
+  MICROSOFT_ADS_API_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://campaign.api.bingads.microsoft.com')
+    .description('base URL of the Microsoft Advertising Campaign Management API (REST)'),
+  MICROSOFT_OAUTH_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://login.microsoftonline.com/common/oauth2/v2.0/token')
+    .description("Microsoft identity platform's token endpoint"),
+  TIKTOK_API_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .default('https://business-api.tiktok.com')
+    .description('base URL of the TikTok Business API (Events API 2.0)'),
   UNKNOWN_CLICKID_WINDOW_SECONDS: Joi.number()
     .integer()
     .min(0)

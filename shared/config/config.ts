@@ -23,7 +23,7 @@ export interface Config {
   report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
-  outbound: { timeoutMs: number; attempts: number; backoffMs: number; facebookGraphUrl: string; facebookApiVersion: string };
+  outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
   worker: { ports: PortRange; concurrency: number; jobLockMs: number };
   shutdownTimeoutMs: number;
 }
@@ -71,12 +71,32 @@ interface RawConfig {
   OUTBOUND_BACKOFF_MS: number;
   FACEBOOK_GRAPH_URL: string;
   FACEBOOK_API_VERSION: string;
+  GOOGLE_ADS_API_URL: string;
+  GOOGLE_ADS_API_VERSION: string;
+  GOOGLE_OAUTH_URL: string;
+  MICROSOFT_ADS_API_URL: string;
+  MICROSOFT_OAUTH_URL: string;
+  TIKTOK_API_URL: string;
   WORKER_CONCURRENCY: number;
   JOB_LOCK_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
 /** Validates the environment; empty strings count as unset. */
+/** Where the ad platforms' APIs are (a local server stands in for each in tests). */
+export interface AdapterUrls {
+  facebookGraphUrl: string;
+  facebookApiVersion: string;
+  googleAdsApiUrl: string;
+  googleAdsApiVersion: string;
+  googleOauthUrl: string;
+  microsoftAdsApiUrl: string;
+  microsoftOauthUrl: string;
+  tiktokApiUrl: string;
+}
+
+const bare = (url: string): string => url.replace(/\/+$/, '');
+
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = configSchema.validate(present) as ValidationResult<RawConfig>;
@@ -124,8 +144,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutMs: raw.OUTBOUND_TIMEOUT_MS,
       attempts: raw.OUTBOUND_ATTEMPTS,
       backoffMs: raw.OUTBOUND_BACKOFF_MS,
-      facebookGraphUrl: raw.FACEBOOK_GRAPH_URL.replace(/\/+$/, ''),
-      facebookApiVersion: raw.FACEBOOK_API_VERSION,
+      platforms: {
+        facebookGraphUrl: bare(raw.FACEBOOK_GRAPH_URL),
+        facebookApiVersion: raw.FACEBOOK_API_VERSION,
+        googleAdsApiUrl: bare(raw.GOOGLE_ADS_API_URL),
+        googleAdsApiVersion: raw.GOOGLE_ADS_API_VERSION,
+        googleOauthUrl: raw.GOOGLE_OAUTH_URL,
+        microsoftAdsApiUrl: bare(raw.MICROSOFT_ADS_API_URL),
+        microsoftOauthUrl: raw.MICROSOFT_OAUTH_URL,
+        tiktokApiUrl: bare(raw.TIKTOK_API_URL),
+      },
     },
     worker: {
       ports: parsePortRange(raw.WORKER_PORT) ?? { first: 0, last: 0 },

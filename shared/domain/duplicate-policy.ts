@@ -13,6 +13,8 @@ export interface LedgerEntry {
   id: string;
   received_at: number;
   mode: DuplicateMode;
+  /** A test postback: its conversions are test conversions (absent in entries from before tests). */
+  test?: boolean;
   clickid: string;
   type: string | null;
   click: ClickDimensions;
@@ -68,10 +70,22 @@ export interface Fold {
  * and type (SPEC §5); under `ignore_by_event_id` it is one for the same type and event
  * id on any click, and a postback without an event id stands alone.
  */
-export function ledgerKey(mode: DuplicateMode, postbackId: string, clickid: string, type: string | null, eventId: string | null): string {
-  if (mode !== 'ignore_by_event_id') return JSON.stringify(['click', clickid, type]);
-  return eventId === null ? JSON.stringify(['postback', postbackId]) : JSON.stringify(['event', type, eventId]);
+export function ledgerKey(
+  mode: DuplicateMode,
+  postbackId: string,
+  clickid: string,
+  type: string | null,
+  eventId: string | null,
+  test = false,
+): string {
+  // Test postbacks run the same rules among themselves only: a test never makes a real postback a duplicate.
+  const prefix = test ? TEST_KEY_PREFIX : '';
+  if (mode !== 'ignore_by_event_id') return prefix + JSON.stringify(['click', clickid, type]);
+  return prefix + (eventId === null ? JSON.stringify(['postback', postbackId]) : JSON.stringify(['event', type, eventId]));
 }
+
+/** What starts the ledger key of a test postback (purging test data removes those ledgers). */
+export const TEST_KEY_PREFIX = 'test:';
 
 /** The mode of a type, else of the offer source, else `create_new`. */
 export function resolveMode(typeMode: DuplicateMode | null | undefined, sourceMode: DuplicateMode | null | undefined): DuplicateMode {
@@ -203,6 +217,8 @@ function newConversion(entry: LedgerEntry, duplicateStatus: ConversionRecord['du
     updated_at: entry.received_at,
     click: entry.click,
     subs: carried.subs,
+    test: entry.test === true,
+    reversal: null,
   };
 }
 

@@ -23,6 +23,8 @@ export interface OfferSource {
   /** Stored in clear in the store (it has to be compared); never logged or queued. */
   postback_token: string | null;
   ip_allowlist: string[];
+  /** Every postback of its clicks is a test postback (SPEC §11): applied and logged, counted nowhere, sent nowhere. */
+  test_mode: boolean;
   created_at: number;
 }
 
@@ -55,7 +57,59 @@ export interface TrafficChannel {
   currency: string | null;
   /** Facebook Conversions API settings, for `integration: facebook_capi`. */
   facebook: FacebookSettings | null;
+  /**
+   * Postback channels: a URL template called when a conversion the channel got is
+   * reversed (`{reversal_reason}` and the postback macros). Without one, a channel that
+   * is sent declined conversions hears of it by its postback URL, with `{status}` declined.
+   */
+  reversal_url: string | null;
+  /** Google Ads offline click conversions, for `integration: google_ads`. */
+  google_ads: GoogleAdsSettings | null;
+  /** Microsoft Advertising offline conversions, for `integration: microsoft_ads`. */
+  microsoft_ads: MicrosoftAdsSettings | null;
+  /** TikTok Events API, for `integration: tiktok`. */
+  tiktok: TikTokSettings | null;
   created_at: number;
+}
+
+/**
+ * Which of our conversions an ad platform gets, under which of its names: each
+ * conversion type mapped (exactly as named) to the platform's conversion action or
+ * event, and the main conversion to `main` (null: not sent). Unmapped types are not sent.
+ */
+export interface PlatformMapping {
+  main: string | null;
+  types: Record<string, string>;
+}
+
+/** Google Ads API: offline click conversions by gclid, one conversion action per type. Secrets are never returned or logged. */
+export interface GoogleAdsSettings extends PlatformMapping {
+  /** The account the conversion actions belong to, digits only. */
+  customer_id: string;
+  /** The manager account the credentials act through, if any. */
+  login_customer_id: string | null;
+  developer_token: string;
+  client_id: string;
+  client_secret: string;
+  refresh_token: string;
+}
+
+/** Microsoft Advertising API: offline conversions by msclkid, named by the offline conversion goal. */
+export interface MicrosoftAdsSettings extends PlatformMapping {
+  customer_id: string;
+  account_id: string;
+  developer_token: string;
+  client_id: string;
+  /** Web apps have one; desktop and mobile apps do not. */
+  client_secret: string | null;
+  refresh_token: string;
+}
+
+/** TikTok Events API 2.0: web events by ttclid, named by TikTok's event names. */
+export interface TikTokSettings extends PlatformMapping {
+  pixel_code: string;
+  access_token: string;
+  test_event_code: string | null;
 }
 
 export interface FacebookSettings {
@@ -127,6 +181,10 @@ export interface Conversion {
   click: ClickDimensions;
   /** sub1..sub10 as the postback carried them. */
   subs: Subs;
+  /** Made by test postbacks: kept apart from the real ones, in no report, sent to no channel. */
+  test: boolean;
+  /** Set once the conversion is reversed (a chargeback, a refund): it is then `declined` and its revenue is out of net revenue. */
+  reversal: Reversal | null;
   /**
    * Every postback applied to this conversion, first one first. Read from the
    * postback log (each applied postback names its conversion), not kept on the
@@ -138,6 +196,25 @@ export interface Conversion {
 
 /** A conversion as the duplicate rules make it and the store keeps it. */
 export type ConversionRecord = Omit<Conversion, 'postback_ids'>;
+
+/** Why money was taken back. Stored data: do not rename. */
+export const REVERSAL_REASONS = ['chargeback', 'refund', 'fraud', 'declined', 'other'] as const;
+export type ReversalReason = (typeof REVERSAL_REASONS)[number];
+
+/** Who took a conversion's money back, when and why (SPEC §11). */
+export interface Reversal {
+  reason: ReversalReason;
+  reversed_at: number;
+  /** What asked for it: a postback (its id in `postback_id`) or a call to the API. */
+  source: 'postback' | 'api';
+  postback_id: string | null;
+  /** The sender's address, and for the API the request id and the caller's note. */
+  ip: string | null;
+  request_id: string | null;
+  note: string | null;
+  /** The status the conversion had before. */
+  previous_status: Status;
+}
 
 /** Request parameters as received; a repeated key keeps all its values. */
 export type RawParams = Record<string, string | string[]>;
@@ -164,6 +241,8 @@ export interface PostbackLogEntry {
   conversion_id: string | null;
   /** The checked parameters (null when malformed), kept so the postback can be replayed. */
   params: PostbackParams | null;
+  /** A test postback (`test=1`, or its offer source in test mode). */
+  test: boolean;
 }
 
 /** A postback's parameters once their syntax is checked (SPEC §3). */
@@ -178,6 +257,10 @@ export interface PostbackParams {
   /** SHA-256 of the token, never the token itself. */
   token_hash: string | null;
   subs: Subs;
+  /** `test=1`: a test postback. Absent in jobs queued before test postbacks existed. */
+  test?: boolean;
+  /** `reversal=<reason>`: take the conversion's money back instead of recording one. */
+  reversal?: ReversalReason | null;
 }
 
 /** The click's report dimensions, as copied onto each of its conversions. */

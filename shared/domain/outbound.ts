@@ -1,4 +1,4 @@
-import type { Click, ConversionRecord, ConversionType, Subs, TrafficChannel } from './entities.js';
+import type { Click, ConversionRecord, ConversionType, PlatformMapping, ReversalReason, Subs, TrafficChannel } from './entities.js';
 import { SUB_KEYS } from './entities.js';
 import { formatMoney } from './money.js';
 import type { Status } from './statuses.js';
@@ -11,11 +11,14 @@ import type { Status } from './statuses.js';
  */
 export interface Delivery {
   id: string;
+  /** A conversion, or its reversal (absent in deliveries from before reversals: a conversion). */
+  kind?: DeliveryKind;
   conversion_id: string;
   channel_id: string;
   /** What the macros are filled from, as the conversion was when the event happened. */
   event: DeliveryEvent;
-  state: 'queued' | 'retrying' | 'delivered' | 'failed';
+  /** `not_sent`: a reversal the channel's integration cannot take, logged instead of sent. */
+  state: DeliveryState;
   attempts: number;
   /** The last request, secrets redacted. */
   url: string | null;
@@ -44,6 +47,10 @@ export interface DeliveryEvent {
   click_ts: number;
   ip: string | null;
   user_agent: string | null;
+  /** A reversal's reason (reversal deliveries only). */
+  reversal_reason?: ReversalReason;
+  /** When it was reversed, epoch ms (reversal deliveries only). */
+  reversed_at?: number;
 }
 
 /** What a new traffic channel sends until told otherwise: approved main and marked conversions, to public addresses only. */
@@ -56,27 +63,75 @@ export const CHANNEL_DEFAULTS: Omit<TrafficChannel, 'id' | 'name' | 'created_at'
   trusted: false,
   currency: null,
   facebook: null,
+  reversal_url: null,
+  google_ads: null,
+  microsoft_ads: null,
+  tiktok: null,
 };
 
-export const DELIVERY_STATES = ['queued', 'retrying', 'delivered', 'failed'] as const;
+export const DELIVERY_STATES = ['queued', 'retrying', 'delivered', 'failed', 'not_sent'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+export type DeliveryKind = 'conversion' | 'reversal';
 
 /** How a channel takes conversions: a postback URL, or an ad platform's API. */
-export const INTEGRATIONS = ['postback', 'facebook_capi'] as const;
+export const INTEGRATIONS = ['postback', 'facebook_capi', 'google_ads', 'microsoft_ads', 'tiktok'] as const;
 export type Integration = (typeof INTEGRATIONS)[number];
 
 /**
  * Whether a conversion goes to its click's channel, and under which idempotency key.
  * Its type must be marked `send_to_channel` (the main conversion always may) and be
  * among the channel's types; a postback channel also filters by status, while an API
- * integration gets each conversion once, with no status.
+ * integration gets each conversion once, with no status. Google Ads, Microsoft Ads and
+ * TikTok get exactly the types their mapping names. Test conversions go nowhere.
  */
 export function deliveryFor(conversion: ConversionRecord, type: ConversionType | null, channel: TrafficChannel): { id: string } | null {
-  if (channel.integration === 'postback' && !channel.postback_url) return null;
+  // A test conversion goes nowhere; a reversed one goes by the channel's reversal URL where it has one.
+  if (conversion.test) return null;
+  if (channel.integration === 'postback' && (!channel.postback_url || (conversion.reversal && channel.reversal_url))) return null;
+  // An ad platform never first hears of a conversion already taken back.
+  if (conversion.reversal && channel.integration !== 'postback') return null;
+  // Mapped platforms get exactly the mapped types, once each, never a status.
+  const mapping = mappingOf(channel);
+  if (mapping) return platformName(mapping, conversion.type) === null ? null : { id: `${conversion.id}-sent` };
   if (conversion.type === null ? !channel.send_main : !type?.send_to_channel) return null;
   if (conversion.type !== null && channel.send_types !== null && !channel.send_types.includes(conversion.type)) return null;
   if (channel.integration !== 'postback') return { id: `${conversion.id}-sent` };
   if (!channel.send_statuses.includes(conversion.status)) return null;
   return { id: `${conversion.id}-${conversion.status}` };
+}
+
+/** Integrations with no way to take a conversion back: their reversals are logged as not sent, with this reason. */
+export const NO_REVERSAL: Partial<Record<Integration, string>> = {
+  facebook_capi: 'the Facebook Conversions API has no way to take an event back',
+  tiktok: 'the TikTok Events API has no way to take an event back',
+};
+
+/**
+ * How a channel that got a conversion hears of its reversal: `send` (a reversal
+ * delivery: the postback channel's `reversal_url`, Google's and Microsoft's
+ * retractions), `by_status` (a postback channel without one that is sent declined
+ * conversions: its postback URL, `{status}` declined), or why it cannot (logged as not sent).
+ */
+export function reversalRoute(channel: TrafficChannel): { kind: 'send' } | { kind: 'by_status' } | { kind: 'cannot'; why: string } {
+  const why = NO_REVERSAL[channel.integration];
+  if (why) return { kind: 'cannot', why };
+  if (channel.integration !== 'postback' || channel.reversal_url) return { kind: 'send' };
+  if (channel.send_statuses.includes('declined')) return { kind: 'by_status' };
+  return { kind: 'cannot', why: 'the channel has no reversal_url and is not sent declined conversions' };
+}
+
+/** The platform's name for a conversion of `type` (null: the main one) on a mapped channel; null when not mapped (not sent). */
+export function platformName(mapping: PlatformMapping, type: string | null): string | null {
+  if (type === null) return mapping.main;
+  return Object.hasOwn(mapping.types, type) ? (mapping.types[type] ?? null) : null;
+}
+
+/** The mapping of an ad platform channel that sends by mapping (all but Facebook, which sends types by their own names). */
+export function mappingOf(channel: TrafficChannel): PlatformMapping | null {
+  if (channel.integration === 'google_ads') return channel.google_ads;
+  if (channel.integration === 'microsoft_ads') return channel.microsoft_ads;
+  if (channel.integration === 'tiktok') return channel.tiktok;
+  return null;
 }
 
 /** The event a delivery sends: the conversion as it is now, with what its click adds. */
@@ -113,6 +168,7 @@ export function fillTemplate(template: string, event: DeliveryEvent): string {
     conversion_id: event.conversion_id,
   };
   for (const key of SUB_KEYS) values[key] = event.subs[key] ?? '';
+  values.reversal_reason = event.reversal_reason ?? '';
   return template.replace(/\{([a-z0-9_]+)\}/g, (whole, name: string) =>
     Object.hasOwn(values, name) ? encodeURIComponent(values[name] as string) : whole,
   );

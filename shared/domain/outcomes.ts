@@ -1,5 +1,5 @@
 /** Postback log outcomes (SPEC §5). Stored data: do not rename. */
-export const OUTCOMES = ['recorded', 'updated', 'incremented', 'ignored_duplicate', 'ignored_event_id', 'rejected'] as const;
+export const OUTCOMES = ['recorded', 'updated', 'incremented', 'ignored_duplicate', 'ignored_event_id', 'reversed', 'rejected'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Why a postback was rejected. Stored data: do not rename. */
@@ -10,5 +10,6 @@ export const REJECT_REASONS = [
   'token_mismatch',
   'ip_not_allowed',
   'unknown_currency',
+  'nothing_to_reverse',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -1,3 +1,5 @@
+import { REVERSED } from '../domain/reversal.js';
+
 /** What reports ask a store: aggregates of clicks and conversions by dimension, over a range, filtered. */
 
 /** Length of a time bucket: every real UTC offset is a multiple of it, so any time zone's days and hours are whole buckets. */
@@ -63,7 +65,11 @@ export interface Tally {
   revenueMicros: bigint;
 }
 
-/** A group's conversions by status, and by type (null: the main conversion). */
+/**
+ * A group's conversions by status (a reversed conversion under `reversed`), and by type
+ * (null: the main conversion), where a type's revenue is net of reversals: a reversed
+ * conversion counts, its payout does not.
+ */
 export interface Split {
   byStatus: Map<string, Tally>;
   byType: Map<string | null, Tally>;
@@ -113,7 +119,7 @@ export function splitRows(rows: readonly AggregateRow[], groupBy: readonly Dimen
     group.count += row.count;
     group.revenueMicros += row.revenueMicros;
     addTally(group.split.byStatus, row.key.status ?? '', row.count, row.revenueMicros);
-    addTally(group.split.byType, row.key.type ?? null, row.count, row.revenueMicros);
+    addTally(group.split.byType, row.key.type ?? null, row.count, row.key.status === REVERSED ? 0n : row.revenueMicros);
   }
   return [...groups.values()];
 }

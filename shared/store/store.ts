@@ -7,8 +7,10 @@ import type {
   Offer,
   OfferSource,
   PostbackLogEntry,
+  Reversal,
   TrafficChannel,
 } from '../domain/entities.js';
+import type { ReversalMatch } from '../domain/reversal.js';
 import type { CostRecord, CostRequest } from '../domain/costs.js';
 import type { LedgerHead, LedgerRow } from '../domain/ledger.js';
 import type { FxTable } from '../domain/fx.js';
@@ -101,6 +103,8 @@ export interface ConversionFilter {
   duplicate_status?: DuplicateStatus;
   campaign_id?: string;
   offer_source_id?: string;
+  /** true: only test conversions; false: only real ones; absent: both. */
+  test?: boolean;
   from?: number;
   to?: number;
 }
@@ -112,6 +116,7 @@ export interface PostbackFilter {
   type?: string | null;
   campaign_id?: string;
   offer_source_id?: string;
+  test?: boolean;
   from?: number;
   to?: number;
 }
@@ -188,9 +193,29 @@ export interface LedgerRepository {
   writeProjection(projection: Projection): Promise<void>;
 }
 
+/** A reversal to apply: which conversion, who asks and why, and the reversal postback's log entry. */
+export interface ReversalRequest {
+  /** By id (the API), or what a reversal postback names (see `pickReversalTarget`), among test or real conversions. */
+  match: { id: string } | (ReversalMatch & { test: boolean });
+  reversal: Omit<Reversal, 'previous_status'>;
+  /** Written in the same transaction, naming the reversed conversion; not written when nothing was reversed. */
+  entry: PostbackLogEntry | null;
+}
+
+export type ReversalResult =
+  { kind: 'reversed'; conversion: ConversionRecord } | { kind: 'already_reversed'; conversion: ConversionRecord } | { kind: 'not_found' };
+
 export interface ConversionRepository {
+  /** Real and test conversions alike (a test one has `test: true`). */
   getConversion(id: string): Promise<Conversion | null>;
   listConversions(filter: ConversionFilter, page: PageQuery): Promise<Page<Conversion>>;
+  /**
+   * Reverses one conversion in one transaction: the conversion (declined, reversal
+   * kept), the rollups (its revenue moves to reversed) and the postback's log entry.
+   */
+  reverseConversion(request: ReversalRequest): Promise<ReversalResult>;
+  /** Removes every test conversion, test postback log entry and test ledger; answers how many of each were removed. */
+  purgeTestData(): Promise<{ conversions: number; postbacks: number }>;
 }
 
 export interface CostRepository {

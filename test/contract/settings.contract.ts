@@ -14,6 +14,7 @@ export function settingsContract(store: () => Store): void {
         duplicate_mode: 'create_new',
         postback_token: null,
         ip_allowlist: [],
+        test_mode: false,
         created_at: 1,
       };
       await store().offerSources.put('s1', source);

@@ -9,6 +9,7 @@ import { settingsContract } from './settings.contract.js';
 import { costContract } from './costs.contract.js';
 import { deliveryContract } from './deliveries.contract.js';
 import { ledgerContract } from './ledgers.contract.js';
+import { lifecycleContract } from './lifecycle.contract.js';
 
 /** The one behaviour every store adapter must have. */
 export function storeContract(makeStore: StoreFactory['make']): void {
@@ -28,4 +29,5 @@ export function storeContract(makeStore: StoreFactory['make']): void {
   ledgerContract(() => store);
   costContract(() => store);
   deliveryContract(() => store);
+  lifecycleContract(() => store);
 }

@@ -41,6 +41,8 @@ export function buildConversion(click: Click, overrides: Partial<Conversion> = {
     updated_at: click.ts + 60_000,
     click: dimensionsOf(click),
     subs: {},
+    test: false,
+    reversal: null,
     postback_ids: [id],
     ...overrides,
   };
@@ -64,6 +66,7 @@ export function buildLogEntry(overrides: Partial<PostbackLogEntry> = {}): Postba
     detail: null,
     conversion_id: null,
     params: null,
+    test: false,
     ...overrides,
   };
 }

@@ -25,6 +25,7 @@ export async function seedCampaign(
     duplicate_mode: 'create_new',
     postback_token: null,
     ip_allowlist: [],
+    test_mode: false,
     created_at: now,
     ...overrides.source,
   };

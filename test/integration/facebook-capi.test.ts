@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { loadConfig } from '../../shared/config/config.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue } from '../../shared/queue/queues.js';
 import { queueSettled } from '../helpers/wait.js';
@@ -20,7 +21,14 @@ describe('Facebook Conversions API channels', () => {
     sink = await startHttpSink();
     pipeline = await startPipeline(
       {},
-      { outbound: { backoffMs: 40, attempts: 3, timeoutMs: 2000, facebookGraphUrl: sink.base, facebookApiVersion: 'v21.0' } },
+      {
+        outbound: {
+          backoffMs: 40,
+          attempts: 3,
+          timeoutMs: 2000,
+          platforms: { ...loadConfig({}).outbound.platforms, facebookGraphUrl: sink.base },
+        },
+      },
     );
     seeded = await seedCampaign(pipeline.store, { source: { duplicate_mode: 'edit' } });
     await pipeline.store.conversionTypes.put('Purchase Plus', {

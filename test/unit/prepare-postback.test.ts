@@ -20,6 +20,7 @@ const settings: Settings = {
         duplicate_mode: 'edit',
         postback_token: 'tok-of-src-1',
         ip_allowlist: ['198.51.100.0/24'],
+        test_mode: false,
         created_at: 0,
       },
     ],

@@ -1,32 +1,59 @@
+import type { AdapterUrls } from '../../../shared/config/config.js';
 import type { TrafficChannel } from '../../../shared/domain/entities.js';
-import { fillTemplate, type DeliveryEvent } from '../../../shared/domain/outbound.js';
+import { fillTemplate, NO_REVERSAL, type DeliveryEvent } from '../../../shared/domain/outbound.js';
 import { moneyToNumber } from '../../../shared/domain/money.js';
-import type { OutboundRequest } from './http-send.js';
+import type { OutboundRequest, OutboundResponse } from './http-send.js';
+import { googleAdsAdapter, microsoftAdsAdapter, tiktokAdapter } from './platforms.js';
+import type { TokenSource } from './oauth.js';
+
+/** What a 2xx answer may still say: the platform refused the event (`permanent`: sending it again will not help). */
+export interface Refusal {
+  error: string;
+  permanent: boolean;
+}
 
 /**
  * The port for conversion delivery: how one channel wants one event. The postback
  * adapter fills the channel's URL template; API integrations (ad platforms) build
- * their own request and get types but never statuses.
+ * their own request and get types but never statuses. `reversal` builds the request
+ * that takes a delivered conversion back; an adapter without one says why in
+ * `noReversal`, and the reversal is logged as not sent.
  */
 export interface ChannelAdapter {
-  build(channel: TrafficChannel, event: DeliveryEvent, idempotencyKey: string): OutboundRequest;
+  build: (channel: TrafficChannel, event: DeliveryEvent, idempotencyKey: string) => Promise<OutboundRequest>;
+  reversal?: (channel: TrafficChannel, event: DeliveryEvent, idempotencyKey: string) => Promise<OutboundRequest>;
+  noReversal?: string;
+  /** Reads a 2xx answer for a refusal in its body (platforms that answer 200 with errors inside). */
+  refusal?: (response: OutboundResponse) => Refusal | null;
 }
 
-export interface AdapterConfig {
-  facebookGraphUrl: string;
-  facebookApiVersion: string;
-}
+export type AdapterConfig = AdapterUrls;
 
-/** The channel's `postback_url` with its macros filled in, as a GET. */
+const headersFor = (idempotencyKey: string, json: boolean): Record<string, string> => ({
+  ...(json ? { 'content-type': 'application/json' } : {}),
+  'idempotency-key': idempotencyKey,
+  'user-agent': 'convtrack',
+});
+
+/** The channel's `postback_url` with its macros filled in, as a GET; a reversal the same way by its `reversal_url`. */
 export const postbackAdapter: ChannelAdapter = {
   build(channel, event, idempotencyKey) {
-    if (!channel.postback_url) throw new Error('the channel has no postback_url');
-    return {
+    if (!channel.postback_url) return Promise.reject(new Error('the channel has no postback_url'));
+    return Promise.resolve({
       method: 'GET',
       url: fillTemplate(channel.postback_url, event),
-      headers: { 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' },
+      headers: headersFor(idempotencyKey, false),
       body: null,
-    };
+    });
+  },
+  reversal(channel, event, idempotencyKey) {
+    if (!channel.reversal_url) return Promise.reject(new Error('the channel has no reversal_url'));
+    return Promise.resolve({
+      method: 'GET',
+      url: fillTemplate(channel.reversal_url, event),
+      headers: headersFor(idempotencyKey, false),
+      body: null,
+    });
   },
 };
 
@@ -36,11 +63,12 @@ export const postbackAdapter: ChannelAdapter = {
  * `event_id` so Facebook drops it if the pixel reported the same event, and the
  * click's fbclid (the click's external id) as `fbc`.
  */
-export function facebookAdapter(config: AdapterConfig): ChannelAdapter {
+export function facebookAdapter(config: Pick<AdapterConfig, 'facebookGraphUrl' | 'facebookApiVersion'>): ChannelAdapter {
   return {
+    noReversal: NO_REVERSAL.facebook_capi,
     build(channel, event, idempotencyKey) {
       const fb = channel.facebook;
-      if (!fb) throw new Error('the channel has no facebook settings (pixel_id, access_token)');
+      if (!fb) return Promise.reject(new Error('the channel has no facebook settings (pixel_id, access_token)'));
       const eventTime = Math.floor(event.created_at / 1000);
       const userData: Record<string, unknown> = {};
       if (event.external_id) userData.fbc = `fb.1.${event.click_ts}.${event.external_id}`;
@@ -60,16 +88,21 @@ export function facebookAdapter(config: AdapterConfig): ChannelAdapter {
         ...(fb.test_event_code ? { test_event_code: fb.test_event_code } : {}),
       };
       const url = `${config.facebookGraphUrl}/${config.facebookApiVersion}/${encodeURIComponent(fb.pixel_id)}/events?access_token=${encodeURIComponent(fb.access_token)}`;
-      return {
-        method: 'POST',
-        url,
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, 'user-agent': 'convtrack' },
-        body: JSON.stringify(body),
-      };
+      return Promise.resolve({ method: 'POST', url, headers: headersFor(idempotencyKey, true), body: JSON.stringify(body) });
     },
   };
 }
 
-export function adapterFor(channel: TrafficChannel, config: AdapterConfig): ChannelAdapter {
-  return channel.integration === 'facebook_capi' ? facebookAdapter(config) : postbackAdapter;
+/** The adapters of one process: API integrations share a cache of OAuth access tokens. */
+export function createAdapters(config: AdapterConfig, tokens: TokenSource): (channel: TrafficChannel) => ChannelAdapter {
+  const adapters: Record<TrafficChannel['integration'], ChannelAdapter> = {
+    postback: postbackAdapter,
+    facebook_capi: facebookAdapter(config),
+    google_ads: googleAdsAdapter(config, tokens),
+    microsoft_ads: microsoftAdsAdapter(config, tokens),
+    tiktok: tiktokAdapter(config),
+  };
+  return (channel) => adapters[channel.integration];
 }
+
+export { headersFor };

@@ -2,13 +2,14 @@ import type { Delivery } from '../../../shared/domain/outbound.js';
 import { redactUrl } from '../../../shared/domain/outbound.js';
 import type { WithLock } from '../../../shared/locking/redis-lock.js';
 import type { Store } from '../../../shared/store/store.js';
-import { adapterFor, type AdapterConfig } from './adapters.js';
+import type { ChannelAdapter } from './adapters.js';
+import type { TrafficChannel } from '../../../shared/domain/entities.js';
 import { send, SendError, type OutboundRequest } from './http-send.js';
 
 export interface DeliverDeps {
   store: Store;
   withLock: WithLock;
-  adapters: AdapterConfig;
+  adapterFor: (channel: TrafficChannel) => ChannelAdapter;
   timeoutMs: number;
   now?: () => number;
 }
@@ -17,7 +18,10 @@ export interface DeliverDeps {
 export type DeliverResult =
   | { kind: 'delivered'; delivery: Delivery }
   | { kind: 'already_delivered' }
-  | { kind: 'failed'; delivery: Delivery; permanent: boolean; error: string };
+  | { kind: 'failed'; delivery: Delivery; permanent: boolean; error: string }
+  | { kind: 'not_sent'; delivery: Delivery }
+  /** A reversal whose conversion is still on its way to the channel: try again later, no attempt spent. */
+  | { kind: 'wait' };
 
 /** Answers that will not change on a retry: client errors, except timeouts and rate limits. */
 const permanentStatus = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
@@ -49,11 +53,22 @@ export async function deliver(deps: DeliverDeps, id: string, final: boolean): Pr
       delivery: await record({ ...patch, error, state: permanent || final ? 'failed' : 'retrying' }),
     });
     if (!channel) return fail(`traffic channel ${delivery.channel_id} no longer exists`, true);
+    const adapter = deps.adapterFor(channel);
 
+    if (delivery.kind === 'reversal') {
+      const waiting = await reversalWaits(deps.store, delivery);
+      if (waiting === 'wait') return { kind: 'wait' };
+      const why =
+        waiting === 'never_sent' ? 'the conversion itself never reached the channel' : adapter.reversal ? null : adapter.noReversal;
+      if (why) return { kind: 'not_sent', delivery: await record({ state: 'not_sent', error: why }) };
+    }
     let request: OutboundRequest;
     try {
-      request = adapterFor(channel, deps.adapters).build(channel, delivery.event, delivery.id);
+      const build = delivery.kind === 'reversal' ? adapter.reversal : adapter.build;
+      if (!build) throw new Error(adapter.noReversal ?? 'this integration cannot take a conversion back');
+      request = await build(channel, delivery.event, delivery.id);
     } catch (err) {
+      if (err instanceof SendError) return fail(err.message, err.permanent);
       return fail((err as Error).message, true);
     }
     const url = redactUrl(request.url);
@@ -61,6 +76,8 @@ export async function deliver(deps: DeliverDeps, id: string, final: boolean): Pr
     const trusted = channel.trusted || channel.integration !== 'postback';
     try {
       const response = await send(request, { timeoutMs: deps.timeoutMs, trusted });
+      const refused = response.status >= 200 && response.status < 300 ? (adapter.refusal?.(response) ?? null) : null;
+      if (refused) return await fail(refused.error, refused.permanent, { url, http_status: response.status });
       if (response.status >= 200 && response.status < 300) {
         const delivered = await record({ state: 'delivered', url, http_status: response.status, error: null, delivered_at: now() });
         return { kind: 'delivered', delivery: delivered };
@@ -75,4 +92,16 @@ export async function deliver(deps: DeliverDeps, id: string, final: boolean): Pr
       return fail(err.message, err.permanent, { url, http_status: null });
     }
   });
+}
+
+/**
+ * A reversal goes after the conversion it takes back: `wait` while the conversion's own
+ * delivery is still on its way, `never_sent` when it failed for good, `go` once delivered.
+ */
+async function reversalWaits(store: Store, reversal: Delivery): Promise<'wait' | 'never_sent' | 'go'> {
+  const own = (await store.listDeliveries({ conversion_id: reversal.conversion_id }, { limit: 100, cursor: null })).items.filter(
+    (d) => (d.kind ?? 'conversion') === 'conversion' && d.channel_id === reversal.channel_id,
+  );
+  if (own.some((d) => d.state === 'delivered')) return 'go';
+  return own.some((d) => d.state === 'queued' || d.state === 'retrying') ? 'wait' : 'never_sent';
 }

@@ -21,6 +21,8 @@ export interface OutboundWorkerDeps extends DeliverDeps {
 
 /** How long a delivery whose lock is held waits before trying again. */
 const LOCK_RETRY_MS = 500;
+/** How long a reversal waits for its conversion's own delivery before looking again. */
+const CONVERSION_WAIT_MS = 10_000;
 
 /**
  * BullMQ wiring for outbound postbacks. A failed send throws, so BullMQ's attempts
@@ -49,6 +51,11 @@ export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJ
       }
       timer();
       if (result.kind === 'already_delivered') return { state: 'delivered', sent: false };
+      if (result.kind === 'wait' && token !== undefined) {
+        await job.moveToDelayed(Date.now() + CONVERSION_WAIT_MS, token);
+        throw new DelayedError();
+      }
+      if (result.kind === 'wait') throw new Error('waiting for the conversion itself to reach the channel');
       const { delivery } = result;
       const fields = {
         deliveryId: delivery.id,
@@ -62,6 +69,10 @@ export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJ
       if (result.kind === 'delivered') {
         logger.info('conversion delivered', fields);
         return { state: 'delivered', sent: true, httpStatus: delivery.http_status };
+      }
+      if (result.kind === 'not_sent') {
+        logger.info('reversal not sent', { ...fields, error: delivery.error });
+        return { state: 'not_sent', sent: false, reason: delivery.error };
       }
       logger.warn('conversion delivery failed', { ...fields, error: result.error, permanent: result.permanent, final });
       throw result.permanent ? new UnrecoverableError(result.error) : new Error(result.error);

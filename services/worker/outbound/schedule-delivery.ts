@@ -1,6 +1,6 @@
 import type { Click, ConversionRecord } from '../../../shared/domain/entities.js';
 import type { Delivery } from '../../../shared/domain/outbound.js';
-import { deliveryEvent, deliveryFor } from '../../../shared/domain/outbound.js';
+import { deliveryEvent, deliveryFor, reversalRoute } from '../../../shared/domain/outbound.js';
 import type { Store } from '../../../shared/store/store.js';
 import type { Settings } from '../settings-cache.js';
 
@@ -42,6 +42,7 @@ export async function scheduleDelivery(deps: ScheduleDeps, changed: Changed): Pr
   const now = (deps.now ?? Date.now)();
   const delivery = await store.createDelivery({
     id: plan.id,
+    kind: 'conversion',
     conversion_id: conversion.id,
     channel_id: channel.id,
     event: deliveryEvent(conversion, click),
@@ -50,6 +51,52 @@ export async function scheduleDelivery(deps: ScheduleDeps, changed: Changed): Pr
     url: null,
     http_status: null,
     error: null,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+  });
+  if (delivery.state === 'queued') await deps.enqueue(delivery.id);
+  return delivery;
+}
+
+/**
+ * After a conversion was reversed: if its channel got it (or is getting it), record the
+ * reversal's delivery and queue it, or, where the integration has no way to take a
+ * conversion back, record it as not sent with the reason. A postback channel without a
+ * `reversal_url` that is sent declined conversions hears of it by `scheduleDelivery`
+ * (the conversion is declined now). The delivery waits for the conversion's own
+ * delivery before it is sent. Idempotent, like `scheduleDelivery`.
+ */
+export async function scheduleReversal(deps: ScheduleDeps, changed: Changed): Promise<Delivery | null> {
+  const { store, settings } = { ...deps, settings: changed.settings };
+  const conversion = changed.conversion ?? (await store.getConversion(changed.conversionId));
+  if (!conversion?.reversal || conversion.test) return null;
+  const channel = settings.channels.get(conversion.click.traffic_channel_id);
+  if (!channel) return null;
+  const route = reversalRoute(channel);
+  if (route.kind === 'by_status') return null;
+  const own = (await store.listDeliveries({ conversion_id: conversion.id }, { limit: 100, cursor: null })).items.filter(
+    (d) => (d.kind ?? 'conversion') === 'conversion' && d.channel_id === channel.id && d.state !== 'failed' && d.state !== 'not_sent',
+  );
+  // The channel never got it: nothing to take back.
+  if (own.length === 0) return null;
+  const click = changed.click ?? (await store.getClick(conversion.clickid));
+  const now = (deps.now ?? Date.now)();
+  const delivery = await store.createDelivery({
+    id: `${conversion.id}-reversed`,
+    kind: 'reversal',
+    conversion_id: conversion.id,
+    channel_id: channel.id,
+    event: {
+      ...deliveryEvent(conversion, click),
+      reversal_reason: conversion.reversal.reason,
+      reversed_at: conversion.reversal.reversed_at,
+    },
+    state: route.kind === 'cannot' ? 'not_sent' : 'queued',
+    attempts: 0,
+    url: null,
+    http_status: null,
+    error: route.kind === 'cannot' ? route.why : null,
     created_at: now,
     updated_at: now,
     delivered_at: null,

@@ -1,5 +1,8 @@
 import type mongoose from 'mongoose';
 import type { Cursor, Page, PageQuery } from '../store.js';
+import type { ConversionRecord } from '../../domain/entities.js';
+import { REVERSED, reportStatus } from '../../domain/reversal.js';
+import type { Status } from '../../domain/statuses.js';
 import type { Doc } from './models.js';
 import type { MongoRollups } from './rollups.js';
 
@@ -10,6 +13,8 @@ export interface MongoContext {
   db: mongoose.mongo.Db;
   clicks: mongoose.mongo.Collection<Doc>;
   conversions: mongoose.mongo.Collection<Doc>;
+  /** Conversions of test postbacks: apart from everything reports read. */
+  testConversions: mongoose.mongo.Collection<Doc>;
   postbacks: mongoose.mongo.Collection<Doc>;
   rollups: MongoRollups;
   /** Runs `work` in one multi-document transaction (a replica set is required). */
@@ -56,6 +61,21 @@ export function timeRange(from: number | undefined, to: number | undefined): Rec
 
 function definedOnly(filter: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+}
+
+/** A conversion as stored: a reversed one under the status `reversed`, which the rollups and aggregates group by. */
+export const toConversionDoc = (record: ConversionRecord): Omit<ConversionRecord, 'id'> =>
+  withoutId({ ...record, status: reportStatus(record) as Status });
+
+/** A stored conversion as the API reads it. */
+export function fromConversionDoc(doc: Doc, test: boolean): ConversionRecord {
+  const record = fromDoc<ConversionRecord>(doc, 'id');
+  return {
+    ...record,
+    status: (record.status as string) === REVERSED ? 'declined' : record.status,
+    test,
+    reversal: record.reversal ?? null,
+  };
 }
 
 /** True when written, false when the unique key says it was written before. */

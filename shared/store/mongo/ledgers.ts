@@ -11,8 +11,11 @@ type HeadDoc = { _id: string; version: number; head?: StoredHead };
 
 /** What a commit writes besides ledgers: the store's projection writer, inside the commit's session. */
 export interface MongoProjectionWriter {
-  /** Writes (or, for null, removes) conversions and moves the rollups by the difference, at once. */
-  conversions(changes: ReadonlyArray<readonly [string, ConversionRecord | null]>, session: Session): Promise<void>;
+  /** Writes (or, for null, removes) conversions and moves the rollups by the difference, at once; answers those written otherwise than given. */
+  conversions(
+    changes: ReadonlyArray<readonly [string, ConversionRecord | null]>,
+    session: Session,
+  ): Promise<ReadonlyMap<string, ConversionRecord>>;
   entry(entry: PostbackLogEntry, session: Session): Promise<void>;
   logUpdate(update: LogUpdate, session: Session): Promise<void>;
   rejected(entry: PostbackLogEntry, session: Session): Promise<void>;
@@ -66,7 +69,8 @@ export function createMongoLedgers(
       if (last) await heads.updateOne({ _id: c.key }, { $set: { 'head.base': last.row.after } }, { session });
       await rows.deleteMany({ key: c.key, id: { $lt: c.compactBefore } }, { session });
     }
-    await write.conversions([...c.conversions], session);
+    const kept = await write.conversions([...c.conversions], session);
+    for (const [id, record] of kept) c.conversions.set(id, record);
     for (const entry of c.entries) await write.entry(entry, session);
     for (const update of c.logUpdates) await write.logUpdate(update, session);
     return true;

@@ -32,6 +32,8 @@ export function registerModels(connection: Connection) {
     Setting: connection.model('Setting', setting, 'settings'),
     Click: connection.model('Click', click, 'clicks'),
     Conversion: connection.model('Conversion', conversion, 'conversions'),
+    // Test postbacks' conversions: the same shape and indexes, apart from everything reports read.
+    TestConversion: connection.model('TestConversion', conversion.clone(), 'test_conversions'),
     Postback: connection.model('Postback', postback, 'postbacks'),
   };
 }

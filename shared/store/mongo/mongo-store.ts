@@ -48,17 +48,18 @@ export async function createMongoStore(url: string): Promise<Store> {
     }
   };
   // mongoose declares the indexes (models.ts); the repositories use the driver's collections of the same names.
-  const collection = (name: 'clicks' | 'conversions' | 'postbacks') => db.collection<Doc>(name);
+  const collection = (name: 'clicks' | 'conversions' | 'test_conversions' | 'postbacks') => db.collection<Doc>(name);
   const context: MongoContext = {
     db,
     clicks: collection('clicks'),
     conversions: collection('conversions'),
+    testConversions: collection('test_conversions'),
     postbacks: collection('postbacks'),
     rollups,
     inTransaction,
   };
   const postbackLog = await createMongoPostbackLog(context);
-  const { bumpSettings, ...ledgers } = postbackLog;
+  const { bumpSettings, writer, ...ledgers } = postbackLog;
   const aggregateFrom =
     (of: 'clicks' | 'conversions') =>
     (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: AggregateOptions = {}) =>
@@ -78,7 +79,7 @@ export async function createMongoStore(url: string): Promise<Store> {
     fxRates: settingsRepo(models, 'fx_rates', bumpSettings),
     ...createMongoClicks(context),
     ...ledgers,
-    ...createMongoConversions(context),
+    ...createMongoConversions(context, writer),
     ...(await createMongoCosts(context)),
     ...(await createMongoDeliveries(context)),
     aggregateClicks: aggregateFrom('clicks'),

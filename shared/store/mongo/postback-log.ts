@@ -1,27 +1,45 @@
-import type { ConversionRecord, PostbackLogEntry } from '../../domain/entities.js';
-import { conversionDeltas, type ConversionChange } from '../rollup-deltas.js';
+import type { ConversionRecord, PostbackLogEntry, Reversal } from '../../domain/entities.js';
+import { keepReversal, reportStatus } from '../../domain/reversal.js';
+import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import type { LedgerRepository, Projection } from '../store.js';
-import { fromDoc, ignoreDuplicate, page, timeRange, withoutId, type MongoContext, type Session } from './common.js';
+import { fromDoc, ignoreDuplicate, page, timeRange, toConversionDoc, type MongoContext, type Session } from './common.js';
 import { createMongoLedgers, type MongoProjectionWriter } from './ledgers.js';
 import type { Doc } from './models.js';
+
+/** A log entry as stored; one from before test postbacks is a real one. */
+const entryOf = (doc: Doc): PostbackLogEntry => ({ ...fromDoc<PostbackLogEntry>(doc, 'id'), test: doc.test === true });
 
 /**
  * The ledgers and what their commits write: conversions (with the rollups moved by
  * `conversionDeltas`) and the postback log, in the commit's transaction. Also the
  * settings version the ledgers keep, which `bumpSettings` moves.
  */
-export async function createMongoPostbackLog(context: MongoContext): Promise<LedgerRepository & { bumpSettings: () => Promise<void> }> {
-  const { db, conversions, postbacks, rollups, inTransaction } = context;
+export async function createMongoPostbackLog(
+  context: MongoContext,
+): Promise<LedgerRepository & { bumpSettings: () => Promise<void>; writer: MongoProjectionWriter }> {
+  const { db, conversions, testConversions, postbacks, rollups, inTransaction } = context;
   const writer: MongoProjectionWriter = {
     async conversions(list, session) {
       const changes: ConversionChange[] = [];
-      for (const [id, record] of list) {
-        const stored = record
-          ? await conversions.findOneAndReplace({ _id: id }, withoutId(record), { upsert: true, session })
-          : await conversions.findOneAndDelete({ _id: id }, { session });
-        changes.push({ before: stored ? fromDoc<ConversionRecord>(stored, 'id') : null, after: record });
+      const kept = new Map<string, ConversionRecord>();
+      for (const [id, given] of list) {
+        const collection = given?.test ? testConversions : conversions;
+        const before = await collection.findOne({ _id: id }, { session });
+        const record = given && keepReversal(given, (before?.reversal as Reversal | null | undefined) ?? null);
+        if (record && record !== given) kept.set(id, record);
+        if (record) await collection.replaceOne({ _id: id }, toConversionDoc(record), { upsert: true, session });
+        else {
+          await conversions.deleteOne({ _id: id }, { session });
+          await testConversions.deleteOne({ _id: id }, { session });
+        }
+        // Test conversions are in no rollup.
+        if (!given?.test) {
+          const after = record && { ...record, status: reportStatus(record) };
+          changes.push({ before: before ? fromDoc<Countable>(before, 'id') : null, after });
+        }
       }
       await rollups.conversions(conversionDeltas(changes), session);
+      return kept;
     },
     async entry({ id, ...log }, session) {
       await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
@@ -46,18 +64,28 @@ export async function createMongoPostbackLog(context: MongoContext): Promise<Led
   await ledgers.prepare();
 
   return {
+    writer,
     getPostback: async (id) => {
       const doc = await postbacks.findOne({ _id: id });
-      return doc ? fromDoc<PostbackLogEntry>(doc, 'id') : null;
+      return doc ? entryOf(doc) : null;
     },
     getPostbacks: async (ids) =>
-      new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, fromDoc<PostbackLogEntry>(doc, 'id')])),
-    listPostbacks: async ({ from, to, ...rest }, query) =>
-      page<PostbackLogEntry, Doc>(postbacks, 'received_at', { ...rest, received_at: timeRange(from, to) }, query, 'id'),
+      new Map((await postbacks.find({ _id: { $in: [...ids] } }).toArray()).map((doc) => [doc._id, entryOf(doc)])),
+    // Entries from before test postbacks have no `test`: they are real ones.
+    listPostbacks: async ({ from, to, test, ...rest }, query) => {
+      const found = await page<PostbackLogEntry, Doc>(
+        postbacks,
+        'received_at',
+        { ...rest, ...(test === undefined ? {} : { test: test ? true : { $ne: true } }), received_at: timeRange(from, to) },
+        query,
+        'id',
+      );
+      return { ...found, items: found.items.map((entry) => ({ ...entry, test: (entry as { test?: boolean }).test === true })) };
+    },
     logRejected: async (entry) => {
       await writer.rejected(entry, undefined);
       const stored = await postbacks.findOne({ _id: entry.id });
-      return stored ? fromDoc<PostbackLogEntry>(stored, 'id') : entry;
+      return stored ? entryOf(stored) : entry;
     },
     settingsVersion: () => ledgers.settingsVersion(),
     bumpSettings: () => ledgers.bumpSettings(),

@@ -38,6 +38,8 @@ export interface RowLoop {
   /** Split counters per slot, tallied now (0: none, or deferred). */
   width: number;
   typeAt: number;
+  /** The status code of reversed conversions (-1: none): their revenue is not their type's. */
+  reversedStatus: number;
   rowSlots: Int32Array;
   /** Note each row's slot + 1 in rowSlots (the split is deferred). */
   noteRows: boolean;
@@ -163,18 +165,29 @@ export function tallyRows(l: RowLoop): number {
     counts[slot] = (counts[slot] as number) + 1;
     sums[slot] = (sums[slot] as number) + m;
     if (noteRows) rowSlots[i] = slot + 1;
-    else if (width > 0) tallySplit(counters, slot * width, typeAt, statuses[i] as number, types[i] as number, m);
+    else if (width > 0) tallySplit(counters, slot * width, typeAt, statuses[i] as number, types[i] as number, m, l.reversedStatus);
     moved += m < 0 ? -m : m;
   }
   return moved;
 }
 
-/** Counts a row of `money` under its status and its type code in a group's split counters (from `at`). */
-export function tallySplit(counters: Float64Array, at: number, typeAt: number, status: number, type: number, money: number): void {
+/**
+ * Counts a row of `money` under its status and its type code in a group's split
+ * counters (from `at`); a reversed row's money is not its type's (types show net revenue).
+ */
+export function tallySplit(
+  counters: Float64Array,
+  at: number,
+  typeAt: number,
+  status: number,
+  type: number,
+  money: number,
+  reversedStatus: number,
+): void {
   const s = at + 2 * status;
   counters[s] = (counters[s] as number) + 1;
   counters[s + 1] = (counters[s + 1] as number) + money;
   const t = at + typeAt + 2 * type;
   counters[t] = (counters[t] as number) + 1;
-  counters[t + 1] = (counters[t + 1] as number) + money;
+  if (status !== reversedStatus) counters[t + 1] = (counters[t + 1] as number) + money;
 }

@@ -1,6 +1,7 @@
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Tally, type TimeRange } from '../aggregates.js';
 import { DENSE_KEYS, KeyTable, SLOTS, zeroed } from './column-groups.js';
+import { REVERSED } from '../../domain/reversal.js';
 import { tallyRows, tallySplit } from './column-loop.js';
 import { isPlacementDim, type Placements, type PlacementDim, type Table } from './column-tables.js';
 
@@ -98,6 +99,7 @@ export function scan(
   const typeCodes = table.typeDictionary.values.length;
   const width = statuses && types ? 2 * (statusCodes + typeCodes) : 0;
   const typeAt = 2 * statusCodes;
+  const reversedStatus = table.statusDictionary.find(REVERSED);
   // Asked for the first groups only, the split waits until they are known (a date by a sub of 20,000 values has
   // ~500,000 groups, whose counters alone would be ~90 MB): each row's slot is noted, and a second pass tallies the
   // rows of the chosen groups.
@@ -130,6 +132,7 @@ export function scan(
     types: types ?? new Int32Array(0),
     width: rowSlots ? 0 : width,
     typeAt,
+    reversedStatus,
     rowSlots: rowSlots ?? new Int32Array(0),
     noteRows: rowSlots !== null,
     first: first !== undefined && first <= 1_000_000 ? first : 0,
@@ -178,7 +181,7 @@ export function scan(
       if (slot < 0) continue;
       const n = place[slot] as number;
       if (n < 0) continue;
-      tallySplit(counters, n * width, typeAt, statuses[i] as number, types[i] as number, money[i] as number);
+      tallySplit(counters, n * width, typeAt, statuses[i] as number, types[i] as number, money[i] as number, reversedStatus);
     }
     counterOf = (slot) => place[slot] as number;
   }

@@ -6,8 +6,11 @@ import type { CommitResult, LedgerCommit, LedgerSuffix, LogUpdate } from '../sto
 
 /** How the ledger code writes what a commit decided; the store's projection writer. */
 export interface ProjectionWriter {
-  /** Writes (or, for null, removes) conversions and moves the rollups by the difference, at once. */
-  conversions(changes: ReadonlyArray<readonly [string, ConversionRecord | null]>): void;
+  /**
+   * Writes (or, for null, removes) conversions and moves the rollups by the difference,
+   * at once. Answers the records it wrote otherwise than given (a reversal kept).
+   */
+  conversions(changes: ReadonlyArray<readonly [string, ConversionRecord | null]>): ReadonlyMap<string, ConversionRecord>;
   entry(entry: PostbackLogEntry): void;
   logUpdate(update: LogUpdate): void;
   /** Logs a rejection unless the id was applied before. */
@@ -66,7 +69,9 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
       for (const entry of c.entries) write.entry(entry);
       for (const update of c.logUpdates) write.logUpdate(update);
     }
-    write.conversions(conversions);
+    const kept = write.conversions(conversions);
+    // The commit's conversions as written, for what follows it (deliveries).
+    if (kept.size) for (const c of commits) for (const [id, record] of kept) if (c.conversions.has(id)) c.conversions.set(id, record);
     for (const entry of rejected) write.rejected(entry);
     return { conflicts, settingsChanged: false };
   });

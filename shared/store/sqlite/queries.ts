@@ -11,7 +11,7 @@ export const insertSql = (table: string, columns: string[]): string =>
 export interface Queries {
   /** `… IN (?, ?, …)` reads in chunks of 500, prepared once per SQL and list length. */
   inList: <R>(sql: (marks: string) => string, values: readonly string[]) => R[];
-  /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip. */
+  /** Newest first, keyset-paged on (time, id) so equal timestamps never repeat or skip; an array value matches any of its values. */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- see above
   page: <R, T extends { id: string }>(
     table: string,
@@ -58,9 +58,13 @@ export function createQueries(db: Database): Queries {
           where.push(`${timeColumn} ${column === 'from' ? '>=' : '<'} ?`);
           params.push(value);
         } else if (value === null) where.push(`${column} IS NULL`);
-        else {
+        else if (Array.isArray(value)) {
+          where.push(`${column} IN (${value.map(() => '?').join(', ')})`);
+          params.push(...(value as unknown[]));
+        } else {
           where.push(`${column} = ?`);
-          params.push(value);
+          // Flags are INTEGER 0/1 columns.
+          params.push(typeof value === 'boolean' ? Number(value) : value);
         }
       }
       if (query.cursor) {

@@ -6,10 +6,12 @@ import {
   type Conversion,
   type ConversionRecord,
   type PostbackLogEntry,
+  type Reversal,
   type Subs,
 } from '../../domain/entities.js';
 import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
+import { REVERSED } from '../../domain/reversal.js';
 import type { Status } from '../../domain/statuses.js';
 
 export type SubColumns = Record<(typeof SUB_KEYS)[number], string | null>;
@@ -46,6 +48,8 @@ export interface ConversionRow extends SubColumns {
   offer_source_id: string;
   traffic_channel_id: string;
   subs: string;
+  /** The reversal as JSON, or null. */
+  reversal: string | null;
   postback_ids: string;
 }
 
@@ -66,6 +70,7 @@ export interface PostbackRow {
   detail: string | null;
   conversion_id: string | null;
   params: string | null;
+  test: number;
 }
 
 function subColumns(subs: Subs): SubColumns {
@@ -107,7 +112,8 @@ export function conversionToRow(c: ConversionRecord): ConversionRow {
     id: c.id,
     clickid: c.clickid,
     type: c.type,
-    status: c.status,
+    // A reversed conversion is `declined`; the rollups and the column copy count it as `reversed` (out of net revenue).
+    status: c.reversal ? REVERSED : c.status,
     payout_micros: c.payout_micros,
     currency: c.currency,
     original_payout_micros: c.original_payout_micros,
@@ -123,18 +129,19 @@ export function conversionToRow(c: ConversionRecord): ConversionRow {
     traffic_channel_id: c.click.traffic_channel_id,
     ...subColumns(c.click.subs),
     subs: JSON.stringify(c.subs),
+    reversal: c.reversal ? JSON.stringify(c.reversal) : null,
     // Kept for stores from before it was read from the postback log; no longer read.
     postback_ids: '[]',
   };
 }
 
 /** A stored conversion with the postbacks applied to it (from the postback log). */
-export function rowToConversion(row: ConversionRow, postbackIds: string[]): Conversion {
+export function rowToConversion(row: ConversionRow, postbackIds: string[], test: boolean): Conversion {
   return {
     id: row.id,
     clickid: row.clickid,
     type: row.type,
-    status: row.status as Status,
+    status: row.status === REVERSED ? 'declined' : (row.status as Status),
     payout_micros: row.payout_micros,
     currency: row.currency,
     // Rows from before currencies were converted hold the payout as it came.
@@ -153,12 +160,14 @@ export function rowToConversion(row: ConversionRow, postbackIds: string[]): Conv
       subs: subsOf(row),
     },
     subs: JSON.parse(row.subs) as Subs,
+    test,
+    reversal: row.reversal ? (JSON.parse(row.reversal) as Reversal) : null,
     postback_ids: postbackIds,
   };
 }
 
 export function postbackToRow(entry: PostbackLogEntry): PostbackRow {
-  return { ...entry, raw: JSON.stringify(entry.raw), params: entry.params ? JSON.stringify(entry.params) : null };
+  return { ...entry, raw: JSON.stringify(entry.raw), params: entry.params ? JSON.stringify(entry.params) : null, test: entry.test ? 1 : 0 };
 }
 
 export function rowToPostback(row: PostbackRow): PostbackLogEntry {
@@ -168,5 +177,6 @@ export function rowToPostback(row: PostbackRow): PostbackLogEntry {
     params: row.params ? (JSON.parse(row.params) as PostbackParams) : null,
     outcome: row.outcome as Outcome,
     reason: row.reason as RejectReason | null,
+    test: row.test === 1,
   };
 }

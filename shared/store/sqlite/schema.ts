@@ -1,5 +1,29 @@
 const subColumns = (prefix: string): string => Array.from({ length: 10 }, (_, i) => `${prefix}sub${i + 1} TEXT`).join(', ');
 
+const CONVERSION_COLUMNS = `
+  id TEXT PRIMARY KEY,
+  clickid TEXT NOT NULL,
+  type TEXT,
+  status TEXT NOT NULL,
+  payout_micros INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  original_payout_micros INTEGER,
+  original_currency TEXT,
+  fx_rate TEXT,
+  event_id TEXT,
+  duplicate_status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  campaign_id TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  offer_source_id TEXT NOT NULL,
+  traffic_channel_id TEXT NOT NULL,
+  ${subColumns('')},
+  subs TEXT NOT NULL,
+  postback_ids TEXT NOT NULL,
+  reversal TEXT
+`;
+
 /**
  * The embedded store's tables. Money columns are INTEGER micros. Settings are small
  * and kept as JSON documents; clicks, conversions and postbacks have real columns
@@ -28,28 +52,12 @@ CREATE TABLE IF NOT EXISTS clicks (
 );
 CREATE INDEX IF NOT EXISTS clicks_ts ON clicks (ts);
 
-CREATE TABLE IF NOT EXISTS conversions (
-  id TEXT PRIMARY KEY,
-  clickid TEXT NOT NULL,
-  type TEXT,
-  status TEXT NOT NULL,
-  payout_micros INTEGER NOT NULL,
-  currency TEXT NOT NULL,
-  original_payout_micros INTEGER,
-  original_currency TEXT,
-  fx_rate TEXT,
-  event_id TEXT,
-  duplicate_status TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  campaign_id TEXT NOT NULL,
-  offer_id TEXT NOT NULL,
-  offer_source_id TEXT NOT NULL,
-  traffic_channel_id TEXT NOT NULL,
-  ${subColumns('')},
-  subs TEXT NOT NULL,
-  postback_ids TEXT NOT NULL
-);
+CREATE TABLE IF NOT EXISTS conversions (${CONVERSION_COLUMNS});
+
+-- Conversions of test postbacks (SPEC §11): the same columns, apart from everything reports read.
+CREATE TABLE IF NOT EXISTS test_conversions (${CONVERSION_COLUMNS});
+CREATE INDEX IF NOT EXISTS test_conversions_click_type ON test_conversions (clickid, type);
+CREATE INDEX IF NOT EXISTS test_conversions_created ON test_conversions (created_at, id);
 CREATE INDEX IF NOT EXISTS conversions_click_type ON conversions (clickid, type);
 CREATE INDEX IF NOT EXISTS conversions_created ON conversions (created_at, id);
 
@@ -87,7 +95,8 @@ CREATE TABLE IF NOT EXISTS postbacks (
   reason TEXT,
   detail TEXT,
   conversion_id TEXT,
-  params TEXT
+  params TEXT,
+  test INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS postbacks_received ON postbacks (received_at, id);
 CREATE INDEX IF NOT EXISTS postbacks_outcome ON postbacks (outcome, received_at);
@@ -133,6 +142,7 @@ CREATE INDEX IF NOT EXISTS deliveries_conversion ON deliveries (conversion_id);
 
 /** Columns added since a table was first created: added to older files at open. */
 export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
-  conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT' },
+  conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT', reversal: 'TEXT' },
+  postbacks: { test: 'INTEGER NOT NULL DEFAULT 0' },
   ledgers: { head: 'TEXT' },
 };
