@@ -8,10 +8,12 @@ import type { FieldProblem } from '../../shared/errors/app-error.js';
  * secrets need not be sent again. What results must be complete for the integration.
  */
 
+/** An account id as the platform's UI shows it (`123-456-7890`), kept as digits. */
 const digits = (label: string) =>
   Joi.string()
+    .replace(/-/g, '')
     .pattern(/^\d{1,20}$/)
-    .messages({ 'string.pattern.base': `{#label} must be the ${label}, digits only (no dashes)` });
+    .messages({ 'string.pattern.base': `{#label} must be the ${label} (digits, dashes allowed)` });
 const secret = Joi.string().min(8).max(2000);
 const mapping = {
   main: Joi.string().min(1).max(200).allow(null),

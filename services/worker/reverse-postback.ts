@@ -1,5 +1,6 @@
 import type { Config } from '../../shared/config/config.js';
 import type { ConversionRecord, PostbackLogEntry } from '../../shared/domain/entities.js';
+import { ALREADY } from '../../shared/domain/reversal.js';
 import type { Store } from '../../shared/store/store.js';
 import type { PostbackInput } from './apply-postbacks.js';
 import { waitDelay, type Prepared } from './prepare-postback.js';
@@ -41,6 +42,11 @@ export async function applyReversal(
   });
   if (result.kind === 'reversed')
     return { kind: 'settled', settled: [{ ...entry, conversion_id: result.conversion.id }, true, result.conversion] };
+  if (result.kind === 'already_reversed')
+    return {
+      kind: 'settled',
+      settled: [{ ...entry, outcome: 'ignored_duplicate', detail: ALREADY, conversion_id: result.conversion.id }, true, null],
+    };
   const retryInMs = waitDelay({ job: input.job, waits: input.waits, now, rules });
   if (retryInMs !== null) return { kind: 'wait', retryInMs };
   const what = `${target.type === null ? 'the main conversion' : `type "${target.type}"`}${target.event_id === null ? '' : ` with event id ${target.event_id}`}`;

@@ -9,6 +9,9 @@ import type { Status } from './statuses.js';
  */
 export const REVERSED = 'reversed';
 
+/** The log's detail for a reversal postback that found its conversion reversed already. */
+export const ALREADY = 'the conversion was reversed already: nothing changed';
+
 /** The status a store groups a conversion under: `reversed` once reversed. */
 export const reportStatus = (c: Pick<ConversionRecord, 'status' | 'reversal'>): string => (c.reversal ? REVERSED : c.status);
 
@@ -50,9 +53,21 @@ export interface ReversalMatch {
  * one postback at a time, newest first.
  */
 export function pickReversalTarget<T extends ConversionRecord>(candidates: readonly T[], match: ReversalMatch): T | null {
+  return newest(candidates, match, false);
+}
+
+/**
+ * With nothing left to take back: the newest matching conversion reversed already, when
+ * there is one (the reversal postback is a repeat, logged `ignored_duplicate`).
+ */
+export function pickReversedAlready<T extends ConversionRecord>(candidates: readonly T[], match: ReversalMatch): T | null {
+  return newest(candidates, match, true);
+}
+
+function newest<T extends ConversionRecord>(candidates: readonly T[], match: ReversalMatch, reversed: boolean): T | null {
   let best: T | null = null;
   for (const c of candidates) {
-    if (c.clickid !== match.clickid || c.type !== match.type || c.reversal) continue;
+    if (c.clickid !== match.clickid || c.type !== match.type || (c.reversal !== null) !== reversed) continue;
     if (match.event_id !== null && c.event_id !== match.event_id) continue;
     if (!best || c.created_at > best.created_at || (c.created_at === best.created_at && c.id > best.id)) best = c;
   }

@@ -198,7 +198,11 @@ export interface ReversalRequest {
   /** By id (the API), or what a reversal postback names (see `pickReversalTarget`), among test or real conversions. */
   match: { id: string } | (ReversalMatch & { test: boolean });
   reversal: Omit<Reversal, 'previous_status'>;
-  /** Written in the same transaction, naming the reversed conversion; not written when nothing was reversed. */
+  /**
+   * Written in the same transaction: `reversed`, naming the conversion; or, when every
+   * match was reversed already, `ignored_duplicate` naming the newest. Not written when
+   * nothing matched.
+   */
   entry: PostbackLogEntry | null;
 }
 

@@ -71,8 +71,15 @@ export function lifecycleContract(store: () => Store): void {
         entry: null,
       });
       expect(next.kind === 'reversed' && next.conversion.id).to.equal(second.id);
-      const none = await store().reverseConversion({
+      // Every match taken back already: a repeat, naming the newest.
+      const repeat = await store().reverseConversion({
         match: { ...match, event_id: null },
+        reversal: by('chargeback', day + 4000),
+        entry: null,
+      });
+      expect(repeat.kind === 'already_reversed' && repeat.conversion.id).to.equal(second.id);
+      const none = await store().reverseConversion({
+        match: { ...match, clickid: 'no-such-click', event_id: null },
         reversal: by('chargeback', day + 4000),
         entry: null,
       });

@@ -89,7 +89,7 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
     const incomplete = await api()
       .post('/api/traffic-channels')
       .set(auth)
-      .send({ name: 'G', integration: 'google_ads', google_ads: { customer_id: '123-456' } })
+      .send({ name: 'G', integration: 'google_ads', google_ads: { customer_id: 'abc-123' } })
       .expect(400);
     const fields = incomplete.body.error.details.map((d: { field: string }) => d.field);
     expect(fields).to.include('google_ads.customer_id');
@@ -102,6 +102,13 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
       'google_ads.developer_token',
       'google_ads.refresh_token',
     ]);
+    // Dashes as the Google Ads UI shows the id are fine: kept as digits.
+    const dashed = await api()
+      .post('/api/traffic-channels')
+      .set(auth)
+      .send({ name: 'G', google_ads: { customer_id: '123-456-7890', types: { Sale: '1' } } })
+      .expect(201);
+    expect(dashed.body.google_ads.customer_id).to.equal('1234567890');
   });
 
   it('when a mapped type converts on a Google Ads channel, then one click conversion goes by gclid to its conversion action, never a status, and a reversal retracts it', async () => {

@@ -70,8 +70,11 @@ describe('reversals (SPEC §11): money taken back, reported gross, reversed and 
       previous_status: 'approved',
     });
 
+    // The network sends it again: a repeat changes nothing and says so.
+    const repeat = await postback('clickid=rv-1&reversal=chargeback');
+    expect(repeat).to.deep.include({ outcome: 'ignored_duplicate', conversion_id: sale.conversion_id });
     await outboundSettled();
-    // The reversal URL, not a declined postback as well.
+    // The reversal URL, once, not a declined postback as well.
     expect(sink.requests.map((r) => r.url)).to.deep.equal([
       '/pb?cid=ext-rv-1&status=approved&payout=12.5',
       '/rev?cid=ext-rv-1&why=chargeback&payout=12.5',

@@ -1,5 +1,5 @@
 import type { Conversion, ConversionRecord } from '../../domain/entities.js';
-import { pickReversalTarget, reversed, storedStatuses } from '../../domain/reversal.js';
+import { ALREADY, pickReversalTarget, pickReversedAlready, reversed, storedStatuses } from '../../domain/reversal.js';
 import type { ConversionFilter, ConversionRepository, Page, PageQuery, ReversalResult } from '../store.js';
 import { fromConversionDoc, page, timeRange, type MongoContext } from './common.js';
 import type { MongoProjectionWriter } from './ledgers.js';
@@ -69,10 +69,14 @@ export function createMongoConversions(context: MongoContext, writer: MongoProje
           const docs = await (match.test ? testConversions : conversions)
             .find({ clickid: match.clickid, type: match.type }, { session })
             .toArray();
-          target = pickReversalTarget(
-            docs.map((doc) => fromConversionDoc(doc, match.test)),
-            match,
-          );
+          const found = docs.map((doc) => fromConversionDoc(doc, match.test));
+          target = pickReversalTarget(found, match);
+          const repeat = target ? null : pickReversedAlready(found, match);
+          if (repeat) {
+            if (request.entry)
+              await writer.entry({ ...request.entry, outcome: 'ignored_duplicate', conversion_id: repeat.id, detail: ALREADY }, session);
+            return { kind: 'already_reversed', conversion: repeat };
+          }
         }
         if (!target) return { kind: 'not_found' };
         const after = reversed(target, request.reversal);

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { PostbackLogEntry } from '../../domain/entities.js';
 import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import type { ConversionRecord, Reversal } from '../../domain/entities.js';
-import { keepReversal, pickReversalTarget, reportStatus, reversed } from '../../domain/reversal.js';
+import { ALREADY, keepReversal, pickReversalTarget, pickReversedAlready, reportStatus, reversed } from '../../domain/reversal.js';
 import type { ConversionRepository, LedgerRepository, PostbackFilter, Projection, ReversalRequest, ReversalResult } from '../store.js';
 import { createSqliteLedgers, type ProjectionWriter } from './ledgers.js';
 import type { Queries } from './queries.js';
@@ -93,11 +93,15 @@ export function createSqlitePostbackLog(
       target = row ? rowToConversion(row, [], !real) : null;
       if (target?.reversal) return { kind: 'already_reversed', conversion: target };
     } else {
-      const rows = (match.test ? candidates.test : candidates.real).all(match.clickid, match.type);
-      target = pickReversalTarget(
-        rows.map((row) => rowToConversion(row, [], match.test)),
-        match,
-      );
+      const found = (match.test ? candidates.test : candidates.real)
+        .all(match.clickid, match.type)
+        .map((row) => rowToConversion(row, [], match.test));
+      target = pickReversalTarget(found, match);
+      const repeat = target ? null : pickReversedAlready(found, match);
+      if (repeat) {
+        if (request.entry) writer.entry({ ...request.entry, outcome: 'ignored_duplicate', conversion_id: repeat.id, detail: ALREADY });
+        return { kind: 'already_reversed', conversion: repeat };
+      }
     }
     if (!target) return { kind: 'not_found' };
     const after = reversed(target, request.reversal);
