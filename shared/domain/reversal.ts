@@ -39,6 +39,13 @@ export function keepReversal(record: ConversionRecord, stored: Reversal | null):
   return { ...record, status: 'declined', reversal: stored };
 }
 
+/**
+ * Which conversion takes over a removed one's reversal in the same write: a re-fold
+ * replaces a key's one conversion when a late postback turns out to be the original
+ * (under `ignore`, `edit`, `increment_payout`), and the money taken back stays taken back.
+ */
+export const replacementKey = (c: Pick<ConversionRecord, 'clickid' | 'type'>): string => JSON.stringify([c.clickid, c.type]);
+
 /** What a reversal postback names: its click and type, and the event id when it gives one. */
 export interface ReversalMatch {
   clickid: string;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Reversal } from '../../shared/domain/entities.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildClick, buildConversion, putConversion } from '../helpers/builders.js';
+import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 
 const by = (reason: Reversal['reason'], at: number): Omit<Reversal, 'previous_status'> => ({
   reason,
@@ -84,6 +84,28 @@ export function lifecycleContract(store: () => Store): void {
         entry: null,
       });
       expect(none.kind).to.equal('not_found');
+    });
+
+    it('when a re-fold replaces a reversed conversion with another of its click and type, then the replacement is reversed and the money stays out', async () => {
+      const click = buildClick({ ts: day + 1000 });
+      await store().insertClick(click);
+      const replaced = buildConversion(click, { type: 'Sale', created_at: day + 3000, payout_micros: 4_000_000 });
+      await putConversion(store(), replaced);
+      await store().reverseConversion({ match: { id: replaced.id }, reversal: by('chargeback', day + 4000), entry: null });
+      // A late postback received earlier becomes the key's original (as under `ignore`): one conversion out, another in.
+      const original = buildConversion(click, { type: 'Sale', created_at: day + 2000, payout_micros: 4_000_000 });
+      await store().writeProjection({
+        conversions: [original],
+        removedConversionIds: [replaced.id],
+        logUpdates: [],
+        entry: buildLogEntry({ id: original.id, clickid: click.clickid, type: 'Sale', conversion_id: original.id }),
+      });
+      expect(await store().getConversion(replaced.id)).to.equal(null);
+      const now = await store().getConversion(original.id);
+      expect(now).to.deep.include({ status: 'declined' });
+      expect(now?.reversal?.reason).to.equal('chargeback');
+      const byStatus = await store().aggregateConversions(['status'], range, {});
+      expect(byStatus.map((r) => [r.key.status, r.count, r.revenueMicros])).to.deep.equal([['reversed', 1, 4_000_000n]]);
     });
 
     it('when test conversions are written, then the log shows them marked, no aggregate counts them, and a purge removes them with their log entries', async () => {

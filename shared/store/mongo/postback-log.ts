@@ -1,5 +1,5 @@
 import type { ConversionRecord, PostbackLogEntry, Reversal } from '../../domain/entities.js';
-import { keepReversal, reportStatus } from '../../domain/reversal.js';
+import { keepReversal, replacementKey, reportStatus } from '../../domain/reversal.js';
 import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import type { LedgerRepository, Projection } from '../store.js';
 import { fromDoc, ignoreDuplicate, page, timeRange, toConversionDoc, type MongoContext, type Session } from './common.js';
@@ -22,10 +22,20 @@ export async function createMongoPostbackLog(
     async conversions(list, session) {
       const changes: ConversionChange[] = [];
       const kept = new Map<string, ConversionRecord>();
+      // A re-fold may replace a key's conversion: its reversal goes to the replacement (see replacementKey).
+      const moved = new Map<string, Reversal>();
+      for (const [id, given] of list) {
+        if (given) continue;
+        const gone = (await conversions.findOne({ _id: id }, { session })) ?? (await testConversions.findOne({ _id: id }, { session }));
+        if (gone?.reversal) moved.set(replacementKey(gone as unknown as ConversionRecord), gone.reversal as Reversal);
+      }
       for (const [id, given] of list) {
         const collection = given?.test ? testConversions : conversions;
         const before = await collection.findOne({ _id: id }, { session });
-        const record = given && keepReversal(given, (before?.reversal as Reversal | null | undefined) ?? null);
+        const stored = before
+          ? ((before.reversal as Reversal | null | undefined) ?? null)
+          : given && (moved.get(replacementKey(given)) ?? null);
+        const record = given && keepReversal(given, stored ?? null);
         if (record && record !== given) kept.set(id, record);
         if (record) await collection.replaceOne({ _id: id }, toConversionDoc(record), { upsert: true, session });
         else {

@@ -2,7 +2,15 @@ import type { Database } from 'better-sqlite3';
 import type { PostbackLogEntry } from '../../domain/entities.js';
 import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import type { ConversionRecord, Reversal } from '../../domain/entities.js';
-import { ALREADY, keepReversal, pickReversalTarget, pickReversedAlready, reportStatus, reversed } from '../../domain/reversal.js';
+import {
+  ALREADY,
+  keepReversal,
+  pickReversalTarget,
+  pickReversedAlready,
+  replacementKey,
+  reportStatus,
+  reversed,
+} from '../../domain/reversal.js';
 import type { ConversionRepository, LedgerRepository, PostbackFilter, Projection, ReversalRequest, ReversalResult } from '../store.js';
 import { createSqliteLedgers, type ProjectionWriter } from './ledgers.js';
 import type { Queries } from './queries.js';
@@ -35,16 +43,24 @@ export function createSqlitePostbackLog(
     conversions(list) {
       const changes: ConversionChange[] = [];
       const kept = new Map<string, ConversionRecord>();
+      const moved = new Map<string, Reversal>();
+      for (const [id, given] of list) {
+        const gone = given ? undefined : (getConversion.get(id) ?? getTestConversion.get(id));
+        const reversal = storedReversal(gone);
+        if (gone && reversal) moved.set(replacementKey(gone), reversal);
+      }
+      const reversalOf = (record: ConversionRecord, row: ConversionRow | undefined): Reversal | null =>
+        row ? storedReversal(row) : (moved.get(replacementKey(record)) ?? null);
       for (const [id, given] of list) {
         if (given?.test) {
           // Test conversions: their own table, no rollups.
-          const record = keepReversal(given, storedReversal(getTestConversion.get(id)));
+          const record = keepReversal(given, reversalOf(given, getTestConversion.get(id)));
           if (record !== given) kept.set(id, record);
           upsert('test_conversions', { ...conversionToRow(record) });
           continue;
         }
         const before = getConversion.get(id);
-        const record = given && keepReversal(given, storedReversal(before));
+        const record = given && keepReversal(given, reversalOf(given, before));
         if (record && record !== given) kept.set(id, record);
         if (record) upsert('conversions', { ...conversionToRow(record) });
         else {
