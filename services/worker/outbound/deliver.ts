@@ -2,7 +2,7 @@ import type { Delivery } from '../../../shared/domain/outbound.js';
 import { redactUrl } from '../../../shared/domain/outbound.js';
 import type { WithLock } from '../../../shared/locking/redis-lock.js';
 import type { Store } from '../../../shared/store/store.js';
-import type { ChannelAdapter } from './adapters.js';
+import type { ChannelAdapter } from './channel-adapter.js';
 import type { TrafficChannel } from '../../../shared/domain/entities.js';
 import { send, SendError, type OutboundRequest } from './http-send.js';
 

@@ -1,7 +1,7 @@
 import type { GoogleAdsSettings, MicrosoftAdsSettings, TrafficChannel } from '../../../shared/domain/entities.js';
 import { moneyToNumber } from '../../../shared/domain/money.js';
 import { NO_REVERSAL, platformName, type DeliveryEvent } from '../../../shared/domain/outbound.js';
-import { headersFor, type AdapterConfig, type ChannelAdapter, type Refusal } from './adapters.js';
+import { headersFor, type AdapterConfig, type ChannelAdapter, type Refusal } from './channel-adapter.js';
 import type { OutboundResponse } from './http-send.js';
 import type { TokenSource } from './oauth.js';
 
