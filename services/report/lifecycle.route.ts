@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { REVERSAL_REASONS, type ReversalReason } from '../../shared/domain/entities.js';
-import { conflict, notFound } from './http.js';
+import { conflict, notFound, queueUnavailable } from './http.js';
 import { presentConversion } from './present.js';
 import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
@@ -48,9 +48,14 @@ export function lifecycleRoutes({ store, afterReversal }: Pick<ApiDeps, 'store' 
           entry: null,
         });
         if (result.kind === 'not_found') throw notFound(`no conversion with id ${id}`);
+        // Telling the channel is idempotent: a call again after a 503 queues it now, then answers 409.
+        try {
+          await afterReversal(result.conversion);
+        } catch (cause) {
+          throw queueUnavailable(`the reversal's message to the channel (the conversion is reversed; call again to queue it)`, cause);
+        }
         if (result.kind === 'already_reversed')
           throw conflict(`conversion ${id} was reversed already (${result.conversion.reversal?.reason ?? ''})`);
-        await afterReversal(result.conversion);
         const stored = await store.getConversion(id);
         return presentConversion(stored ?? { ...result.conversion, postback_ids: [] });
       },
