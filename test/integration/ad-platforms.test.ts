@@ -11,6 +11,13 @@ import { queueSettled } from '../helpers/wait.js';
 
 type Answer = { status: number; body?: string };
 
+const GOOGLE_CREDENTIALS = {
+  developer_token: 'dev-token-google-1',
+  client_id: 'client.apps.googleusercontent.com',
+  client_secret: 'google-client-secret-1',
+  refresh_token: 'google-refresh-token-1',
+};
+
 /**
  * Google Ads, Microsoft Advertising and TikTok, each stood in for by a local HTTP server
  * that checks the request against the platform's public API reference: the OAuth
@@ -119,10 +126,7 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
         google_ads: {
           customer_id: '1234567890',
           login_customer_id: '5550001111',
-          developer_token: 'dev-token-google-1',
-          client_id: 'client.apps.googleusercontent.com',
-          client_secret: 'google-client-secret-1',
-          refresh_token: 'google-refresh-token-1',
+          ...GOOGLE_CREDENTIALS,
           types: { Sale: '987654' },
         },
       },
@@ -214,10 +218,7 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
         integration: 'google_ads',
         google_ads: {
           customer_id: '1234567890',
-          developer_token: 'dev-token-google-1',
-          client_id: 'client.apps.googleusercontent.com',
-          client_secret: 'google-client-secret-1',
-          refresh_token: 'google-refresh-token-1',
+          ...GOOGLE_CREDENTIALS,
           types: { Sale: 'customers/1234567890/conversionActions/42' },
         },
       },

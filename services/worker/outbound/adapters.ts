@@ -1,30 +1,21 @@
 import type { TrafficChannel } from '../../../shared/domain/entities.js';
-import { fillTemplate, NO_REVERSAL } from '../../../shared/domain/outbound.js';
+import { fillTemplate, NO_REVERSAL, type DeliveryEvent } from '../../../shared/domain/outbound.js';
 import { moneyToNumber } from '../../../shared/domain/money.js';
 import { headersFor, type AdapterConfig, type ChannelAdapter } from './channel-adapter.js';
+import type { OutboundRequest } from './http-send.js';
 import { googleAdsAdapter, microsoftAdsAdapter, tiktokAdapter } from './platforms.js';
 import type { TokenSource } from './oauth.js';
 
+/** A GET of a URL template with the event's macros filled in. */
+function templated(template: string | null, name: string, event: DeliveryEvent, idempotencyKey: string): Promise<OutboundRequest> {
+  if (!template) return Promise.reject(new Error(`the channel has no ${name}`));
+  return Promise.resolve({ method: 'GET', url: fillTemplate(template, event), headers: headersFor(idempotencyKey, false), body: null });
+}
+
 /** The channel's `postback_url` with its macros filled in, as a GET; a reversal the same way by its `reversal_url`. */
 export const postbackAdapter: ChannelAdapter = {
-  build(channel, event, idempotencyKey) {
-    if (!channel.postback_url) return Promise.reject(new Error('the channel has no postback_url'));
-    return Promise.resolve({
-      method: 'GET',
-      url: fillTemplate(channel.postback_url, event),
-      headers: headersFor(idempotencyKey, false),
-      body: null,
-    });
-  },
-  reversal(channel, event, idempotencyKey) {
-    if (!channel.reversal_url) return Promise.reject(new Error('the channel has no reversal_url'));
-    return Promise.resolve({
-      method: 'GET',
-      url: fillTemplate(channel.reversal_url, event),
-      headers: headersFor(idempotencyKey, false),
-      body: null,
-    });
-  },
+  build: (channel, event, idempotencyKey) => templated(channel.postback_url, 'postback_url', event, idempotencyKey),
+  reversal: (channel, event, idempotencyKey) => templated(channel.reversal_url, 'reversal_url', event, idempotencyKey),
 };
 
 /**
