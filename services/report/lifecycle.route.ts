@@ -32,6 +32,7 @@ export function lifecycleRoutes({ store, afterReversal }: Pick<ApiDeps, 'store' 
       auth: 'api-key',
       status: 200,
       body: reverseBody,
+      bodyOptional: true,
       handler: async ({ req, params, body }) => {
         const id = params.id ?? '';
         const result = await store.reverseConversion({

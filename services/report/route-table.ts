@@ -32,6 +32,8 @@ export interface ApiRoute {
   status: number;
   query?: Joi.ObjectSchema;
   body?: Joi.Schema;
+  /** The body's fields are all optional: a request with no body at all (no Content-Type) is taken as `{}`. */
+  bodyOptional?: boolean;
   /** A body that is not JSON (the CSV upload): its media types, read as text up to `limit`. */
   textBody?: { types: string[]; limit: string };
   handler: (input: RouteInput<unknown, unknown>) => Promise<unknown>;
@@ -68,7 +70,8 @@ export function mountRoutes(routes: readonly ApiRoute[], auth: Record<Auth, Requ
     const parse = r.textBody ? [express.text({ type: r.textBody.types, limit: r.textBody.limit })] : json;
     router[r.method](r.path, guard, ...parse, async (req, res) => {
       const query: unknown = r.query ? validate(r.query, req.query) : {};
-      const body: unknown = r.body ? validateBody(r.body, req) : req.body;
+      const absent = r.bodyOptional && req.body === undefined && req.headers['content-type'] === undefined;
+      const body: unknown = r.body ? (absent ? validate(r.body, {}) : validateBody(r.body, req)) : req.body;
       const answer = await r.handler({ req, res, params: req.params as Record<string, string>, query, body });
       if (answer === RESPONDED || res.headersSent) return;
       if (answer === undefined) res.status(r.status).end();

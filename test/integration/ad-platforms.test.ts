@@ -327,7 +327,7 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
     expect(body.data[0].event_time).to.be.a('number');
     expect(event.body).not.to.contain('pending');
 
-    await api().post(`/api/conversions/${lead.conversion_id}/reverse`).set(auth).send({}).expect(200);
+    await api().post(`/api/conversions/${lead.conversion_id}/reverse`).set(auth).expect(200);
     await settled();
     const reversal = (await deliveriesOf(lead.conversion_id)).find((d) => d.kind === 'reversal');
     expect(reversal).to.deep.include({ state: 'not_sent', error: 'the TikTok Events API has no way to take an event back' });
