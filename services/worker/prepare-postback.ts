@@ -28,6 +28,8 @@ export interface ReversalTarget {
   event_id: string | null;
   test: boolean;
   reason: ReversalReason;
+  /** The amount it carried, as sent: never used (a reversal takes back the whole conversion), only logged. */
+  sum: string | null;
 }
 
 export interface PrepareInput {
@@ -83,7 +85,14 @@ export function preparePostback(input: PrepareInput): Prepared {
   const test = params.test === true || source?.test_mode === true;
   log.test = test;
   if (params.reversal) {
-    const target = { clickid: click.clickid, type: params.type, event_id: params.event_id, test, reason: params.reversal };
+    const target = {
+      clickid: click.clickid,
+      type: params.type,
+      event_id: params.event_id,
+      test,
+      reason: params.reversal,
+      sum: params.payout,
+    };
     return { kind: 'reverse', target, log };
   }
 

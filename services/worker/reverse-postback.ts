@@ -26,7 +26,16 @@ export async function applyReversal(
   now: number,
 ): Promise<ReversalOutcome> {
   const { target, log } = prepared;
-  const entry: PostbackLogEntry = { ...log, outcome: 'reversed', reason: null, detail: `reason: ${target.reason}`, conversion_id: null };
+  // Networks often send one URL template for every event, so a refund may carry a sum:
+  // it is accepted, and the log says it was not used, so a partial refund is noticed.
+  const unused = target.sum === null ? '' : `; its sum ${target.sum} is not used: a reversal takes back the whole conversion`;
+  const entry: PostbackLogEntry = {
+    ...log,
+    outcome: 'reversed',
+    reason: null,
+    detail: `reason: ${target.reason}${unused}`,
+    conversion_id: null,
+  };
   const result = await store.reverseConversion({
     match: { clickid: target.clickid, type: target.type, event_id: target.event_id, test: target.test },
     reversal: {

@@ -174,6 +174,19 @@ describe('reversals (SPEC §11): money taken back, reported gross, reversed and 
     expect(await totalsOf(seeded)).to.deep.include({ revenue: 0, gross_revenue: 3 });
   });
 
+  it('when a reversal postback carries a sum (one URL template for every event), then the whole conversion is reversed and the log says the sum was not used', async () => {
+    const seeded = await seedCampaign(pipeline.store);
+    await pipeline.store.insertClick(clickFor(seeded, { clickid: 'rv-5' }));
+    const sale = await postback('clickid=rv-5&sum=30');
+    const refund = await postback('clickid=rv-5&sum=10&reversal=refund');
+    expect(refund).to.deep.include({
+      outcome: 'reversed',
+      conversion_id: sale.conversion_id,
+      detail: 'reason: refund; its sum 10 is not used: a reversal takes back the whole conversion',
+    });
+    expect(await totalsOf(seeded)).to.deep.include({ revenue: 0, gross_revenue: 30, reversed_revenue: 30 });
+  });
+
   // Each mode: 0.1 then 0.2 (event ids e1, e2), a reversal, then 0.3 (e3). Sums of tenths show float noise if any.
   const EXPECTED: Record<DuplicateMode, { gross: number; reversed: number; net: number }> = {
     create_new: { gross: 0.6, reversed: 0.2, net: 0.4 },
