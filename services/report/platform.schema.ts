@@ -15,14 +15,21 @@ const digits = (label: string) =>
     .pattern(/^\d{1,20}$/)
     .messages({ 'string.pattern.base': `{#label} must be the ${label} (digits, dashes allowed)` });
 const secret = Joi.string().min(8).max(2000);
-const mapping = {
-  main: Joi.string().min(1).max(200).allow(null),
-  types: Joi.object().pattern(Joi.string().min(1).max(64), Joi.string().min(1).max(200)).max(200),
-};
+/** Which platform name each of our conversion types goes as (`types`), and the main conversion's (`main`). */
+const mappingTo = (name: Joi.StringSchema) => ({
+  main: name.allow(null),
+  types: Joi.object().pattern(Joi.string().min(1).max(64), name).max(200),
+});
+const mapping = mappingTo(Joi.string().min(1).max(200));
+
+/** A Google Ads conversion action: its id, or its full resource name. */
+const googleAction = Joi.string()
+  .pattern(/^(\d{1,20}|customers\/\d{1,20}\/conversionActions\/\d{1,20})$/)
+  .messages({ 'string.pattern.base': '{#label} must be a conversion action id (digits) or customers/<id>/conversionActions/<id>' });
 
 const fields = {
   google_ads: {
-    ...mapping,
+    ...mappingTo(googleAction),
     customer_id: digits('Google Ads customer id'),
     login_customer_id: digits('manager account id').allow(null),
     developer_token: secret,

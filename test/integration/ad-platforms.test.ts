@@ -109,6 +109,13 @@ describe('ad platforms: Google Ads, Microsoft Ads and TikTok driven by conversio
       'google_ads.developer_token',
       'google_ads.refresh_token',
     ]);
+    // A conversion action is an id or its resource name; a display name would fail at Google, so it fails here.
+    const named = await api()
+      .post('/api/traffic-channels')
+      .set(auth)
+      .send({ name: 'G', google_ads: { types: { Sale: 'Purchase', Lead: 'customers/1/conversionActions/2' }, main: '77' } })
+      .expect(400);
+    expect(named.body.error.details.map((d: { field: string }) => d.field)).to.deep.equal(['google_ads.types.Sale']);
     // Dashes as the Google Ads UI shows the id are fine: kept as digits.
     const dashed = await api()
       .post('/api/traffic-channels')
