@@ -15,6 +15,7 @@ import {
   type TimeRange,
 } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
+import { topRows } from './report-order.js';
 import type { ReportDimension } from './report.schema.js';
 import { localParts } from '../../shared/domain/time-zone.js';
 
@@ -180,29 +181,6 @@ function keyOf(dims: Record<string, string | null>, of: readonly ReportDimension
   return key;
 }
 
-/**
- * The first `limit` rows in report order. Rows are built only for those where the
- * order is by group values (a sub across all traffic has hundreds of thousands of
- * groups, and building a row costs far more than comparing its values); sorting by a
- * metric builds them all.
- */
-function topRows(
-  accs: Acc[],
-  groupBy: ReportDimension[],
-  sort: string | undefined,
-  limit: number,
-  build: (acc: Acc) => ReportRow,
-): ReportRow[] {
-  const byMetric = sort !== undefined && !(groupBy as readonly string[]).includes(sort.replace(/^-/, ''));
-  if (byMetric) return sortRows(accs.map(build), groupBy, sort).slice(0, limit);
-  const ordered = sortRows(
-    accs.map((acc) => ({ ...acc.dims, acc }) as unknown as ReportRow),
-    groupBy,
-    sort,
-  );
-  return ordered.slice(0, limit).map((row) => build((row as unknown as { acc: Acc }).acc));
-}
-
 /** Local date and hour per 15-minute bucket, worked out once per bucket (Intl is slow per call). */
 function localTimeCache(tz: string): (bucket: number) => { date: string; hour: string } {
   const cache = new Map<number, { date: string; hour: string }>();
@@ -283,23 +261,4 @@ async function loadNames(store: Store, groupBy: ReportDimension[]): Promise<Map<
     names.set(d, new Map(records.map((r) => [r.id, r.name])));
   }
   return names;
-}
-
-/** By `sort` (`-` first for descending), then by the group values; null (the main conversion, an unset sub) first. */
-function sortRows(rows: ReportRow[], groupBy: ReportDimension[], sort?: string): ReportRow[] {
-  const compare = (x: unknown, y: unknown): number => {
-    if (x === y) return 0;
-    if (x === null || x === undefined) return -1;
-    if (y === null || y === undefined) return 1;
-    return x < y ? -1 : 1;
-  };
-  const keys: Array<{ key: string; dir: number }> = groupBy.map((d) => ({ key: d, dir: 1 }));
-  if (sort) keys.unshift({ key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? -1 : 1 });
-  return rows.sort((a, b) => {
-    for (const { key, dir } of keys) {
-      const c = compare(a[key], b[key]) * dir;
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
 }
