@@ -153,7 +153,8 @@ export function waitDelay({ job, waits, now, rules }: Pick<PrepareInput, 'job' |
   return Math.min(step, rules.unknownClickidWindowMs - waited);
 }
 
-function bareLog({ id, job, now }: PrepareInput): BareLog {
+/** A postback's log entry before its outcome is known, from its job as the receiver queued it. */
+export function bareLog({ id, job, now }: Pick<PrepareInput, 'id' | 'job' | 'now'>): BareLog {
   const rawClickid = typeof job.raw.clickid === 'string' ? job.raw.clickid : null;
   return {
     id,

@@ -16,10 +16,20 @@ import { scheduleDelivery, scheduleReversal } from './outbound/schedule-delivery
 import { createAdapters } from './outbound/adapters.js';
 import { createTokenSource } from './outbound/oauth.js';
 import { createPostbackWorker } from './postback.worker.js';
+import { createRecovery, type Recovery } from './recover-jobs.js';
 import { createSettingsCache } from './settings-cache.js';
+import { logStalledPostbacks, stalledOut } from './stalled-postbacks.js';
 
 /** A cost update's lock; the TTL only matters if a worker dies holding it. */
 const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
+/**
+ * A delivery's lock: a lease renewed while the send runs, so a sender that dies frees
+ * it within 10 s whatever the request timeout; one try, so a job whose delivery is busy
+ * elsewhere goes back to the delayed set at once instead of waiting while active (a job
+ * kept active for its wait was in every crash of its worker, and BullMQ failed it once
+ * its stalls passed the limit: the delivery stayed queued, never sent).
+ */
+const DELIVERY_LOCK_OPTIONS = { ttlMs: 10_000, waitMs: 0, renewEveryMs: 2_000 };
 
 export interface WorkersDeps {
   connection: RedisClient;
@@ -39,6 +49,8 @@ export interface Workers {
   costs: Worker;
   outbound: Worker;
   all: Worker[];
+  /** Finds deliveries whose job will not run and queues them again; sweeps on its own once `run()`. */
+  recovery: Recovery;
   /** Starts taking jobs (for workers made with `autorun: false`). */
   run(): void;
   /** Waits for the jobs in flight, then stops. */
@@ -59,11 +71,11 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     logger,
   };
   const withLock = createRedisLock(connection, prefix, LOCK_OPTIONS);
-  // A delivery's lock outlives its request's deadline.
-  const deliveryLock = createRedisLock(connection, prefix, { ttlMs: config.outbound.timeoutMs * 2 + 10_000, waitMs: 1_000 });
+  const deliveryLock = createRedisLock(connection, prefix, DELIVERY_LOCK_OPTIONS);
   const outboundQueue = createQueue(QueueNames.OUTBOUND, connection, prefix);
   const postbacksQueue = createQueue(QueueNames.POSTBACKS, connection, prefix);
   const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
+  const enqueueDelivery = (id: string): Promise<void> => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions);
 
   const clicks = createClickWorker(common);
   const postbacks = createPostbackWorker({
@@ -72,7 +84,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     settings: createSettingsCache(store, fileRates),
     requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
     schedule: async (result) => {
-      const deps = { store, enqueue: (id: string) => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions) };
+      const deps = { store, enqueue: enqueueDelivery };
       const changed = {
         conversionId: result.entry.conversion_id as string,
         conversion: result.applied ? result.conversion : null,
@@ -91,10 +103,42 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     adapterFor: createAdapters(config.outbound.platforms, createTokenSource(config.outbound.timeoutMs)),
   });
   const all = [clicks, postbacks, costs, outbound];
+  const recovery = createRecovery({
+    store,
+    redis: connection,
+    prefix,
+    outbound: outboundQueue,
+    postbacks: postbacksQueue,
+    enqueueDelivery,
+    metrics,
+    logger,
+    intervalMs: config.worker.recoveryIntervalMs,
+  });
+  if (autorun) recovery.start();
   for (const worker of all) {
-    worker.on('failed', (job, err) =>
-      logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }),
-    );
+    worker.on('failed', (job, err) => {
+      if (!stalledOut(err.message)) {
+        logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message });
+        return;
+      }
+      // Its worker died with it more often than maxStalledCount: BullMQ will not run it again.
+      metrics.jobsStalledOut.inc({ queue: worker.name });
+      logger.error('job stalled out: the workers running it died too often', {
+        queue: worker.name,
+        jobId: job?.id,
+        stalls: job?.stalledCounter,
+        then:
+          worker === postbacks
+            ? 'its postbacks are logged rejected worker_crashed (replay them)'
+            : worker === outbound
+              ? `its delivery is queued again from the delivery log within ${String(2 * config.worker.recoveryIntervalMs)} ms`
+              : 'retry it from the queue dashboard',
+      });
+      if (worker === postbacks && job)
+        logStalledPostbacks(store, job as Parameters<typeof logStalledPostbacks>[1]).catch((cause: unknown) =>
+          logger.warn('stalled-out postbacks not logged yet; the recovery sweep logs them', { jobId: job.id, err: errorFields(cause) }),
+        );
+    });
     worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
   }
   return {
@@ -103,13 +147,16 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     costs,
     outbound,
     all,
+    recovery,
     run: () => {
+      recovery.start();
       // run() resolves when the worker closes; its errors are the workers' 'error' events.
       for (const worker of all)
         if (!worker.isRunning())
           worker.run().catch((err: unknown) => logger.error('worker stopped', { queue: worker.name, err: errorFields(err) }));
     },
     close: async () => {
+      await recovery.close();
       await Promise.all(all.map((w) => w.close()));
       await Promise.all([outboundQueue.close(), postbacksQueue.close()]);
     },

@@ -167,6 +167,13 @@ export const configSchema = Joi.object({
     .min(1000)
     .default(30000)
     .description('how long a job stays locked to its worker; a crashed worker’s jobs run again after about this long'),
+  RECOVERY_INTERVAL_MS: Joi.number()
+    .integer()
+    .min(100)
+    .default(30000)
+    .description(
+      'how often a worker looks for deliveries left queued or retrying whose job will not run (stalled out, failed, lost with Redis) and queues them again',
+    ),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000).description('graceful shutdown limit'),
 })
   .unknown(true)

@@ -24,7 +24,7 @@ export interface Config {
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
-  worker: { ports: PortRange; concurrency: number; jobLockMs: number };
+  worker: { ports: PortRange; concurrency: number; jobLockMs: number; recoveryIntervalMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -79,6 +79,7 @@ interface RawConfig {
   TIKTOK_API_URL: string;
   WORKER_CONCURRENCY: number;
   JOB_LOCK_MS: number;
+  RECOVERY_INTERVAL_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
@@ -159,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ports: parsePortRange(raw.WORKER_PORT) ?? { first: 0, last: 0 },
       concurrency: raw.WORKER_CONCURRENCY,
       jobLockMs: raw.JOB_LOCK_MS,
+      recoveryIntervalMs: raw.RECOVERY_INTERVAL_MS,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });

@@ -11,5 +11,7 @@ export const REJECT_REASONS = [
   'ip_not_allowed',
   'unknown_currency',
   'nothing_to_reverse',
+  // Its job was in a worker that died with it more often than BullMQ allows (a postback that crashes workers, or many crashes): replay it.
+  'worker_crashed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

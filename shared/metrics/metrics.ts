@@ -16,6 +16,10 @@ export interface Metrics {
   jobDuration: Histogram<'queue'>;
   /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
   outboundAttempts: Counter<'result'>;
+  /** Jobs BullMQ failed because they stalled (their worker died) more often than allowed, by queue. */
+  jobsStalledOut: Counter<'queue'>;
+  /** Deliveries still queued or retrying in the delivery log whose job was gone, failed or done, queued again; by what their job was. */
+  deliveriesRecovered: Counter<'job'>;
 }
 
 export function createMetrics(service: string): Metrics {
@@ -58,6 +62,18 @@ export function createMetrics(service: string): Metrics {
       name: 'convtrack_outbound_attempts_total',
       help: 'Outbound postback attempts, by result (delivered, retrying, failed)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    jobsStalledOut: new Counter({
+      name: 'convtrack_jobs_stalled_out_total',
+      help: 'Jobs BullMQ failed because their worker died with them more often than allowed, by queue (postbacks are then logged rejected worker_crashed, deliveries queued again)',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
+    deliveriesRecovered: new Counter({
+      name: 'convtrack_deliveries_recovered_total',
+      help: 'Deliveries still queued or retrying in the delivery log whose job was missing, failed or completed, queued again; by what their job was',
+      labelNames: ['job'],
       registers: [registry],
     }),
     jobDuration: new Histogram({

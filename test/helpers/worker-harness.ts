@@ -22,6 +22,7 @@ export interface WorkerHarness {
 
 export interface WorkerOptions {
   outbound?: Partial<Config['outbound']>;
+  worker?: Partial<Config['worker']>;
   fileRates?: FxRates;
 }
 
@@ -40,7 +41,7 @@ export function startWorkers(
   const defaults = loadConfig({});
   const config = {
     rules: { ...defaults.rules, ...rules },
-    worker: { ...defaults.worker, concurrency: 4 },
+    worker: { ...defaults.worker, concurrency: 4, ...options.worker },
     outbound: { ...defaults.outbound, ...options.outbound },
     redis: { queuePrefix: prefix },
   };

@@ -29,9 +29,9 @@ const CONVERSION_WAIT_MS = 10_000;
  * and exponential backoff apply; a permanent failure (refused address, 4xx, missing
  * settings) throws UnrecoverableError and waits for an operator's retry. A delivery
  * whose lock is held goes back to the delayed set without spending an attempt: the
- * holder may be a worker killed mid-send, whose lock lasts until it expires (twice the
- * request timeout and more), and waiting it out used to spend every attempt and leave
- * the delivery queued and never sent.
+ * holder may be a worker killed mid-send, whose lock lasts until its lease runs out.
+ * Whatever still happens to a job (stalled past BullMQ's limit, removed, lost with
+ * Redis), the delivery log is the record and `recoverDeliveries` queues it again.
  */
 export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJob> {
   const logger = deps.logger.child({ component: 'outbound-worker' });
