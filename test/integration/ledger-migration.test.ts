@@ -40,6 +40,8 @@ describe('an embedded store from before ledger heads', () => {
       .prepare('INSERT INTO ledgers (key, version, entries) VALUES (?, 2, ?)')
       .run(key, JSON.stringify([entry(second, 2_000_000), entry(first, 1_000_000)]));
     raw.prepare("DELETE FROM meta WHERE key = 'ledger_heads'").run();
+    // The file as a release before ledger heads left it: its schema at the step before them.
+    raw.pragma('user_version = 3');
     raw.close();
 
     store = createSqliteStore(path);

@@ -25,7 +25,6 @@ type StoredHead = Omit<LedgerHead, 'key' | 'version'>;
  * projection land together or not at all, with one disk sync for the whole batch.
  */
 export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
-  migrateWholeLedgers(db);
   const getHead = db.prepare<[string], { version: number; head: string | null }>('SELECT version, head FROM ledgers WHERE key = ?');
   const putHead = db.prepare(`INSERT INTO ledgers (key, version, entries, head) VALUES (?, ?, '[]', ?)
     ON CONFLICT (key) DO UPDATE SET version = excluded.version, head = excluded.head, entries = '[]'`);
@@ -90,9 +89,9 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
 
 /**
  * Stores from before heads kept each key's whole ledger in one row; each becomes a
- * head and a row per entry, folded once. Runs at open, in one transaction.
+ * head and a row per entry, folded once (a migration step, in its transaction).
  */
-function migrateWholeLedgers(db: Database): void {
+export function migrateWholeLedgers(db: Database): void {
   // Once per store: afterwards every ledger has a head, and the scan would only cost time at each start.
   if (db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'ledger_heads'").get()) return;
   const done = db.prepare("INSERT INTO meta (key, value) VALUES ('ledger_heads', '1') ON CONFLICT (key) DO NOTHING");
@@ -107,18 +106,16 @@ function migrateWholeLedgers(db: Database): void {
   }
   const putRow = db.prepare('INSERT OR REPLACE INTO ledger_rows (key, id, row) VALUES (?, ?, ?)');
   const putHead = db.prepare("UPDATE ledgers SET head = ?, entries = '[]' WHERE key = ?");
-  db.transaction(() => {
-    for (const ledger of old) {
-      const entries = (JSON.parse(ledger.entries) as LedgerEntry[]).sort((a, b) => (a.id < b.id ? -1 : 1));
-      let state = EMPTY_FOLD;
-      for (const entry of entries) {
-        const next = step(state, entry);
-        putRow.run(ledger.key, entry.id, JSON.stringify({ entry, outcome: next.outcome, after: next.state } satisfies LedgerRow));
-        state = next.state;
-      }
-      const head: StoredHead = { lastId: entries[entries.length - 1]?.id ?? null, state, compactedTo: null, base: EMPTY_FOLD };
-      putHead.run(JSON.stringify(head), ledger.key);
+  for (const ledger of old) {
+    const entries = (JSON.parse(ledger.entries) as LedgerEntry[]).sort((a, b) => (a.id < b.id ? -1 : 1));
+    let state = EMPTY_FOLD;
+    for (const entry of entries) {
+      const next = step(state, entry);
+      putRow.run(ledger.key, entry.id, JSON.stringify({ entry, outcome: next.outcome, after: next.state } satisfies LedgerRow));
+      state = next.state;
     }
-    done.run();
-  }).immediate();
+    const head: StoredHead = { lastId: entries[entries.length - 1]?.id ?? null, state, compactedTo: null, base: EMPTY_FOLD };
+    putHead.run(JSON.stringify(head), ledger.key);
+  }
+  done.run();
 }

@@ -98,23 +98,10 @@ export function foldSubs(db: Database): void {
 const versionOf = (db: Database): string | undefined =>
   db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'rollups'").get()?.value;
 
-/**
- * Rebuilds the rollups of a store from an older version, once: processes opening the
- * store together (receiver, worker, report service) wait while the first one rebuilds
- * (a minute at 5M clicks) rather than fail on the busy database, then find it done.
- */
-export function rebuildIfOld(db: Database): void {
-  const wait = new Int32Array(new SharedArrayBuffer(4));
-  while (versionOf(db) !== VERSION) {
-    try {
-      db.transaction(() => {
-        if (versionOf(db) !== VERSION) rebuild(db);
-      }).immediate();
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
-      Atomics.wait(wait, 0, 0, 1000);
-    }
-  }
+/** The rollup tables, rebuilt from the raw tables when the file's rollups are of an older version (a migration step). */
+export function migrateRollups(db: Database): void {
+  db.exec(ROLLUP_SCHEMA);
+  if (versionOf(db) !== VERSION) rebuild(db);
 }
 
 /** Recomputes every rollup from the raw tables (a store from before rollups, or a bulk load). */

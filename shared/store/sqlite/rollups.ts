@@ -4,7 +4,7 @@ import { SUB_KEYS } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS } from '../rollup-plan.js';
 import { BUCKET_MS } from '../store.js';
-import { foldSubs, PLACEMENT_KEY, placementId, rebuildIfOld, ROLLUP_SCHEMA, subNumber } from './rollup-schema.js';
+import { foldSubs, PLACEMENT_KEY, placementId, subNumber } from './rollup-schema.js';
 import type { ClickRow } from './rows.js';
 import { trimChanges } from './columns.js';
 
@@ -27,8 +27,6 @@ export interface Rollups {
 
 /** The rollups' writes, in the caller's transaction (tables, sub log and rebuild: rollup-schema.ts). */
 export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
-  db.exec(ROLLUP_SCHEMA);
-  rebuildIfOld(db);
   const clickQ = db.prepare(
     'INSERT INTO roll_click_q (bucket, n, cost) VALUES (?, 1, ?) ON CONFLICT (bucket) DO UPDATE SET n = n + 1, cost = cost + excluded.cost',
   );

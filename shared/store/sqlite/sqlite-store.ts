@@ -4,14 +4,14 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { createSqliteClicks } from './clicks.js';
-import { CHANGES_SCHEMA, createColumnCopy } from './columns.js';
+import { createColumnCopy } from './columns.js';
 import { createSqliteConversions } from './conversions.js';
 import { createSqliteCosts } from './costs.js';
 import { createSqliteDeliveries } from './deliveries.js';
 import { createSqlitePostbackLog } from './postback-log.js';
 import { createQueries } from './queries.js';
 import { createRollups } from './rollups.js';
-import { ADDED_COLUMNS, SCHEMA } from './schema.js';
+import { migrate } from './migrations.js';
 import { createSqliteSettingsRepo } from './settings-repo.js';
 
 /**
@@ -22,17 +22,16 @@ import { createSqliteSettingsRepo } from './settings-repo.js';
 export function createSqliteStore(path: string, options: { foldSubsEvery?: number; columnCopy?: boolean } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
-  db.pragma('journal_mode = WAL');
+  // First: processes opening a new file together wait for each other from the first statement on.
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   // FULL: a write the worker has acknowledged to BullMQ survives an OS crash too.
   db.pragma('synchronous = FULL');
   // Checkpoint every ~40 MB of WAL instead of 4 MB: under a burst the worker's commits
   // spent much of their time copying pages back; bench:drain 4,235/s -> 5,336/s.
   db.pragma('wal_autocheckpoint = 10000');
-  db.exec(SCHEMA);
-  addMissingColumns(db);
+  migrate(db);
   const rollups = createRollups(db, options.foldSubsEvery);
-  db.exec(CHANGES_SCHEMA);
   const copy = options.columnCopy ? createColumnCopy(db) : null;
   const queries = createQueries(db);
 
@@ -61,18 +60,4 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
       db.close();
     },
   };
-}
-
-/** Adds the columns newer versions added to tables an older version created. */
-function addMissingColumns(db: BetterSqlite3.Database): void {
-  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
-    const present = new Set(
-      db
-        .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
-        .all()
-        .map((c) => c.name),
-    );
-    for (const [column, type] of Object.entries(columns))
-      if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-  }
 }
