@@ -9,6 +9,7 @@ import { createMongoConversions } from './conversions.js';
 import { createMongoCosts } from './costs.js';
 import { createMongoDeliveries } from './deliveries.js';
 import { registerModels, type Doc, type Models } from './models.js';
+import { runMongoMigrations } from './migrations.js';
 import { createMongoPostbackLog } from './postback-log.js';
 import { createMongoRollups } from './rollups.js';
 
@@ -33,7 +34,15 @@ export async function createMongoStore(url: string): Promise<Store> {
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => model.createIndexes()));
   const rollups = createMongoRollups(db);
-  if (!(await rollups.built())) await rollups.rebuild();
+  await runMongoMigrations(db, [
+    {
+      version: 1,
+      name: 'rollups built from the raw collections',
+      up: async () => {
+        if (!(await rollups.built())) await rollups.rebuild();
+      },
+    },
+  ]);
   await rollups.ensureIndexes();
   const inTransaction = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
     const session = await connection.startSession();
