@@ -1,6 +1,8 @@
+import * as bullBoardRoutes from '@bull-board/api/dist/routes.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import request from 'supertest';
+import { DASHBOARD_ACTIONS } from '../../services/report/dashboard-guard.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildPostbackJob } from '../helpers/builders.js';
@@ -76,7 +78,7 @@ describe('queue dashboard (bull-board)', () => {
     expect((await store.getPostback(id))?.outcome).to.equal('recorded');
   });
 
-  it("when a job id names one of BullMQ's own keys, then the dashboard answers 404 and the queue keeps its metadata", async () => {
+  it("when a job id names one of BullMQ's own keys, then the dashboard answers 404 (403 to a change) and the queue keeps its metadata", async () => {
     const dashboard = (method: 'get' | 'put', path: string) =>
       request(report.app)[method](`/admin/queues/api/queues/postbacks${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`);
     const metaKey = `${receiver.prefix}:postbacks:meta`;
@@ -84,7 +86,7 @@ describe('queue dashboard (bull-board)', () => {
     expect(Object.keys(metaBefore)).not.to.have.length(0);
     for (const id of ['meta', 'events', 'id', 'wait', 'stalled-check']) {
       expect((await dashboard('get', `/${id}`)).status, id).to.equal(404);
-      expect((await dashboard('put', `/${id}/clean`)).status, id).to.equal(404);
+      expect((await dashboard('put', `/${id}/clean`)).status, id).to.equal(403);
     }
     expect(await receiver.redis.hgetall(metaKey)).to.deep.equal(metaBefore);
   });
@@ -109,6 +111,69 @@ describe('queue dashboard (bull-board)', () => {
     }
     expect(await receiver.postbacks.getJobState(id)).to.equal('delayed');
     expect((await dashboard('put', '/clean/completed')).status).to.be.within(200, 204);
+    await (await receiver.postbacks.getJob(id))?.remove();
+  });
+
+  it("when any route of bull-board's own table that is not a read is called, then it is one of the allowed actions or refused with 403, and a parked postback keeps its place and time", async () => {
+    const id = newId();
+    const runAt = Date.now() + 60_000;
+    await receiver.postbacks.add('postbacks', buildPostbackJob({ clickid: 'not-yet-clicked' }), { jobId: id, delay: runAt - Date.now() });
+    const delayOf = async () => (await receiver.postbacks.getJob(id))?.delay;
+    const delayBefore = await delayOf();
+    const routes = [
+      ...bullBoardRoutes.appRoutes.api,
+      ...bullBoardRoutes.buildHistoryRoutes({} as never, { hasUsage: true, canPurge: true } as never),
+    ].flatMap((r) =>
+      (Array.isArray(r.route) ? r.route : [r.route]).flatMap((path) =>
+        (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method: method.toUpperCase(), path })),
+      ),
+    );
+    const changes = routes.filter((r) => r.method !== 'GET');
+    expect(changes.length, 'bull-board routes that change something').to.be.at.least(20);
+    const fill = (path: string, status: string) =>
+      path.replace(':queueName', 'postbacks').replace(':jobId', id).replace(':queueStatus', status).replace(':schedulerId', 'any');
+    const allowed = changes.filter((r) => DASHBOARD_ACTIONS.some((a) => a.method === r.method && a.path.test(fill(r.path, 'completed'))));
+    // Each allowed on purpose; a route a later bull-board adds is refused until it is looked at and listed here.
+    expect(allowed.map((r) => `${r.method} ${r.path}`)).to.have.members([
+      'PUT /api/queues/pause',
+      'PUT /api/queues/resume',
+      'PUT /api/queues/:queueName/retry/:queueStatus',
+      'PUT /api/queues/:queueName/promote',
+      'PUT /api/queues/:queueName/clean/:queueStatus',
+      'PUT /api/queues/:queueName/pause',
+      'PUT /api/queues/:queueName/resume',
+      'PUT /api/queues/:queueName/:jobId/retry',
+      'PUT /api/queues/:queueName/:jobId/promote',
+    ]);
+    const body = {
+      runAt: Date.now() + 30 * 365 * 24 * 3_600_000,
+      delay: 1e12,
+      priority: 5,
+      concurrency: 1,
+      max: 1,
+      duration: 1,
+      name: 'x',
+      data: {},
+    };
+    for (const r of changes) {
+      // Allowed routes with the arguments they refuse: retry or clean of anything but failed/completed, and no promotion of the parked job.
+      const path = fill(r.path, 'delayed');
+      if (allowed.includes(r) && DASHBOARD_ACTIONS.some((a) => a.method === r.method && a.path.test(path))) continue;
+      const agent = request(report.app);
+      const verb = r.method.toLowerCase() as 'put' | 'post' | 'patch' | 'delete';
+      const res = await agent[verb](`/admin/queues${path}`).set('Authorization', `Bearer ${TEST_API_KEY}`).send(body);
+      expect(res.status, `${r.method} ${path}`).to.equal(403);
+    }
+    for (const method of ['post', 'patch', 'delete', 'options'] as const) {
+      const agent = request(report.app);
+      const res = await agent[method](`/admin/queues/api/queues/postbacks/${id}/some-later-route`).set(
+        'Authorization',
+        `Bearer ${TEST_API_KEY}`,
+      );
+      expect(res.status, `${method} of a route bull-board does not have yet`).to.equal(403);
+    }
+    expect(await receiver.postbacks.getJobState(id)).to.equal('delayed');
+    expect(await delayOf()).to.equal(delayBefore);
     await (await receiver.postbacks.getJob(id))?.remove();
   });
 });
