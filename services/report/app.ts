@@ -40,11 +40,13 @@ export function createReportApp(deps: ReportDeps, routes: ApiRoute[] = apiRoutes
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(metricsRoute(deps.metrics));
 
+  const apiKey = requireApiKey(deps.apiKey);
+  // Express answers OPTIONS itself with the methods a path has: behind the key like every other method.
+  app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? apiKey(req, res, next) : next()));
   const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard });
   // The docs take Basic auth too, so a browser can open them.
   app.use('/api', docsRouter(dashboardAuth, routes));
 
-  const apiKey = requireApiKey(deps.apiKey);
   const api = Router();
   api.use(mountRoutes(routes, { 'api-key': apiKey }, [express.json({ limit: '1mb' }), refuseUnsafeJson()]));
   // A path no route serves still asks for the key first: without it, nothing about the API is told.

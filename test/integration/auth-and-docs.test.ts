@@ -69,6 +69,18 @@ describe('credentials on every /api and /admin route, and the API docs', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('when OPTIONS is sent to any /api path without the key, then it answers 401 and tells nothing of the methods; with the key it lists them', async () => {
+    const paths = [...new Set(documented.map(([, path]) => path)), '/api/no-such-route', '/api/docs', '/api/openapi.json'];
+    for (const path of paths) {
+      const res = await request(report.app).options(path);
+      expect(res.status, `OPTIONS ${path}`).to.equal(401);
+      expect(res.headers.allow, `OPTIONS ${path}`).to.equal(undefined);
+    }
+    const keyed = await request(report.app).options('/api/campaigns').set('Authorization', `Bearer ${TEST_API_KEY}`);
+    expect(keyed.status).to.equal(200);
+    expect(keyed.headers.allow).to.include('POST');
+  });
+
   it('when a route is added to the table, then it is served behind the key with its query checked, and documented with its parameters', async () => {
     expect(documented).to.deep.include(['get', '/api/probe/x1']);
     await request(report.app).get('/api/probe/p1?word=hello').expect(401);
