@@ -7,6 +7,7 @@ import type { RawParams } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
+import { appliedOf } from '../../shared/queue/replica-ack.js';
 import { overloaded, type Backpressure, type ShedReason } from './backpressure.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
 import type { ParsedPostback } from './postback.schema.js';
@@ -87,6 +88,8 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, backpressure, 
       logger.warn('postback not queued', {
         requestId: request.requestId,
         postbackId: id,
+        // 'no' (withdrawn or never queued), 'maybe' (a worker may have taken it), null (the queue could not tell).
+        applied: appliedOf(err),
         err: err instanceof Error ? err.message : String(err),
       });
       throw queueUnavailable(err);

@@ -122,21 +122,27 @@ export function createReplicatedQueue<N extends QueueName>(
       } catch (err) {
         // MOVED, READONLY (the master became a replica) or a lost connection: find the master again next time.
         if (source instanceof Cluster || current.redis.status === 'end') drop(current);
-        throw err;
+        // The write may have reached Redis before the connection failed.
+        throw await withdrawn(source, current.queue, id, err instanceof AppError ? err : unconfirmed((err as Error).message));
       }
       const acked = await current.confirm().catch((err: unknown) => {
-        onUnconfirmed?.();
         drop(current);
-        throw unconfirmed(`WAIT failed: ${(err as Error).message}`);
+        return err as Error;
       });
-      if (current.epoch !== epoch) {
+      if (acked instanceof Error || current.epoch !== epoch) {
         onUnconfirmed?.();
-        throw unconfirmed('the connection to Redis was replaced before a replica confirmed the job');
+        const why =
+          acked instanceof Error
+            ? `WAIT failed: ${acked.message}`
+            : 'the connection to Redis was replaced before a replica confirmed the job';
+        // The master that took the job may be gone: ask whichever node serves the queue now.
+        throw await withdrawn(source, current.queue, id, unconfirmed(why));
       }
       if (acked < replicas) {
         onUnconfirmed?.();
         logger.warn('postback not confirmed by enough Redis replicas', { replicas: acked, required: replicas, timeoutMs });
-        throw unconfirmed(`${String(acked)} of ${String(replicas)} replicas confirmed the job within ${String(timeoutMs)} ms`);
+        const why = `${String(acked)} of ${String(replicas)} replicas confirmed the job within ${String(timeoutMs)} ms`;
+        throw await withdrawn(current.redis, current.queue, id, unconfirmed(why));
       }
     },
     close: async () => {
@@ -218,6 +224,64 @@ export function grouped<T>(run: () => Promise<T>): () => Promise<T> {
       });
     return next;
   };
+}
+
+/**
+ * Takes a job out of every list and set a worker takes jobs from, atomically: 1 when it
+ * was still there (no worker will run it: withdrawn), 0 when the node never had it, -1
+ * when the node has it but not waiting (a worker took it: it may be applied).
+ * KEYS: wait, paused, delayed, prioritized, the job's hash. ARGV: the job id.
+ */
+const WITHDRAW = `
+local n = redis.call('LREM', KEYS[1], 0, ARGV[1]) + redis.call('LREM', KEYS[2], 0, ARGV[1])
+  + redis.call('ZREM', KEYS[3], ARGV[1]) + redis.call('ZREM', KEYS[4], ARGV[1])
+if n > 0 then
+  redis.call('DEL', KEYS[5], KEYS[5] .. ':logs')
+  return 1
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end
+return 0`;
+
+/** How long a 503 may wait to learn whether its job can be withdrawn (a failover takes about this long). */
+const WITHDRAW_WITHIN_MS = 3_000;
+
+/**
+ * A 503 means "not applied" wherever that can be known: before answering it, the job
+ * that Redis may hold is withdrawn if it is still waiting. The error says which
+ * (`appliedOf`): "maybe" when a
+ * worker had already taken the job, or the node serving the queue could not be asked
+ * within WITHDRAW_WITHIN_MS.
+ */
+async function withdrawn<N extends QueueName>(redis: RedisClient, queue: TypedQueue<N>, id: string, error: AppError): Promise<AppError> {
+  const key = (type: string): string => queue.toKey(type);
+  const until = Date.now() + WITHDRAW_WITHIN_MS;
+  for (;;) {
+    try {
+      const result = Number(await redis.eval(WITHDRAW, 5, key('wait'), key('paused'), key('delayed'), key('prioritized'), key(id), id));
+      return mark(error, result === -1 ? 'maybe' : 'no');
+    } catch {
+      // The node is failing over or reconnecting: ask again until the deadline.
+      if (Date.now() > until) return mark(error, 'maybe');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+const APPLIED_NO = 'no: the job was withdrawn or never queued; send the postback again';
+const APPLIED_MAYBE = 'maybe: a worker may have taken the job before it could be withdrawn';
+
+const mark = (error: AppError, applied: 'no' | 'maybe'): AppError =>
+  new AppError(error.code, `${error.message}; ${applied === 'no' ? 'not applied: send it again' : 'it may still be applied'}`, {
+    httpStatus: 503,
+    retryable: true,
+    details: [{ field: 'applied', message: applied === 'no' ? APPLIED_NO : APPLIED_MAYBE }],
+    cause: error,
+  });
+
+/** What a 503 from `enqueue` says of its job: withdrawn or never queued (`no`), or perhaps applied (`maybe`); null when it does not say. */
+export function appliedOf(err: unknown): 'no' | 'maybe' | null {
+  const detail = err instanceof AppError ? err.details.find((d) => d.field === 'applied') : undefined;
+  return detail?.message === APPLIED_NO ? 'no' : detail?.message === APPLIED_MAYBE ? 'maybe' : null;
 }
 
 function unconfirmed(why: string): AppError {

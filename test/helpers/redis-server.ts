@@ -12,6 +12,9 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port after `stop()`. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: it stops answering without its sockets closing. */
+  freeze(): void;
+  thaw(): void;
   /** Stops it for good and removes its folder. */
   destroy(): Promise<void>;
 }
@@ -48,7 +51,10 @@ export async function startTestRedis(args: string[] = []): Promise<TestRedis> {
     port,
     stop,
     start,
+    freeze: () => (child)?.kill('SIGSTOP'),
+    thaw: () => (child)?.kill('SIGCONT'),
     destroy: async () => {
+      (child)?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

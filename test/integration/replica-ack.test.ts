@@ -1,11 +1,15 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { Worker } from 'bullmq';
 import request from 'supertest';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
+
+const appliedNo = 'no: the job was withdrawn or never queued; send the postback again';
+const appliedMaybe = 'maybe: a worker may have taken the job before it could be withdrawn';
 
 describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the replica has the job', function () {
   this.timeout(30_000);
@@ -50,6 +54,51 @@ describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the 
     expect(answers.map((a) => a.status)).to.deep.equal(answers.map(() => 200));
     expect((await waitCalls(masterClient)) - before).to.be.below(50);
     expect(await connectedClients(masterClient), 'connections to the master').to.equal(clientsBefore);
+  });
+
+  it('when the replica does not confirm in time, then the job is withdrawn before the 503, which says it is not applied', async () => {
+    const waitingBefore = await receiver.postbacks.getJobCounts('waiting', 'delayed', 'prioritized');
+    replica.freeze();
+    try {
+      const refused = await request(receiver.app).get('/postback?clickid=c-frozen&sum=1');
+      expect(refused.status).to.equal(503);
+      expect(refused.body.error.details).to.deep.include({ field: 'applied', message: appliedNo });
+      const line = receiver.logLines().find((l) => l.message === 'postback not queued' && l.applied === 'no');
+      expect(line, 'the refusal logged as not applied').to.not.equal(undefined);
+      // Nothing left for a worker to take, nor the job itself.
+      expect(await masterClient.exists(`${receiver.prefix}:postbacks:${String(line?.postbackId)}`)).to.equal(0);
+      expect(await receiver.postbacks.getJobCounts('waiting', 'delayed', 'prioritized')).to.deep.equal(waitingBefore);
+    } finally {
+      replica.thaw();
+    }
+    await waitFor('the replica in sync again', linkUp, 10_000);
+  });
+
+  it('when a worker took the job before the replica failed to confirm it, then the 503 says it may still be applied', async () => {
+    const connection = new Redis(master.url, { maxRetriesPerRequest: null });
+    const taken: string[] = [];
+    const worker = new Worker(
+      'postbacks',
+      (job) => {
+        taken.push(String(job.id));
+        return Promise.resolve();
+      },
+      { connection, prefix: receiver.prefix },
+    );
+    await worker.waitUntilReady();
+    replica.freeze();
+    try {
+      const refused = await request(receiver.app).get('/postback?clickid=c-taken&sum=1');
+      expect(refused.status).to.equal(503);
+      expect(refused.body.error.details).to.deep.include({ field: 'applied', message: appliedMaybe });
+      const line = receiver.logLines().find((l) => l.message === 'postback not queued' && l.applied === 'maybe');
+      expect(taken, 'the worker took the refused postback').to.include(line?.postbackId);
+    } finally {
+      replica.thaw();
+      await worker.close();
+      connection.disconnect();
+    }
+    await waitFor('the replica in sync again', linkUp, 10_000);
   });
 
   it('when the replica is down, then postbacks get 503 with Retry-After and are counted, and 200 again once it is back', async () => {
