@@ -27,8 +27,8 @@ export interface RecoveryDeps {
 /** Most deliveries one sweep looks at; the next sweep goes on where it stopped. */
 const MAX_PER_SWEEP = 5_000;
 const PAGE = 500;
-/** Job states in which BullMQ will still run the job. */
-const LIVE = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+/** Job states in which BullMQ will not run the job again (`unknown`: no such job); in any other it will. */
+const ENDED = new Set(['failed', 'completed', 'unknown']);
 
 export interface Recovery {
   /** One sweep now; resolves with the deliveries queued again and the postbacks logged. */
@@ -57,7 +57,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
 
   const recoverDelivery = async (delivery: Delivery): Promise<boolean> => {
     const state = await deps.outbound.getJobState(delivery.id);
-    if (LIVE.has(state)) return false;
+    if (!ENDED.has(state)) return false;
     // Read again: a job that just finished may have recorded its delivery meanwhile.
     const current = await deps.store.getDelivery(delivery.id);
     if (!current || (current.state !== 'queued' && current.state !== 'retrying')) return false;
