@@ -63,8 +63,9 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
     if (!current || (current.state !== 'queued' && current.state !== 'retrying')) return false;
     if (state === 'failed' || state === 'completed') {
       const job = await deps.outbound.getJob(delivery.id);
-      // Another sweep or an operator may have retried it since: then it is live again.
-      await job?.retry(state).catch(() => undefined);
+      // A fresh series of attempts (its failure was not the channel's, or its record would say failed).
+      // Another sweep or an operator may have retried it since: then it is live again and this is refused.
+      await job?.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => undefined);
     } else {
       await deps.enqueueDelivery(delivery.id);
     }
