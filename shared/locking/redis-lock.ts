@@ -15,8 +15,11 @@ export interface LockOptions {
   renewEveryMs?: number;
 }
 
-/** Runs `work` while holding the lock for `name`. */
-export type WithLock = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+/**
+ * Runs `work` while holding the lock for `name`. `work` may ask `held()` whether the
+ * lock is still its own (false once it lapsed: a process frozen past the TTL).
+ */
+export type WithLock = <T>(name: string, work: (held: () => Promise<boolean>) => Promise<T>) => Promise<T>;
 
 // Deletes the key only if it still holds our token, so an expired lock that someone
 // else took since is not released by us.
@@ -45,8 +48,9 @@ export function createRedisLock(redis: RedisClient, prefix: string, options: Loc
     const renewal = options.renewEveryMs
       ? setInterval(() => void redis.eval(RENEW, 1, key, token, options.ttlMs).catch(() => undefined), options.renewEveryMs)
       : null;
+    const held = async (): Promise<boolean> => (await redis.get(key)) === token;
     try {
-      return await work();
+      return await work(held);
     } finally {
       if (renewal) clearInterval(renewal);
       await redis.eval(RELEASE, 1, key, token).catch(() => undefined);

@@ -1,4 +1,6 @@
 import type { Delivery } from '../../../shared/domain/outbound.js';
+import { AppError } from '../../../shared/errors/app-error.js';
+import { ErrorCodes } from '../../../shared/errors/error-codes.js';
 import { redactUrl } from '../../../shared/domain/outbound.js';
 import type { WithLock } from '../../../shared/locking/redis-lock.js';
 import type { Store } from '../../../shared/store/store.js';
@@ -36,7 +38,7 @@ const permanentStatus = (status: number): boolean => status >= 400 && status < 5
  * `final` says this is the job's last attempt.
  */
 export async function deliver(deps: DeliverDeps, id: string, final: boolean): Promise<DeliverResult> {
-  return deps.withLock(`delivery ${id}`, async () => {
+  return deps.withLock(`delivery ${id}`, async (held) => {
     const delivery = await deps.store.getDelivery(id);
     if (!delivery || delivery.state === 'delivered') return { kind: 'already_delivered' };
     const now = deps.now ?? Date.now;
@@ -74,6 +76,8 @@ export async function deliver(deps: DeliverDeps, id: string, final: boolean): Pr
     const url = redactUrl(request.url);
     // An ad platform's base URL is the operator's configuration, not the channel's.
     const trusted = channel.trusted || channel.integration !== 'postback';
+    // A sender frozen past its lease (SIGSTOP, a long pause) must not send after another took over.
+    if (!(await held())) throw new AppError(ErrorCodes.LOCK_BUSY, `the lock of delivery ${id} lapsed before the send`, { retryable: true });
     try {
       const response = await send(request, { timeoutMs: deps.timeoutMs, trusted });
       const refused = response.status >= 200 && response.status < 300 ? (adapter.refusal?.(response) ?? null) : null;
