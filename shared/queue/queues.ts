@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { RedisClient } from './redis.js';
 import { defaultJobOptions, jobIdFor } from './job-options.js';
 import type { JobPayloads } from './jobs.js';
@@ -19,9 +19,19 @@ export async function enqueue<N extends QueueName>(
   data: JobPayloads[N],
   options: JobsOptions = {},
 ): Promise<void> {
+  await addJob(queue, id, data, options);
+}
+
+/** `enqueue`, resolving with the job (to promote it, say). */
+export async function addJob<N extends QueueName>(
+  queue: TypedQueue<N>,
+  id: string,
+  data: JobPayloads[N],
+  options: JobsOptions = {},
+): Promise<Job> {
   // BullMQ's name typing does not resolve for a generic N; the payload is checked above.
   const untyped = queue as unknown as Queue<object, void, string, object, void, string>;
-  await untyped.add(queue.name, data, { ...options, jobId: jobIdFor(id) });
+  return untyped.add(queue.name, data, { ...options, jobId: jobIdFor(id) });
 }
 
 /**

@@ -4,7 +4,7 @@ import { ErrorCodes } from '../errors/error-codes.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobPayloads } from './jobs.js';
 import type { QueueName } from './queue-names.js';
-import { createQueue, enqueue, type TypedQueue } from './queues.js';
+import { addJob, createQueue, type TypedQueue } from './queues.js';
 import type { RedisClient } from './redis.js';
 
 export interface ReplicaAckOptions {
@@ -61,6 +61,8 @@ export function createReplicatedQueue<N extends QueueName>(
   let opening: Promise<Link<N>> | null = null;
   let closed = false;
 
+  // How long a job waits for its confirmation before it runs anyway: past any WAIT and withdrawal.
+  const hold = Math.max(HOLD_MS, 2 * (timeoutMs + WITHDRAW_WITHIN_MS));
   // WAIT may take up to timeoutMs; the connection's command timeout must not cut it short.
   const options = { ...SINGLE_CONNECTION, commandTimeout: timeoutMs + 2000 };
   const open = async (): Promise<Link<N>> => {
@@ -117,8 +119,10 @@ export function createReplicatedQueue<N extends QueueName>(
         throw unconfirmed(`the master has ${String(current.connected)} of ${String(replicas)} replicas connected`);
       }
       const epoch = current.epoch;
+      let job: Awaited<ReturnType<typeof addJob>>;
       try {
-        await enqueue(current.queue, id, data);
+        // Held in the delayed set until a replica confirms it: no worker applies a job the receiver may yet refuse.
+        job = await addJob(current.queue, id, data, { delay: hold });
       } catch (err) {
         // MOVED, READONLY (the master became a replica) or a lost connection: find the master again next time.
         if (source instanceof Cluster || current.redis.status === 'end') drop(current);
@@ -144,6 +148,14 @@ export function createReplicatedQueue<N extends QueueName>(
         const why = `${String(acked)} of ${String(replicas)} replicas confirmed the job within ${String(timeoutMs)} ms`;
         throw await withdrawn(current.redis, current.queue, id, unconfirmed(why));
       }
+      // Confirmed: free for the workers. Should the promotion be lost, the job runs when its hold ends.
+      await job.promote().catch((err: unknown) =>
+        logger.warn('confirmed postback job not promoted; it runs when its hold ends', {
+          jobId: id,
+          holdMs: hold,
+          err: (err as Error).message,
+        }),
+      );
     },
     close: async () => {
       closed = true;
@@ -244,6 +256,12 @@ return 0`;
 
 /** How long a 503 may wait to learn whether its job can be withdrawn (a failover takes about this long). */
 const WITHDRAW_WITHIN_MS = 3_000;
+/**
+ * A job waits this long (at least) in the delayed set for its replicas' confirmation,
+ * then runs anyway: the receiver died between writing it and answering, and the
+ * network's retry meets it in the store's duplicate rules.
+ */
+const HOLD_MS = 30_000;
 
 /**
  * A 503 means "not applied" wherever that can be known: before answering it, the job

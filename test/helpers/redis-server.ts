@@ -51,10 +51,10 @@ export async function startTestRedis(args: string[] = []): Promise<TestRedis> {
     port,
     stop,
     start,
-    freeze: () => (child)?.kill('SIGSTOP'),
-    thaw: () => (child)?.kill('SIGCONT'),
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     destroy: async () => {
-      (child)?.kill('SIGCONT');
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -74,7 +74,7 @@ describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the 
     await waitFor('the replica in sync again', linkUp, 10_000);
   });
 
-  it('when a worker took the job before the replica failed to confirm it, then the 503 says it may still be applied', async () => {
+  it('when workers are running while the replica cannot confirm, then none of them applies the refused postback: it is held until confirmed, and withdrawn', async () => {
     const connection = new Redis(master.url, { maxRetriesPerRequest: null });
     const taken: string[] = [];
     const worker = new Worker(
@@ -86,18 +86,42 @@ describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the 
       { connection, prefix: receiver.prefix },
     );
     await worker.waitUntilReady();
-    replica.freeze();
     try {
-      const refused = await request(receiver.app).get('/postback?clickid=c-taken&sum=1');
+      // A confirmed one is released to the workers at once.
+      const accepted = await request(receiver.app).get('/postback?clickid=c-ok&sum=1').expect(200);
+      await waitFor('the worker took the confirmed postback', () => taken.includes(String(accepted.body.id)));
+      replica.freeze();
+      const refused = await request(receiver.app).get('/postback?clickid=c-held&sum=1');
       expect(refused.status).to.equal(503);
-      expect(refused.body.error.details).to.deep.include({ field: 'applied', message: appliedMaybe });
-      const line = receiver.logLines().find((l) => l.message === 'postback not queued' && l.applied === 'maybe');
-      expect(taken, 'the worker took the refused postback').to.include(line?.postbackId);
+      expect(refused.body.error.details).to.deep.include({ field: 'applied', message: appliedNo });
+      const line = receiver.logLines().find((l) => l.message === 'postback not queued' && l.requestId === refused.headers['x-request-id']);
+      expect(line?.applied).to.equal('no');
+      // Whatever the worker would have taken, it has had time to: the refused job is not among it, nor in Redis.
+      await request(receiver.app).get('/postback?clickid=c-after&sum=1');
+      expect(taken, 'the worker took the refused postback').to.not.include(line?.postbackId);
+      expect(await masterClient.exists(`${receiver.prefix}:postbacks:${String(line?.postbackId)}`)).to.equal(0);
     } finally {
       replica.thaw();
       await worker.close();
       connection.disconnect();
     }
+    await waitFor('the replica in sync again', linkUp, 10_000);
+  });
+
+  it('when the master itself stops answering, then the 503 says the postback may still be applied, and its job stays held', async () => {
+    master.freeze();
+    let refused: request.Response;
+    try {
+      refused = await request(receiver.app).get('/postback?clickid=c-master-frozen&sum=1');
+    } finally {
+      master.thaw();
+    }
+    expect(refused.status).to.equal(503);
+    expect(refused.body.error.details).to.deep.include({ field: 'applied', message: appliedMaybe });
+    const line = receiver.logLines().find((l) => l.message === 'postback not queued' && l.requestId === refused.headers['x-request-id']);
+    expect(line?.applied).to.equal('maybe');
+    // The write reached the master before it froze: it waits in the delayed set, not for a worker.
+    expect(await receiver.postbacks.getJobState(String(line?.postbackId))).to.be.oneOf(['delayed', 'unknown']);
     await waitFor('the replica in sync again', linkUp, 10_000);
   });
 
