@@ -77,14 +77,3 @@ export function fromConversionDoc(doc: Doc, test: boolean): ConversionRecord {
     reversal: record.reversal ?? null,
   };
 }
-
-/** True when written, false when the unique key says it was written before. */
-export async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
-}

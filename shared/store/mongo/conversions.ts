@@ -84,14 +84,16 @@ export function createMongoConversions(context: MongoContext, writer: MongoProje
         if (request.entry) await writer.entry({ ...request.entry, outcome: 'reversed', conversion_id: after.id }, session);
         return { kind: 'reversed', conversion: after };
       }),
-    purgeTestData: async () => {
-      const removed = await testConversions.deleteMany({});
-      const logged = await postbacks.deleteMany({ test: true });
-      // Test ledger keys start with `test:`; `;` is the character after `:`.
-      const keys = { $gte: 'test:', $lt: 'test;' };
-      await db.collection('ledger_rows').deleteMany({ key: keys });
-      await db.collection('ledgers').deleteMany({ _id: keys } as never);
-      return { conversions: removed.deletedCount, postbacks: logged.deletedCount };
-    },
+    // One transaction, as on SQLite: a purge cut short leaves no test ledger without its conversions.
+    purgeTestData: () =>
+      inTransaction(async (session) => {
+        const removed = await testConversions.deleteMany({}, { session });
+        const logged = await postbacks.deleteMany({ test: true }, { session });
+        // Test ledger keys start with `test:`; `;` is the character after `:`.
+        const keys = { $gte: 'test:', $lt: 'test;' };
+        await db.collection('ledger_rows').deleteMany({ key: keys }, { session });
+        await db.collection('ledgers').deleteMany({ _id: keys } as never, { session });
+        return { conversions: removed.deletedCount, postbacks: logged.deletedCount };
+      }),
   };
 }

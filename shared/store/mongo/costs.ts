@@ -93,6 +93,8 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
 
   await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 }, {}, {});
   await records.createIndex({ requested_at: -1, _id: -1 }, {}, {});
+  // A campaign's cost updates newest first (the API's list by campaign).
+  await records.createIndex({ campaign_id: 1, requested_at: -1, _id: -1 }, {}, {});
   await shares.createIndex({ clickid: 1 }, {}, {});
   await shares.createIndex({ update_id: 1 }, {}, {});
 

@@ -9,7 +9,7 @@ export async function createMongoDeliveries({ db }: MongoContext): Promise<Deliv
   const deliveries = db.collection<DeliveryDoc>('deliveries');
   await deliveries.createIndex({ created_at: -1, _id: -1 }, {}, {});
   await deliveries.createIndex({ conversion_id: 1 }, {}, {});
-  await deliveries.createIndex({ state: 1, created_at: -1 }, {}, {});
+  await deliveries.createIndex({ state: 1, created_at: -1, _id: -1 }, {}, {});
   const deliveryDoc = (d: Delivery) => ({
     conversion_id: d.conversion_id,
     channel_id: d.channel_id,

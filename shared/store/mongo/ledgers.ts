@@ -40,14 +40,11 @@ export function createMongoLedgers(
     const { key: _key, version, ...head } = c.head;
     const current = await heads.findOne({ _id: c.key }, { session });
     if ((current?.version ?? 0) !== c.expectedVersion) return false;
-    const filter = c.expectedVersion === 0 ? { _id: c.key, version: { $exists: false } } : { _id: c.key, version: c.expectedVersion };
-    try {
-      const moved = await heads.updateOne(filter, { $set: { version, head } }, { upsert: c.expectedVersion === 0, session });
-      if (moved.matchedCount === 0 && moved.upsertedCount === 0) return false;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
+    // Read above, written here in the same snapshot: no duplicate-key error to catch (one caught inside a
+    // transaction leaves it aborted on the server). A concurrent writer is a write conflict, which
+    // withTransaction runs again from the read.
+    const moved = await heads.updateOne({ _id: c.key }, { $set: { version, head } }, { upsert: current === null, session });
+    if (moved.matchedCount === 0 && moved.upsertedCount === 0) return false;
     if (c.rows.length) {
       await rows.bulkWrite(
         c.rows.map((row) => ({
@@ -95,8 +92,9 @@ export function createMongoLedgers(
       }
     },
     settingsVersion: async (): Promise<number> => (await meta.findOne({ _id: 'settings_version' }))?.value ?? 0,
-    bumpSettings: async (): Promise<void> => {
-      await meta.updateOne({ _id: 'settings_version' }, { $inc: { value: 1 } }, { upsert: true });
+    /** Moves the settings version, in the session of the settings write it follows. */
+    bumpSettings: async (session: Session): Promise<void> => {
+      await meta.updateOne({ _id: 'settings_version' }, { $inc: { value: 1 } }, { upsert: true, session });
     },
     heads: async (keys: readonly string[]): Promise<Map<string, LedgerHead>> => {
       const docs = await heads.find({ _id: { $in: [...keys] } }).toArray();

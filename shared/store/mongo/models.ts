@@ -18,15 +18,20 @@ export function registerModels(connection: Connection) {
   conversion.index({ clickid: 1, type: 1 });
   conversion.index({ created_at: -1, _id: -1 });
   // The conversion log's and reports' filters: campaign and offer source live under `click`.
-  conversion.index({ 'click.campaign_id': 1, created_at: -1 });
-  conversion.index({ 'click.offer_source_id': 1, created_at: -1 });
+  // Each filter index ends with the keyset pager's sort, (created_at, _id) newest first.
+  conversion.index({ 'click.campaign_id': 1, created_at: -1, _id: -1 });
+  conversion.index({ 'click.offer_source_id': 1, created_at: -1, _id: -1 });
+  conversion.index({ status: 1, created_at: -1, _id: -1 });
+  conversion.index({ duplicate_status: 1, created_at: -1, _id: -1 });
 
   const postback = new Schema({ _id: String, received_at: Number, outcome: String, clickid: String }, options);
   postback.index({ received_at: -1, _id: -1 });
-  postback.index({ outcome: 1, received_at: -1 });
+  postback.index({ outcome: 1, received_at: -1, _id: -1 });
   postback.index({ clickid: 1 });
   postback.index({ conversion_id: 1 });
-  postback.index({ campaign_id: 1, received_at: -1 });
+  postback.index({ campaign_id: 1, received_at: -1, _id: -1 });
+  // The log's test filter and the test-data purge.
+  postback.index({ test: 1, received_at: -1, _id: -1 });
 
   return {
     Setting: connection.model('Setting', setting, 'settings'),

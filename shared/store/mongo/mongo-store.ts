@@ -21,7 +21,8 @@ import { createMongoRollups } from './rollups.js';
  * at start.
  */
 export async function createMongoStore(url: string): Promise<Store> {
-  const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  // ignoreUndefined: a field left undefined is not stored, and reads back absent, as on SQLite (not null).
+  const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000, ignoreUndefined: true }).asPromise();
   // Transactions need a replica set; without one the rollups could not stay exact.
   const hello = (await connection.db?.admin().command({ hello: 1 })) as { setName?: string } | undefined;
   if (!hello?.setName || !connection.db) {
@@ -80,12 +81,12 @@ export async function createMongoStore(url: string): Promise<Store> {
 
   return {
     kind: 'mongo',
-    offerSources: settingsRepo(models, 'offer_source', bumpSettings),
-    offers: settingsRepo(models, 'offer', bumpSettings),
-    trafficChannels: settingsRepo(models, 'traffic_channel', bumpSettings),
-    campaigns: settingsRepo(models, 'campaign', bumpSettings),
-    conversionTypes: settingsRepo(models, 'conversion_type', bumpSettings),
-    fxRates: settingsRepo(models, 'fx_rates', bumpSettings),
+    offerSources: settingsRepo(models, 'offer_source', bumpSettings, inTransaction),
+    offers: settingsRepo(models, 'offer', bumpSettings, inTransaction),
+    trafficChannels: settingsRepo(models, 'traffic_channel', bumpSettings, inTransaction),
+    campaigns: settingsRepo(models, 'campaign', bumpSettings, inTransaction),
+    conversionTypes: settingsRepo(models, 'conversion_type', bumpSettings, inTransaction),
+    fxRates: settingsRepo(models, 'fx_rates', bumpSettings, inTransaction),
     ...createMongoClicks(context),
     ...ledgers,
     ...createMongoConversions(context, writer),
@@ -102,20 +103,31 @@ export async function createMongoStore(url: string): Promise<Store> {
   };
 }
 
-/** Settings as documents; each change moves the settings version after it is written, so caches reload. */
-function settingsRepo<T extends object>(models: Models, kind: string, bump: () => Promise<void>): SettingsRepo<T> {
+/**
+ * Settings as documents. A change and the settings version it moves are one
+ * transaction (as on SQLite), so a commit that read the version in its snapshot read
+ * the settings that go with it.
+ */
+function settingsRepo<T extends object>(
+  models: Models,
+  kind: string,
+  bump: (session: Session) => Promise<void>,
+  inTransaction: <R>(work: (session: Session) => Promise<R>) => Promise<R>,
+): SettingsRepo<T> {
   const settings = models.Setting.collection;
   return {
     list: async () => (await settings.find({ kind }).sort({ key: 1 }).toArray()).map((d) => d.doc as T),
     get: async (key) => ((await settings.findOne({ kind, key }))?.doc as T | undefined) ?? null,
-    put: async (key, record) => {
-      await settings.updateOne({ kind, key }, { $set: { doc: record } }, { upsert: true });
-      await bump();
-    },
-    delete: async (key) => {
-      const deleted = (await settings.deleteOne({ kind, key })).deletedCount > 0;
-      if (deleted) await bump();
-      return deleted;
-    },
+    put: (key, record) =>
+      inTransaction(async (session) => {
+        await settings.updateOne({ kind, key }, { $set: { doc: record } }, { upsert: true, session });
+        await bump(session);
+      }),
+    delete: (key) =>
+      inTransaction(async (session) => {
+        const deleted = (await settings.deleteOne({ kind, key }, { session })).deletedCount > 0;
+        if (deleted) await bump(session);
+        return deleted;
+      }),
   };
 }

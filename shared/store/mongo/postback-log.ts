@@ -1,13 +1,25 @@
-import type { ConversionRecord, PostbackLogEntry, Reversal } from '../../domain/entities.js';
+import type { ConversionRecord, PostbackLogEntry, RawParams, Reversal } from '../../domain/entities.js';
 import { keepReversal, replacementKey, reportStatus } from '../../domain/reversal.js';
 import { conversionDeltas, type ConversionChange, type Countable } from '../rollup-deltas.js';
 import type { LedgerRepository, Projection } from '../store.js';
-import { fromDoc, ignoreDuplicate, page, timeRange, toConversionDoc, type MongoContext, type Session } from './common.js';
+import { fromDoc, page, timeRange, toConversionDoc, type MongoContext, type Session } from './common.js';
 import { createMongoLedgers, type MongoProjectionWriter } from './ledgers.js';
 import type { Doc } from './models.js';
 
 /** A log entry as stored; one from before test postbacks is a real one. */
-const entryOf = (doc: Doc): PostbackLogEntry => ({ ...fromDoc<PostbackLogEntry>(doc, 'id'), test: doc.test === true });
+const entryOf = (doc: Doc): PostbackLogEntry => {
+  const entry = fromDoc<PostbackLogEntry>(doc, 'id');
+  return { ...entry, raw: rawFromDoc(doc.raw), test: doc.test === true };
+};
+
+/**
+ * The parameters as received, stored as `[name, value]` pairs: a name from the internet
+ * (`$ref`, `a.b`) never becomes a field name, which the server may refuse and fail the
+ * whole batch with. Entries stored before were objects, and read as they are.
+ */
+const rawToDoc = (raw: RawParams): Array<[string, string | string[]]> => Object.entries(raw);
+const rawFromDoc = (raw: unknown): RawParams =>
+  Array.isArray(raw) ? Object.fromEntries<string | string[]>(raw as Array<[string, string | string[]]>) : ((raw ?? {}) as RawParams);
 
 /**
  * The ledgers and what their commits write: conversions (with the rollups moved by
@@ -16,7 +28,7 @@ const entryOf = (doc: Doc): PostbackLogEntry => ({ ...fromDoc<PostbackLogEntry>(
  */
 export async function createMongoPostbackLog(
   context: MongoContext,
-): Promise<LedgerRepository & { bumpSettings: () => Promise<void>; writer: MongoProjectionWriter }> {
+): Promise<LedgerRepository & { bumpSettings: (session: Session) => Promise<void>; writer: MongoProjectionWriter }> {
   const { db, conversions, testConversions, postbacks, rollups, inTransaction } = context;
   const writer: MongoProjectionWriter = {
     async conversions(list, session) {
@@ -52,14 +64,17 @@ export async function createMongoPostbackLog(
       return kept;
     },
     async entry({ id, ...log }, session) {
-      await postbacks.replaceOne({ _id: id }, log, { upsert: true, session });
+      await postbacks.replaceOne({ _id: id }, { ...log, raw: rawToDoc(log.raw) }, { upsert: true, session });
     },
     async logUpdate({ id, ...update }, session) {
       await postbacks.updateOne({ _id: id }, { $set: update }, { session });
     },
     async rejected({ id, ...log }, session) {
-      // Replaces an earlier rejection (a replay) but never an applied outcome.
-      await ignoreDuplicate(postbacks.replaceOne({ _id: id, outcome: 'rejected' }, log, { upsert: true, session }));
+      // Replaces an earlier rejection (a replay) but never an applied outcome. Read, then write: a
+      // duplicate-key error inside a transaction aborts it on the server, however it is caught.
+      const earlier = await postbacks.findOne({ _id: id }, { projection: { outcome: 1 }, session });
+      if (earlier && earlier.outcome !== 'rejected') return;
+      await postbacks.replaceOne({ _id: id }, { ...log, raw: rawToDoc(log.raw) }, { upsert: true, session });
     },
   };
   const project = async ({ conversions: desired, removedConversionIds, logUpdates, entry }: Projection, session: Session) => {
@@ -90,7 +105,10 @@ export async function createMongoPostbackLog(
         query,
         'id',
       );
-      return { ...found, items: found.items.map((entry) => ({ ...entry, test: (entry as { test?: boolean }).test === true })) };
+      return {
+        ...found,
+        items: found.items.map((entry) => ({ ...entry, raw: rawFromDoc(entry.raw), test: (entry as { test?: boolean }).test === true })),
+      };
     },
     logRejected: async (entry) => {
       await writer.rejected(entry, undefined);
@@ -98,7 +116,7 @@ export async function createMongoPostbackLog(
       return stored ? entryOf(stored) : entry;
     },
     settingsVersion: () => ledgers.settingsVersion(),
-    bumpSettings: () => ledgers.bumpSettings(),
+    bumpSettings: (session) => ledgers.bumpSettings(session),
     loadLedgerHeads: (keys) => ledgers.heads(keys),
     loadLedgerSuffix: (key, fromId) => ledgers.suffix(key, fromId),
     commitLedgers: (commits, rejected, settingsVersion) => ledgers.commit(commits, rejected, settingsVersion),
