@@ -67,6 +67,23 @@ export async function planAggregate(
   /** Set by the split case above: the grouping a single raw read may answer split. */
   splitOf?: readonly Dimension[],
 ): Promise<AggregateRow[]> {
+  const rows = await planRows(of, groupBy, range, filters, options, run, fastRaw, splitOf);
+  // A total of nothing is a row of zeros on every store (a rollup or pipeline with nothing in range answers none).
+  if (groupBy.length === 0 && !options.split && rows.length === 0)
+    return [{ key: {}, count: 0, revenueMicros: 0n, costMicros: 0n, distinctClicks: 0 }];
+  return rows;
+}
+
+async function planRows(
+  of: 'clicks' | 'conversions',
+  groupBy: readonly Dimension[],
+  range: TimeRange,
+  filters: Filters,
+  options: PlanOptions,
+  run: (query: GrainQuery) => Promise<AggregateRow[]>,
+  fastRaw: boolean,
+  splitOf: readonly Dimension[] | undefined,
+): Promise<AggregateRow[]> {
   if (options.split && of === 'conversions') {
     const full = [...groupBy, ...(['type', 'status'] as const).filter((d) => !groupBy.includes(d))];
     const rows = await planAggregate(of, full, range, filters, { ...options, split: false }, run, fastRaw, groupBy);

@@ -1,6 +1,7 @@
 import type { Store } from '../../shared/store/store.js';
 import type { StoreFactory } from '../helpers/store-factories.js';
 import { aggregateContract } from './aggregates.contract.js';
+import { shapesContract } from './shapes.contract.js';
 import { splitAggregateContract } from './aggregates-split.contract.js';
 import { clickContract } from './clicks.contract.js';
 import { listingContract } from './conversions.contract.js';
@@ -30,4 +31,5 @@ export function storeContract(makeStore: StoreFactory['make']): void {
   costContract(() => store);
   deliveryContract(() => store);
   lifecycleContract(() => store);
+  shapesContract(() => store);
 }

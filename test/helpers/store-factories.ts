@@ -26,6 +26,16 @@ export function sqliteStore(options: Parameters<typeof createSqliteStore>[1] = {
   };
 }
 
+/**
+ * The MongoDB URL naming another database. Not `new URL()`: a seed list
+ * (`mongodb://a:27017,b:27017/?replicaSet=rs0`) is no WHATWG URL and it throws.
+ */
+export function mongoUrlWithDatabase(url: string, database: string): string {
+  const parts = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(url);
+  if (!parts?.[1]) throw new Error(`MONGO_URL is not a mongodb:// or mongodb+srv:// URL: ${url}`);
+  return `${parts[1]}/${database}${parts[2] ?? ''}`;
+}
+
 /** SQLite always; MongoDB where MONGO_URL is set (the run says so where it is not). */
 export function storeFactories(): StoreFactory[] {
   const factories: StoreFactory[] = [{ name: 'SQLite', make: sqliteStore() }];
@@ -34,14 +44,13 @@ export function storeFactories(): StoreFactory[] {
     factories.push({
       name: 'MongoDB',
       make: async () => {
-        const dbUrl = new URL(url);
-        dbUrl.pathname = `/convtrack_test_${Math.random().toString(36).slice(2, 10)}`;
-        const store = await createMongoStore(dbUrl.toString());
+        const dbUrl = mongoUrlWithDatabase(url, `convtrack_test_${Math.random().toString(36).slice(2, 10)}`);
+        const store = await createMongoStore(dbUrl);
         return {
           store,
           dispose: async () => {
             const mongoose = await import('mongoose');
-            const connection = await mongoose.default.createConnection(dbUrl.toString()).asPromise();
+            const connection = await mongoose.default.createConnection(dbUrl).asPromise();
             await connection.dropDatabase();
             await connection.close();
             await store.close();
