@@ -24,7 +24,7 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
   const db = new BetterSqlite3(path);
   // First: processes opening a new file together wait for each other from the first statement on.
   db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   // FULL: a write the worker has acknowledged to BullMQ survives an OS crash too.
   db.pragma('synchronous = FULL');
   // Checkpoint every ~40 MB of WAL instead of 4 MB: under a burst the worker's commits
@@ -60,4 +60,24 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
       db.close();
     },
   };
+}
+
+/**
+ * WAL mode, kept by the file once set. Switching a file to it (a new file, or one an
+ * older release left in rollback mode) needs the file to itself: when processes open
+ * it together, SQLite may answer SQLITE_BUSY at once rather than wait (its busy
+ * handler is not called where waiting could deadlock), so the switch is tried again.
+ */
+function useWal(db: BetterSqlite3.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const until = Date.now() + 30_000; ;) {
+    try {
+      // An in-memory database (tests) keeps its own mode.
+      if (['wal', 'memory'].includes(String(db.pragma('journal_mode = WAL', { simple: true })))) return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw err;
+    }
+    if (Date.now() > until) throw new Error('the store file could not be switched to WAL mode within 30 s');
+    Atomics.wait(pause, 0, 0, 20 + Math.random() * 30);
+  }
 }
