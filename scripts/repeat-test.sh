@@ -22,6 +22,8 @@ for ((run = 1; run <= times; run++)); do
   log=$(mktemp)
   if npx mocha --config "$config" "$file" "$@" >"$log" 2>&1; then
     echo "run $run/$times passed ($(grep -Eo '[0-9]+ passing' "$log" | head -1), $((SECONDS - started)) s so far)"
+    # The figures a test prints for people (lines with NOTE:), run by run.
+    grep 'NOTE:' "$log" | sed 's/^ */  /' || true
     rm -f "$log"
   else
     cat "$log"

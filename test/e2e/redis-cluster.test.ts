@@ -222,7 +222,7 @@ describe('Redis Cluster (3 masters, 3 replicas): 2 receivers, 3 workers and the 
         if (sent && (await store.getPostback(String(line.postbackId)))) unconfirmed.push({ ...sent, id: String(line.postbackId) });
       }
     console.log(
-      `      ${String(acked.length)} acknowledged (${String(ackedBeforeKill)} before the kill, ` +
+      `      NOTE: ${String(acked.length)} acknowledged (${String(ackedBeforeKill)} before the kill, ` +
         `${String(ackedWithoutReplica - ackedBeforeKill)} answered between the kill and the failover), ${String(refused)} refused with 503, ` +
         `${String(unconfirmed.length)} of those applied all the same (${(refused ? (1000 * unconfirmed.length) / refused : 0).toFixed(1)} per 1,000 refused); ` +
         `master ${String(master.port)} → ${String(promoted.port)}`,
