@@ -76,6 +76,11 @@ export function createMongoLedgers(
   return {
     /** Indexes, and the ledgers of stores from before heads (each key's whole ledger in one document) turned into heads and rows. */
     async prepare(): Promise<void> {
+      // Created here, before any transaction: first commits that each created them inside one would conflict.
+      for (const name of ['ledgers', 'meta'])
+        await db.createCollection(name).catch((err: unknown) => {
+          if ((err as { codeName?: string }).codeName !== 'NamespaceExists') throw err;
+        });
       await rows.createIndex({ key: 1, id: 1 }, {}, {});
       const old = heads.find({ head: { $exists: false }, entries: { $exists: true } } as never);
       for await (const doc of old) {

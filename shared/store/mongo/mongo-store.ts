@@ -40,7 +40,13 @@ export async function createMongoStore(url: string): Promise<Store> {
       version: 1,
       name: 'rollups built from the raw collections',
       up: async () => {
-        if (!(await rollups.built())) await rollups.rebuild();
+        if (await rollups.built()) return;
+        // A new database has nothing to count: its rollups start empty and writes keep them (no $out, renames or index builds).
+        const empty = await Promise.all(
+          ['clicks', 'conversions'].map(async (name) => (await db.collection(name).estimatedDocumentCount()) === 0),
+        );
+        if (empty.every(Boolean)) await rollups.markBuilt();
+        else await rollups.rebuild();
       },
     },
   ]);

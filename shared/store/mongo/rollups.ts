@@ -178,6 +178,12 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
      * renamed over the old one, so a reader never sees a half-built rollup, and a
      * crash leaves the store marked unbuilt, to be rebuilt at the next start.
      */
+    /** Marks the rollups current without counting (a database with no clicks or conversions yet). */
+    async markBuilt(): Promise<void> {
+      await db
+        .collection<{ _id: string; version?: string }>('meta')
+        .updateOne({ _id: 'rollups' }, { $set: { version: VERSION } }, { upsert: true });
+    },
     async rebuild(): Promise<void> {
       const meta = db.collection<{ _id: string; version?: string; holder?: string; until?: number }>('meta');
       const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
