@@ -55,19 +55,9 @@ export interface GrainQuery {
  * says its raw reads are fast (`fastRaw`). `run` makes one read; the store adapters
  * provide it.
  */
-export async function planAggregate(
-  of: 'clicks' | 'conversions',
-  groupBy: readonly Dimension[],
-  range: TimeRange,
-  filters: Filters,
-  options: PlanOptions,
-  run: (query: GrainQuery) => Promise<AggregateRow[]>,
-  /** The adapter scans raw rows fast (a column copy in memory): no sub rollups then. */
-  fastRaw = false,
-  /** Set by the split case above: the grouping a single raw read may answer split. */
-  splitOf?: readonly Dimension[],
-): Promise<AggregateRow[]> {
-  const rows = await planRows(of, groupBy, range, filters, options, run, fastRaw, splitOf);
+export async function planAggregate(...args: Parameters<typeof planRows>): Promise<AggregateRow[]> {
+  const rows = await planRows(...args);
+  const [, groupBy, , , options] = args;
   // A total of nothing is a row of zeros on every store (a rollup or pipeline with nothing in range answers none).
   if (groupBy.length === 0 && !options.split && rows.length === 0)
     return [{ key: {}, count: 0, revenueMicros: 0n, costMicros: 0n, distinctClicks: 0 }];
@@ -81,8 +71,10 @@ async function planRows(
   filters: Filters,
   options: PlanOptions,
   run: (query: GrainQuery) => Promise<AggregateRow[]>,
-  fastRaw: boolean,
-  splitOf: readonly Dimension[] | undefined,
+  /** The adapter scans raw rows fast (a column copy in memory): no sub rollups then. */
+  fastRaw = false,
+  /** Set by the split case above: the grouping a single raw read may answer split. */
+  splitOf?: readonly Dimension[],
 ): Promise<AggregateRow[]> {
   if (options.split && of === 'conversions') {
     const full = [...groupBy, ...(['type', 'status'] as const).filter((d) => !groupBy.includes(d))];
