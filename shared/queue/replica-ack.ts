@@ -47,9 +47,11 @@ interface Link<N extends QueueName> {
  * slot (a cluster client would send WAIT to any node), found again after a failover.
  * A connection that was replaced between the write and the WAIT's answer proves
  * nothing and is a failure; so is a WAIT that counts too few replicas. Failures are
- * 503s to the network, which sends the postback again: at least once, and the store
- * makes it once. WAITs are grouped: those asked for while one is under way share the
- * next, so the cost is one replication round trip per group, not per job.
+ * 503s to the network, which sends the postback again. The job waits in the delayed
+ * set until confirmed (then it is promoted), so no worker applies it before the answer
+ * is known, and a 503 withdraws it first: a 503 is "not applied" wherever Redis can
+ * tell (`withdrawn`). WAITs are grouped: those asked for while one is under way share
+ * the next, so the cost is one replication round trip per group, not per job.
  */
 export function createReplicatedQueue<N extends QueueName>(
   name: N,
@@ -265,10 +267,10 @@ const HOLD_MS = 30_000;
 
 /**
  * A 503 means "not applied" wherever that can be known: before answering it, the job
- * that Redis may hold is withdrawn if it is still waiting. The error says which
- * (`appliedOf`): "maybe" when a
- * worker had already taken the job, or the node serving the queue could not be asked
- * within WITHDRAW_WITHIN_MS.
+ * that Redis may hold (still held in the delayed set) is withdrawn. The error says
+ * which (`appliedOf`): "maybe" when the node had the job but not waiting (a worker took
+ * it: its hold ended, or it was promoted), or no node serving the queue answered within
+ * WITHDRAW_WITHIN_MS.
  */
 async function withdrawn<N extends QueueName>(redis: RedisClient, queue: TypedQueue<N>, id: string, error: AppError): Promise<AppError> {
   const key = (type: string): string => queue.toKey(type);
@@ -286,7 +288,7 @@ async function withdrawn<N extends QueueName>(redis: RedisClient, queue: TypedQu
 }
 
 const APPLIED_NO = 'no: the job was withdrawn or never queued; send the postback again';
-const APPLIED_MAYBE = 'maybe: a worker may have taken the job before it could be withdrawn';
+const APPLIED_MAYBE = 'maybe: the job could not be withdrawn (a worker had it, or Redis did not answer in time)';
 
 const mark = (error: AppError, applied: 'no' | 'maybe'): AppError =>
   new AppError(error.code, `${error.message}; ${applied === 'no' ? 'not applied: send it again' : 'it may still be applied'}`, {

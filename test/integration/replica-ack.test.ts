@@ -9,7 +9,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const appliedNo = 'no: the job was withdrawn or never queued; send the postback again';
-const appliedMaybe = 'maybe: a worker may have taken the job before it could be withdrawn';
+const appliedMaybe = 'maybe: the job could not be withdrawn (a worker had it, or Redis did not answer in time)';
 
 describe('REDIS_MIN_REPLICAS_ACK on one Redis with a replica: 200 only once the replica has the job', function () {
   this.timeout(30_000);
