@@ -31,7 +31,7 @@ const CONVERSION_WAIT_MS = 10_000;
  * whose lock is held goes back to the delayed set without spending an attempt: the
  * holder may be a worker killed mid-send, whose lock lasts until its lease runs out.
  * Whatever still happens to a job (stalled past BullMQ's limit, removed, lost with
- * Redis), the delivery log is the record and `recoverDeliveries` queues it again.
+ * Redis), the delivery log is the record and the recovery sweep (`recover-jobs.ts`) queues it again.
  */
 export function createOutboundWorker(deps: OutboundWorkerDeps): Worker<OutboundJob> {
   const logger = deps.logger.child({ component: 'outbound-worker' });
