@@ -54,7 +54,10 @@ const MAX_CLICK_WAIT_STEP_MS = 60_000;
  */
 export function preparePostback(input: PrepareInput): Prepared {
   const { id, job, earlier } = input;
-  if (earlier && (earlier.outcome !== 'rejected' || !job.replayOf)) return { kind: 'settled', entry: earlier };
+  // Settled before, unless it is a replay of a rejection, or its job runs again after its workers died with it
+  // (logged worker_crashed: an operator retried the failed job from the dashboard).
+  const again = job.replayOf !== undefined || earlier?.reason === 'worker_crashed';
+  if (earlier && (earlier.outcome !== 'rejected' || !again)) return { kind: 'settled', entry: earlier };
   const log = bareLog(input);
   const reject = (reason: RejectReason, detail: string): Prepared => ({
     kind: 'reject',

@@ -157,6 +157,26 @@ describe('jobs BullMQ gives up on: the store is the record', function () {
     }
   });
 
+  it('when an operator retries a stalled-out postbacks job from the dashboard, then its postback is applied in place of the worker_crashed entry', async () => {
+    const res = await request(receiver.app).get('/postback?clickid=k1&sum=4').expect(200);
+    const id = res.body.id as string;
+    await stallOut(testRedisUrl(), receiver.prefix, QueueNames.POSTBACKS);
+    start(60_000);
+    await waitFor('logged worker_crashed', async () => (await store.getPostback(id))?.reason === 'worker_crashed');
+    const report = await startReport(testRedisUrl(), receiver.prefix, store);
+    try {
+      await request(report.app)
+        .put(`/admin/queues/api/queues/${QueueNames.POSTBACKS}/${id}/retry`)
+        .set('Authorization', `Bearer ${TEST_API_KEY}`)
+        .expect((r) => expect(r.status).to.be.within(200, 204));
+      await waitFor('the retried job applied', async () => (await store.getPostback(id))?.outcome === 'recorded');
+      const conversion = await store.getConversion((await store.getPostback(id))?.conversion_id ?? '');
+      expect(conversion?.payout_micros).to.equal(4_000_000);
+    } finally {
+      await report.close();
+    }
+  });
+
   it('when the worker that failed a stalled-out postbacks job died before logging it, then the recovery sweep logs it', async () => {
     const res = await request(receiver.app).get('/postback?clickid=k1&sum=1').expect(200);
     const id = res.body.id as string;
