@@ -17,7 +17,8 @@ export interface Migration {
  * in `PRAGMA user_version`. Files written before steps were numbered say 0 yet hold
  * some of the tables, so steps 1 to 5 are written to find what is already there
  * (CREATE … IF NOT EXISTS, columns added only where missing, rollups rebuilt only when
- * their own version is older); from step 6 on a step runs exactly once per file.
+ * their own version is older); from step 6 on a step runs once per file, and is still
+ * written to be harmless if run again.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'settings, clicks, conversions, ledgers, postbacks, costs and deliveries', up: (db) => db.exec(SCHEMA) },
@@ -28,7 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: 'deliveries by state, for the recovery sweep',
-    up: (db) => db.exec('CREATE INDEX deliveries_state ON deliveries (state, created_at, id)'),
+    up: (db) => db.exec('CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, created_at, id)'),
   },
 ];
 
