@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OfferSource, PostbackParams } from '../../shared/domain/entities.js';
 import type { Store } from '../../shared/store/store.js';
-import { buildLogEntry } from '../helpers/builders.js';
+import { buildClick, buildConversion, buildLogEntry, putConversion } from '../helpers/builders.js';
 
 /** What both stores answer alike where their engines would differ: empty totals, fields left undefined. */
 export function shapesContract(store: () => Store): void {
@@ -65,6 +65,22 @@ export function shapesContract(store: () => Store): void {
       expect((await store().getPostback(entry.id))?.raw).to.deep.equal(raw);
       const listed = await store().listPostbacks({ clickid: 'c-names' }, { limit: 5, cursor: null });
       expect(listed.items.map((e) => e.raw)).to.deep.equal([raw]);
+    });
+
+    it('when money adds up past 2^53 micros (about 9 billion), then sums stay exact to the micro, for revenue and cost, by day and in total', async () => {
+      const big = 2 ** 52 + 1; // odd: a sum kept in doubles past 2^53 loses it
+      const day = Date.UTC(2031, 5, 1);
+      const clicks = [0, 1, 2].map((i) => buildClick({ campaign_id: 'c-big', ts: day + 1000 * i, cost_micros: big }));
+      await store().insertClicks(clicks);
+      for (const c of clicks) await putConversion(store(), buildConversion(c, { created_at: c.ts + 1, payout_micros: big }));
+      const range = { from: day, to: day + 86_400_000 };
+      const exact = 3n * BigInt(big);
+      for (const groupBy of [[], ['campaign'], ['day']] as const) {
+        const [conversions] = await store().aggregateConversions(groupBy, range, { campaign: 'c-big' });
+        const [clicksRow] = await store().aggregateClicks(groupBy, range, { campaign: 'c-big' });
+        expect(conversions?.revenueMicros, `revenue by ${groupBy.join(',') || 'nothing'}`).to.equal(exact);
+        expect(clicksRow?.costMicros, `cost by ${groupBy.join(',') || 'nothing'}`).to.equal(exact);
+      }
     });
   });
 }

@@ -34,12 +34,13 @@ const FIELDS: Record<Named, string> = {
   sub10: 'subs.sub10',
 };
 
+/** Sums over int64 come back as bigint (the connection's useBigInt64); counts are numbers unless they pass int32. */
 interface Group {
   _id: Record<string, unknown>;
-  n: number;
-  revenue: number;
-  cost: number;
-  clicks: number;
+  n: number | bigint;
+  revenue: number | bigint;
+  cost: number | bigint;
+  clicks: number | bigint;
 }
 
 /**
@@ -67,9 +68,9 @@ export async function aggregate(
   const id = Object.fromEntries(groupBy.map((dim, i) => [`d${i}`, expression(dim, of, time, offsets)]));
   const groups =
     of === 'clicks'
-      ? [{ $group: { _id: id, n: { $sum: 1 }, revenue: { $sum: 0 }, cost: { $sum: '$cost_micros' }, clicks: { $sum: 1 } } }]
+      ? [{ $group: { _id: id, n: { $sum: 1 }, revenue: { $sum: 0 }, cost: { $sum: { $toLong: '$cost_micros' } }, clicks: { $sum: 1 } } }]
       : [
-          { $group: { _id: { g: id, c: '$clickid' }, n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } } },
+          { $group: { _id: { g: id, c: '$clickid' }, n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } } },
           { $group: { _id: '$_id.g', n: { $sum: '$n' }, revenue: { $sum: '$revenue' }, cost: { $sum: 0 }, clicks: { $sum: 1 } } },
         ];
   const rows = await collection
@@ -77,10 +78,10 @@ export async function aggregate(
     .toArray();
   return rows.map((row) => ({
     key: Object.fromEntries(groupBy.map((dim, i) => [dim, row._id[`d${i}`] == null ? null : String(row._id[`d${i}`])])),
-    count: row.n,
+    count: Number(row.n),
     revenueMicros: BigInt(row.revenue),
     costMicros: BigInt(row.cost),
-    distinctClicks: row.clicks,
+    distinctClicks: Number(row.clicks),
   }));
 }
 

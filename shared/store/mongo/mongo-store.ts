@@ -22,7 +22,10 @@ import { createMongoRollups } from './rollups.js';
  */
 export async function createMongoStore(url: string): Promise<Store> {
   // ignoreUndefined: a field left undefined is not stored, and reads back absent, as on SQLite (not null).
-  const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000, ignoreUndefined: true }).asPromise();
+  // useBigInt64: int64 values (money counters and sums) read back as bigint, exact past 2^53.
+  const connection = await mongoose
+    .createConnection(url, { serverSelectionTimeoutMS: 5000, ignoreUndefined: true, useBigInt64: true })
+    .asPromise();
   // Transactions need a replica set; without one the rollups could not stay exact.
   const hello = (await connection.db?.admin().command({ hello: 1 })) as { setName?: string } | undefined;
   if (!hello?.setName || !connection.db) {

@@ -63,8 +63,22 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
    * by the row's fields and sum the shards.
    */
   const sharded = (id: Record<string, unknown>): Record<string, unknown> => ({ ...id, s: Math.floor(Math.random() * SHARDS) });
-  const inc = (c: ReturnType<typeof col>, id: Record<string, unknown>, by: Record<string, number>, session: Session) =>
-    c.updateOne({ _id: id }, { $inc: by }, { upsert: true, session });
+  /**
+   * Money counters move by 64-bit integers (bigint is written as BSON int64), so they
+   * and their `$sum` stay exact past 2^53 micros, as SQLite's INTEGER columns do; counts
+   * stay plain numbers.
+   */
+  const inc = (
+    c: ReturnType<typeof col>,
+    id: Record<string, unknown>,
+    { n, ...money }: { n?: number; cost?: number; revenue?: number },
+    session: Session,
+  ) =>
+    c.updateOne(
+      { _id: id },
+      { $inc: { ...(n === undefined ? {} : { n }), ...Object.fromEntries(Object.entries(money).map(([k, v]) => [k, BigInt(v)])) } },
+      { upsert: true, session },
+    );
 
   return {
     async click(click: Click, session: Session): Promise<void> {
@@ -132,7 +146,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         if (value !== undefined) match[`_id.${fields[dim as Dimension] ?? dim}`] = dim === 'type' ? (value ?? '') : value;
       }
       const rows = await collection
-        .aggregate<{ _id: Record<string, unknown>; n: number; revenue: number | null; cost: number | null }>([
+        .aggregate<{ _id: Record<string, unknown>; n: number | bigint; revenue: number | bigint | null; cost: number | bigint | null }>([
           { $match: match },
           {
             $group: {
@@ -148,8 +162,9 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
                 ]),
               ),
               n: { $sum: '$n' },
-              revenue: { $sum: '$revenue' },
-              cost: { $sum: '$cost' },
+              // As 64-bit integers: exact past 2^53 (counters written before as doubles convert exactly below it).
+              revenue: { $sum: { $toLong: '$revenue' } },
+              cost: { $sum: { $toLong: '$cost' } },
             },
           },
           ...(groupBy.length ? [{ $match: { $or: [{ n: { $ne: 0 } }, { cost: { $ne: 0 } }] } }] : []),
@@ -161,11 +176,15 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
             const value = row._id[`d${i}`];
             return [
               d,
-              typeof value === 'string' && !(d === 'type' && value === '') ? value : typeof value === 'number' ? String(value) : null,
+              typeof value === 'string' && !(d === 'type' && value === '')
+                ? value
+                : typeof value === 'number' || typeof value === 'bigint'
+                  ? String(value)
+                  : null,
             ];
           }),
         ),
-        count: row.n,
+        count: Number(row.n),
         revenueMicros: BigInt(row.revenue ?? 0),
         costMicros: BigInt(row.cost ?? 0),
         distinctClicks: 0,
@@ -224,33 +243,39 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         { $replaceRoot: { newRoot: { $mergeObjects: ['$doc', { sub_n: { $toInt: { $substrCP: ['$sub.k', 3, 2] } }, sub_v: '$sub.v' }] } } },
       ];
       const runs: Array<[string, string, object, object, object[]]> = [
-        ['clicks', 'roll_click_q', { bucket: floor('$ts', BUCKET_MS) }, { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } }, []],
+        [
+          'clicks',
+          'roll_click_q',
+          { bucket: floor('$ts', BUCKET_MS) },
+          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
+          [],
+        ],
         [
           'clicks',
           'roll_click_d',
           { day: floor('$ts', DAY_MS), ...clickPlacement },
-          { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } },
+          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
           [],
         ],
         [
           'clicks',
           'roll_click_sd',
           { sub: '$sub_n', day: floor('$ts', DAY_MS), value: '$sub_v', ...clickPlacement },
-          { n: { $sum: 1 }, cost: { $sum: '$cost_micros' } },
+          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
           perSub('$subs'),
         ],
         [
           'conversions',
           'roll_conv_q',
           { bucket: floor('$created_at', BUCKET_MS), type_key: { $ifNull: ['$type', ''] }, status: '$status' },
-          { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
           [],
         ],
         [
           'conversions',
           'roll_conv_d',
           { day: floor('$created_at', DAY_MS), ...convPlacement, type_key: { $ifNull: ['$type', ''] }, status: '$status' },
-          { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
           [],
         ],
         [
@@ -264,7 +289,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
             type_key: { $ifNull: ['$type', ''] },
             status: '$status',
           },
-          { n: { $sum: 1 }, revenue: { $sum: '$payout_micros' } },
+          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
           perSub('$click.subs'),
         ],
       ];
