@@ -124,12 +124,28 @@ function settle(
     if (list) list.push(share);
     else byClick.set(share.clickid, [share]);
   }
+  const costs = new Map(clicks.map((click) => [click.clickid, effectiveCost(byClick.get(click.clickid) ?? [])]));
+  return moveClicks(clicks, costs, bucketMs);
+}
+
+/**
+ * Moves each of `clicks` that `costs` names to its cost there: the clicks whose cost
+ * changes, and the rollup deltas (per 15-minute bucket and placement, per day, sub value
+ * and placement) from each click's cost as given to its new one. A store that writes a
+ * plan in several transactions calls it for each part with the clicks as they are then,
+ * so a part applied twice moves nothing the second time.
+ */
+export function moveClicks(
+  clicks: readonly CostClick[],
+  costs: ReadonlyMap<string, number>,
+  bucketMs: number,
+): Pick<CostPlan, 'clickCosts' | 'rollupDeltas' | 'subRollupDeltas'> {
   const clickCosts: CostPlan['clickCosts'] = [];
   const deltas = new Map<string, CostDelta>();
   const subDeltas = new Map<string, SubCostDelta>();
   for (const click of clicks) {
-    const cost = effectiveCost(byClick.get(click.clickid) ?? []);
-    if (cost === click.cost_micros) continue;
+    const cost = costs.get(click.clickid);
+    if (cost === undefined || cost === click.cost_micros) continue;
     clickCosts.push({ clickid: click.clickid, cost_micros: cost });
     const placement = `${click.campaign_id}|${click.offer_id}|${click.offer_source_id}|${click.traffic_channel_id}`;
     // One bucket lies in one UTC day, so a delta per bucket and placement is one change to each rollup.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { planCost, type CostClick, type Share } from '../../shared/domain/cost-plan.js';
+import { moveClicks, planCost, type CostClick, type Share } from '../../shared/domain/cost-plan.js';
 import type { CostRecord, CostRequest } from '../../shared/domain/costs.js';
 
 const BUCKET = 900_000;
@@ -121,6 +121,42 @@ describe('cost planner', () => {
         },
       ),
       { seed: 20261130, numRuns: 300 },
+    );
+  });
+
+  it('when a plan is written in parts (any split of its clicks), then the parts move the rollups by what the whole plan does, and a part applied again moves nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 50 }), fc.constantFrom('z1', 'z2', undefined)), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 7 }),
+        (rows, micros, size) => {
+          const clicks = rows.map(([minute, cost, sub], n) =>
+            click(n, { ts: T0 + minute * 60_000, cost_micros: cost, subs: sub === undefined ? {} : { sub1: sub } }),
+          );
+          const whole = planCost(job('01U9', update(micros)), T0, { kind: 'update', clicks, shares: [] }, BUCKET);
+          const costs = new Map(whole.clickCosts.map((c) => [c.clickid, c.cost_micros]));
+          const sum = (deltas: Array<{ delta: number }>) => deltas.reduce((n, d) => n + d.delta, 0);
+          let moved = 0;
+          let subMoved = 0;
+          for (let i = 0; i < clicks.length; i += size) {
+            const part = moveClicks(clicks.slice(i, i + size), costs, BUCKET);
+            moved += sum(part.rollupDeltas);
+            subMoved += sum(part.subRollupDeltas);
+            // The same part again, its clicks now at their new cost: nothing to move.
+            const settled = clicks.slice(i, i + size).map((c) => ({ ...c, cost_micros: costs.get(c.clickid) ?? c.cost_micros }));
+            const again = moveClicks(settled, costs, BUCKET);
+            expect(again.clickCosts).to.deep.equal([]);
+            expect(again.rollupDeltas).to.deep.equal([]);
+          }
+          expect(moved).to.equal(sum(whole.rollupDeltas));
+          expect(subMoved).to.equal(sum(whole.subRollupDeltas));
+        },
+      ),
+      { seed: 24, numRuns: 200 },
     );
   });
 });

@@ -1,4 +1,4 @@
-import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
+import { moveClicks, planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
 import { BUCKET_MS, type CostJobInput, type CostRepository } from '../store.js';
 import { page, unwrap, type MongoContext, type Session } from './common.js';
@@ -8,11 +8,19 @@ type CostDoc = { _id: string; campaign_id: string; kind: string; state: string; 
 
 /** Writes go in batches of this many operations: a 100k-click update is 100 round trips, not 500k. */
 const BATCH = 1000;
+/** Clicks one transaction moves: far under the server's 60 s transaction lifetime and its cache. */
+const PART = 5_000;
 
 /**
- * Cost jobs in MongoDB: inside one transaction, read what `planCost` needs, then write
- * its plan with bounded `bulkWrite`s. The rules live in the planner, shared with the
- * embedded store.
+ * Cost jobs in MongoDB. What `planCost` needs is read and planned outside a
+ * transaction (an update over hundreds of thousands of clicks would outlive the
+ * server's 60 s transaction limit, which aborts it and, being transient, had it re-run
+ * whole until the deadline). The plan is then written in parts of `PART` clicks, each
+ * one transaction that reads its clicks as they are and moves them to their planned
+ * cost with the rollups (`moveClicks`), so a part written twice (a retried job) moves
+ * nothing; a last transaction writes the job's record, which a retried job finds
+ * first. The rules live in the planner, shared with the embedded store, which writes
+ * the whole plan in one transaction.
  */
 export async function createMongoCosts({ db, clicks, rollups, inTransaction }: MongoContext): Promise<CostRepository> {
   const records = db.collection<CostDoc>('cost_updates');
@@ -71,24 +79,29 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
     );
   };
 
-  const commit = async (plan: CostPlan, session: Session): Promise<void> => {
-    await inBatches(plan.addShares, (batch) =>
-      shares.bulkWrite(
-        batch.map((s) => ({ updateOne: { filter: { _id: `${s.clickid}|${s.update_id}` }, update: { $setOnInsert: s }, upsert: true } })),
-        { session, ordered: false },
-      ),
+  /** One part: the shares it adds or removes, then its clicks moved to their planned cost with the rollups. */
+  const writePart = async (plan: CostPlan, clickids: string[], session: Session): Promise<void> => {
+    const mine = new Set(clickids);
+    await inBatches(
+      plan.addShares.filter((s) => mine.has(s.clickid)),
+      (batch) =>
+        shares.bulkWrite(
+          batch.map((s) => ({ updateOne: { filter: { _id: `${s.clickid}|${s.update_id}` }, update: { $setOnInsert: s }, upsert: true } })),
+          { session, ordered: false },
+        ),
     );
-    if (plan.removeSharesOf) await shares.deleteMany({ update_id: plan.removeSharesOf }, { session });
-    await inBatches(plan.clickCosts, (batch) =>
+    if (plan.removeSharesOf) await shares.deleteMany({ update_id: plan.removeSharesOf, clickid: { $in: clickids } }, { session });
+    // The clicks as they are now: one this part moved before is at its planned cost already.
+    const current = (await clicks.find({ _id: { $in: clickids } }, { session }).toArray()).map(toClick);
+    const moves = moveClicks(current, new Map(plan.clickCosts.map((c) => [c.clickid, c.cost_micros])), BUCKET_MS);
+    await inBatches(moves.clickCosts, (batch) =>
       clicks.bulkWrite(
         batch.map((c) => ({ updateOne: { filter: { _id: c.clickid }, update: { $set: { cost_micros: c.cost_micros } } } })),
         { session, ordered: false },
       ),
     );
-    for (const { click, delta } of plan.rollupDeltas) await rollups.clickCost(click, delta, session);
-    await rollups.subCosts(plan.subRollupDeltas, session);
-    if (plan.undone) await save(plan.undone, session);
-    await save(plan.record, session);
+    for (const { click, delta } of moves.rollupDeltas) await rollups.clickCost(click, delta, session);
+    await rollups.subCosts(moves.subRollupDeltas, session);
   };
 
   await records.createIndex({ campaign_id: 1, kind: 1, state: 1, _id: -1 }, {}, {});
@@ -99,14 +112,26 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
   await shares.createIndex({ update_id: 1 }, {}, {});
 
   return {
-    applyCost: (job: CostJobInput, now: number): Promise<CostRecord> =>
-      inTransaction(async (session) => {
-        const stored = await records.findOne({ _id: job.id }, { session });
-        if (stored) return stored.doc;
-        const plan = planCost(job, now, await read(job, session), BUCKET_MS);
-        await commit(plan, session);
+    applyCost: async (job: CostJobInput, now: number): Promise<CostRecord> => {
+      const stored = await records.findOne({ _id: job.id });
+      if (stored) return stored.doc;
+      const inputs = await read(job, undefined);
+      const plan = planCost(job, now, inputs, BUCKET_MS);
+      const clickids = inputs.clicks.map((c) => c.clickid);
+      for (let i = 0; i < clickids.length; i += PART) {
+        const part = clickids.slice(i, i + PART);
+        await inTransaction((session) => writePart(plan, part, session));
+      }
+      return inTransaction(async (session) => {
+        const again = await records.findOne({ _id: job.id }, { session });
+        if (again) return again.doc;
+        // An undo's target keeps no share past its last part (none left when every part ran).
+        if (plan.removeSharesOf) await shares.deleteMany({ update_id: plan.removeSharesOf }, { session });
+        if (plan.undone) await save(plan.undone, session);
+        await save(plan.record, session);
         return plan.record;
-      }),
+      });
+    },
     getCost: async (id: string): Promise<CostRecord | null> => (await records.findOne({ _id: id }))?.doc ?? null,
     listCosts: async (filter, query) =>
       unwrap(await page<{ doc: CostRecord }, CostDoc>(records, 'requested_at', { ...filter }, query, '_id')),
