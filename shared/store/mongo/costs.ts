@@ -1,4 +1,4 @@
-import { moveClicks, planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
+import { moveClicks, planCost, type CostClick, type CostInputs, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
 import { BUCKET_MS, type CostJobInput, type CostRepository } from '../store.js';
 import { page, unwrap, type MongoContext, type Session } from './common.js';
@@ -10,6 +10,13 @@ type CostDoc = { _id: string; campaign_id: string; kind: string; state: string; 
 const BATCH = 1000;
 /** Clicks one transaction moves: far under the server's 60 s transaction lifetime and its cache. */
 const PART = 5_000;
+
+/** A cost plan as its parts read it: shares to add by click, an undo's target, each click's planned cost. */
+interface PartPlan {
+  removeSharesOf: string | null;
+  sharesByClick: ReadonlyMap<string, Share[]>;
+  costs: ReadonlyMap<string, number>;
+}
 
 /**
  * Cost jobs in MongoDB. What `planCost` needs is read and planned outside a
@@ -80,10 +87,9 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
   };
 
   /** One part: the shares it adds or removes, then its clicks moved to their planned cost with the rollups. */
-  const writePart = async (plan: CostPlan, clickids: string[], session: Session): Promise<void> => {
-    const mine = new Set(clickids);
+  const writePart = async (plan: PartPlan, clickids: string[], session: Session): Promise<void> => {
     await inBatches(
-      plan.addShares.filter((s) => mine.has(s.clickid)),
+      clickids.flatMap((id) => plan.sharesByClick.get(id) ?? []),
       (batch) =>
         shares.bulkWrite(
           batch.map((s) => ({ updateOne: { filter: { _id: `${s.clickid}|${s.update_id}` }, update: { $setOnInsert: s }, upsert: true } })),
@@ -93,7 +99,7 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
     if (plan.removeSharesOf) await shares.deleteMany({ update_id: plan.removeSharesOf, clickid: { $in: clickids } }, { session });
     // The clicks as they are now: one this part moved before is at its planned cost already.
     const current = (await clicks.find({ _id: { $in: clickids } }, { session }).toArray()).map(toClick);
-    const moves = moveClicks(current, new Map(plan.clickCosts.map((c) => [c.clickid, c.cost_micros])), BUCKET_MS);
+    const moves = moveClicks(current, plan.costs, BUCKET_MS);
     await inBatches(moves.clickCosts, (batch) =>
       clicks.bulkWrite(
         batch.map((c) => ({ updateOne: { filter: { _id: c.clickid }, update: { $set: { cost_micros: c.cost_micros } } } })),
@@ -117,10 +123,17 @@ export async function createMongoCosts({ db, clicks, rollups, inTransaction }: M
       if (stored) return stored.doc;
       const inputs = await read(job, undefined);
       const plan = planCost(job, now, inputs, BUCKET_MS);
+      const sharesByClick = new Map<string, Share[]>();
+      for (const share of plan.addShares) sharesByClick.set(share.clickid, [...(sharesByClick.get(share.clickid) ?? []), share]);
+      const parts: PartPlan = {
+        removeSharesOf: plan.removeSharesOf,
+        sharesByClick,
+        costs: new Map(plan.clickCosts.map((c) => [c.clickid, c.cost_micros])),
+      };
       const clickids = inputs.clicks.map((c) => c.clickid);
       for (let i = 0; i < clickids.length; i += PART) {
         const part = clickids.slice(i, i + PART);
-        await inTransaction((session) => writePart(plan, part, session));
+        await inTransaction((session) => writePart(parts, part, session));
       }
       return inTransaction(async (session) => {
         const again = await records.findOne({ _id: job.id }, { session });
