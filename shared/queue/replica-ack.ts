@@ -150,8 +150,10 @@ export function createReplicatedQueue<N extends QueueName>(
         const why = `${String(acked)} of ${String(replicas)} replicas confirmed the job within ${String(timeoutMs)} ms`;
         throw await withdrawn(current.redis, current.queue, id, unconfirmed(why));
       }
-      // Confirmed: free for the workers. Should the promotion be lost, the job runs when its hold ends.
-      await job.promote().catch((err: unknown) =>
+      // Confirmed: free for the workers. Not awaited: the answer goes out as soon as a replica has the
+      // job (an acknowledgement must not trail its confirmation); a promotion lost with the process
+      // or the connection leaves the job to run when its hold ends.
+      job.promote().catch((err: unknown) =>
         logger.warn('confirmed postback job not promoted; it runs when its hold ends', {
           jobId: id,
           holdMs: hold,
