@@ -7,7 +7,7 @@ import type { RawParams } from '../../shared/domain/entities.js';
 import { newId } from '../../shared/domain/ids.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
-import { appliedOf } from '../../shared/queue/replica-ack.js';
+import { appliedOf } from '../../shared/queue/withdraw-job.js';
 import { overloaded, type Backpressure, type ShedReason } from './backpressure.js';
 import { queueUnavailable, type Enqueue } from './enqueue.js';
 import type { ParsedPostback } from './postback.schema.js';
