@@ -44,4 +44,31 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The console's scripts run in the browser, as plain ES modules with no build step.
+    files: ['services/console/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'navigator',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'Blob',
+          'Node',
+          'Intl',
+          'localStorage',
+          'crypto',
+          'btoa',
+          'confirm',
+          'setTimeout',
+          'requestAnimationFrame',
+          'console',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     `data in ${resolve(config.dataDir)}; ${config.store.mongoUrl ? 'store: MongoDB' : `embedded store: ${resolve(config.store.sqlitePath)}`}`,
   );
   say(`postback URL for networks: ${config.receiver.publicUrl}/postback?clickid={clickid}&sum={sum}`);
-  say(`API docs: http://localhost:${config.report.port}/api/docs   queue dashboard: http://localhost:${config.report.port}/admin/queues`);
+  const report = `http://localhost:${config.report.port}`;
+  say(`console: ${report}/  (sign in with the API key the report service prints below)`);
+  say(`API docs: ${report}/api/docs   queue dashboard: ${report}/admin/queues`);
 
   const here = fileURLToPath(new URL('.', import.meta.url));
   const children = ['receiver', 'worker', 'report'].map((service) =>

@@ -6,7 +6,6 @@ import type { Logger } from '../../shared/logging/logger.js';
 import { httpMetrics, metricsRoute, type Metrics } from '../../shared/metrics/metrics.js';
 import type { Store } from '../../shared/store/store.js';
 import type { Queue } from 'bullmq';
-import { requireApiKey } from './auth.js';
 import { DASHBOARD_PATH, dashboardRouter, requireDashboardAuth } from './dashboard.js';
 import { dashboardGuard } from './dashboard-guard.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
@@ -14,10 +13,15 @@ import { notFound } from './http.js';
 import { docsRouter } from './openapi.js';
 import { mountRoutes, type ApiRoute } from './route-table.js';
 import { refuseUnsafeJson } from './validate.js';
+import { requireCredentials, type Sessions } from './session.js';
+import { sessionRoutes } from './session.route.js';
+import { consoleRouter } from '../console/console-router.js';
 
 export interface ReportDeps extends ApiDeps {
   store: Store;
   apiKey: string;
+  /** The console's sign-in sessions. */
+  sessions: Sessions;
   /** Every queue of the system, for the dashboard. */
   queues: Queue[];
   dashboard: { user: string; password: string };
@@ -28,10 +32,12 @@ export interface ReportDeps extends ApiDeps {
 
 /**
  * The report service's HTTP app: the route table under `/api` (settings, logs,
- * reports…), its OpenAPI docs, the queue dashboard. `routes` is the table; a test may
+ * reports…, the console's sign-in), its OpenAPI docs, the queue dashboard, and the
+ * console at `/`, the API's first client. `routes` is the table; a test may
  * pass one with a route added.
  */
-export function createReportApp(deps: ReportDeps, routes: ApiRoute[] = apiRoutes(deps)): Express {
+export function createReportApp(deps: ReportDeps, tableRoutes: ApiRoute[] = apiRoutes(deps)): Express {
+  const routes = [...sessionRoutes(deps), ...tableRoutes];
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -40,7 +46,7 @@ export function createReportApp(deps: ReportDeps, routes: ApiRoute[] = apiRoutes
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(metricsRoute(deps.metrics));
 
-  const apiKey = requireApiKey(deps.apiKey);
+  const apiKey = requireCredentials(deps.apiKey, deps.sessions);
   // Express answers OPTIONS itself with the methods a path has: behind the key like every other method.
   app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? apiKey(req, res, next) : next()));
   const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard });
@@ -48,11 +54,14 @@ export function createReportApp(deps: ReportDeps, routes: ApiRoute[] = apiRoutes
   app.use('/api', docsRouter(dashboardAuth, routes));
 
   const api = Router();
-  api.use(mountRoutes(routes, { 'api-key': apiKey }, [express.json({ limit: '1mb' }), refuseUnsafeJson()]));
+  api.use(
+    mountRoutes(routes, { 'api-key': apiKey, none: (_req, _res, next) => next() }, [express.json({ limit: '1mb' }), refuseUnsafeJson()]),
+  );
   // A path no route serves still asks for the key first: without it, nothing about the API is told.
   api.use(apiKey);
   app.use('/api', api);
   app.use(DASHBOARD_PATH, dashboardAuth, dashboardGuard(), dashboardRouter(deps.queues));
+  app.use(consoleRouter({ receiverUrl: deps.publicUrl }));
 
   app.use((req, _res, next) => {
     next(notFound(`no route ${req.method} ${req.path}`));

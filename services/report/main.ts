@@ -49,4 +49,5 @@ runService('report', async (config, logger) => {
   ]);
   // Said once the signal handlers are in place: whoever waits for this line may stop us.
   logger.info('report service listening', { port: boundPort(server), store: store.kind });
+  process.stdout.write(`\n  convtrack console: http://localhost:${String(boundPort(server))}/  (sign in with the API key)\n\n`);
 });

@@ -52,6 +52,7 @@ export function openApiDocument(routes: readonly ApiRoute[]): object {
         : {};
     (paths[path] ??= {})[op.method] = {
       summary: op.summary,
+      ...(op.auth === 'none' ? { security: [] } : {}),
       parameters: [...pathParams, ...query],
       ...body,
       responses: {
@@ -68,7 +69,7 @@ export function openApiDocument(routes: readonly ApiRoute[]): object {
       title: 'convtrack API',
       version: '0.1.0',
       description:
-        'Settings, logs, reports, replay, cost updates, exchange rates and the outbound delivery log. Send `Authorization: Bearer <API_KEY>`.',
+        'Settings, logs, reports, replay, cost updates, exchange rates and the outbound delivery log. Send `Authorization: Bearer <API_KEY>`; the console signs in with `POST /session` and sends its session cookie and `X-CSRF-Token` instead.',
     },
     servers: [{ url: '/api' }],
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },

@@ -13,6 +13,7 @@ import { apiRoutes } from './api-routes.js';
 import { createReportApp, type ReportDeps } from './app.js';
 import type { ApiRoute } from './route-table.js';
 import type { RetryDelivery } from './api-deps.js';
+import { redisSessions, type SessionTimes } from './session.js';
 import { scheduleDelivery, scheduleReversal } from '../worker/outbound/schedule-delivery.js';
 import { createSettingsCache } from '../worker/settings-cache.js';
 
@@ -32,6 +33,8 @@ export interface ReportServiceDeps {
   readiness: ReadinessCheck[];
   /** Routes served beside the API's own table (a test's). */
   extraRoutes?: ApiRoute[];
+  /** How long a console session lasts unused, and at most (defaults: 2 h, 12 h). */
+  sessionTimes?: SessionTimes;
 }
 
 export interface ReportService {
@@ -51,6 +54,7 @@ export function createReportService({
   logger,
   readiness,
   extraRoutes = [],
+  sessionTimes,
 }: ReportServiceDeps): ReportService {
   const prefix = config.redis.queuePrefix;
   const postbacks = createQueue(QueueNames.POSTBACKS, redis, prefix);
@@ -82,6 +86,7 @@ export function createReportService({
   const deps: ReportDeps = {
     store,
     apiKey,
+    sessions: redisSessions(redis, prefix, sessionTimes),
     publicUrl: config.receiver.publicUrl,
     journeyTypeLimit: config.rules.journeyTypeLimit,
     accountCurrency: config.rules.accountCurrency,

@@ -4,8 +4,11 @@ import { validate, validateBody } from './validate.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route. Every `/api` route takes the API key; the type leaves no route without one. */
-export type Auth = 'api-key';
+/**
+ * Who may call a route. `api-key`: the API key, or a console session (with its CSRF
+ * token on changes). `none` is for signing in, and nothing else.
+ */
+export type Auth = 'api-key' | 'none';
 
 /** What a handler gets: the request, and its path parameters, query and body as the route's schemas left them. */
 export interface RouteInput<Q, B> {

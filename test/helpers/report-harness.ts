@@ -8,6 +8,7 @@ import { createMetrics } from '../../shared/metrics/metrics.js';
 import { createRedis, waitForRedis, type RedisClient } from '../../shared/queue/redis.js';
 import type { Store } from '../../shared/store/store.js';
 import { memoryLog } from './receiver-harness.js';
+import type { SessionTimes } from '../../services/report/session.js';
 
 export const TEST_API_KEY = 'test-api-key-0123456789';
 
@@ -16,6 +17,9 @@ export interface ReportOptions {
   outbound?: Partial<Config['outbound']>;
   fileRates?: FxRates;
   extraRoutes?: ApiRoute[];
+  /** The receiver's public URL (default https://track.example): a test that posts to it gives the real one. */
+  publicUrl?: string;
+  sessionTimes?: SessionTimes;
 }
 
 /** The report service (wired as in production) on the given store and real queues under `prefix`. */
@@ -37,11 +41,12 @@ export async function startReport(
       rules: { ...defaults.rules, journeyTypeLimit: 2, ...options.rules },
       outbound: { ...defaults.outbound, ...options.outbound },
       redis: { queuePrefix: prefix },
-      receiver: { publicUrl: 'https://track.example' },
+      receiver: { publicUrl: options.publicUrl ?? 'https://track.example' },
       dashboard: { user: 'ops', password: 'dashboard-password' },
     },
     fileRates: options.fileRates ?? {},
     extraRoutes: options.extraRoutes ?? [],
+    ...(options.sessionTimes ? { sessionTimes: options.sessionTimes } : {}),
     metrics: createMetrics('report'),
     readiness: [],
     logger: createLogger({ level: 'debug', service: 'report-test', stream: log.stream }),

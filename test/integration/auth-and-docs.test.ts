@@ -28,15 +28,22 @@ describe('credentials on every /api and /admin route, and the API docs', () => {
   let store: Store;
   let report: { app: Express; close: () => Promise<void> };
   let documented: Array<[Method, string]>;
+  let open: Array<[Method, string]>;
 
   before(async () => {
     dir = tempDir();
     store = createSqliteStore(join(dir.path, 'store.db'));
     report = await startReport(testRedisUrl(), uniquePrefix(), store, { extraRoutes: [probe] });
     const doc = await request(report.app).get('/api/openapi.json').set('Authorization', `Bearer ${TEST_API_KEY}`).expect(200);
-    documented = Object.entries(doc.body.paths as Record<string, Record<Method, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((method) => [method as Method, `/api${path.replace(/\{\w+\}/g, 'x1')}`] as [Method, string]),
+    const all = Object.entries(doc.body.paths as Record<string, Record<Method, { security?: unknown[] }>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        route: [method as Method, `/api${path.replace(/\{\w+\}/g, 'x1')}`] as [Method, string],
+        op,
+      })),
     );
+    // Signing in is the one route open to all: it is how a session starts.
+    open = all.filter(({ op }) => Array.isArray(op.security) && op.security.length === 0).map(({ route }) => route);
+    documented = all.filter(({ op }) => !(Array.isArray(op.security) && op.security.length === 0)).map(({ route }) => route);
   });
   after(async () => {
     await report.close();
@@ -55,6 +62,7 @@ describe('credentials on every /api and /admin route, and the API docs', () => {
       ['put', '/admin/queues/api/queues/postbacks/x1/retry'],
     ];
     expect(documented.length).to.be.at.least(40);
+    expect(open).to.deep.equal([['post', '/api/session']]);
     const failures: string[] = [];
     for (const [method, path] of routes) {
       for (const [what, send] of [
