@@ -62,6 +62,7 @@ export default tseslint.config(
           'Intl',
           'localStorage',
           'crypto',
+          'HashChangeEvent',
           'btoa',
           'confirm',
           'setTimeout',

@@ -1,6 +1,6 @@
 // The console's shell: sign-in, the navigation, and a page per `#/path`.
 import { api, setSession, whenSignedOut } from './api.js';
-import { field, h, messageArea, replace } from './ui.js';
+import { field, h, messageArea, replace, takeFlash } from './ui.js';
 import { conversionTypesPage } from './pages/conversion-types.js';
 import { offerSourcesPage, offerSourcePage } from './pages/offer-sources.js';
 import { offersPage, channelsPage, campaignsPage } from './pages/entities.js';
@@ -164,6 +164,8 @@ async function route() {
     main.append(h('p', { class: 'message error', role: 'alert' }, `Could not load this page: ${err.message || err}`));
   }
   const heading = main.querySelector('h1');
+  const flashed = takeFlash();
+  if (heading && flashed) heading.after(h('p', { class: 'message ok', role: 'status' }, flashed));
   if (heading) {
     heading.tabIndex = -1;
     document.title = `${heading.textContent} · convtrack`;

@@ -151,7 +151,7 @@ export function table(columns, rows, { caption, sortable, sorted, onSort, footer
         h(
           'tr',
           {},
-          columns.map((c) => h('td', { class: c.numeric ? 'num' : '' }, c.render ? c.render(row) : show(row[c.key]))),
+          columns.map((c) => h('td', { class: c.numeric ? 'num' : c.nowrap ? 'nowrap' : '' }, c.render ? c.render(row) : show(row[c.key]))),
         ),
       )
     : [h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, empty))];
@@ -199,3 +199,42 @@ export function section(title, ...children) {
 }
 
 export const link = (href, text, props = {}) => h('a', { href, ...props }, text);
+
+let flashed = null;
+/** A message for the page about to be shown (after a change that re-renders it). */
+export function flash(text) {
+  flashed = text;
+}
+export function takeFlash() {
+  const text = flashed;
+  flashed = null;
+  return text;
+}
+
+/**
+ * A button that opens a full-width row under its own, holding what `content()` makes;
+ * pressed again, it closes it. One detail row per table row: another button's replaces it.
+ */
+export function detailButton(label, content) {
+  const button = h('button', { type: 'button', class: 'secondary small', 'aria-expanded': 'false' }, label);
+  button.addEventListener('click', async () => {
+    const row = button.closest('tr');
+    const open = row.nextElementSibling && row.nextElementSibling.classList.contains('detail') ? row.nextElementSibling : null;
+    const mine = open && open.dataset.by === label;
+    if (open) {
+      open.remove();
+      for (const b of row.querySelectorAll('button[aria-expanded]')) b.setAttribute('aria-expanded', 'false');
+    }
+    if (mine) return;
+    const cell = h('td', { colspan: row.children.length }, h('p', {}, 'Loading…'));
+    row.after(h('tr', { class: 'detail', dataset: { by: label } }, cell));
+    button.setAttribute('aria-expanded', 'true');
+    try {
+      replace(cell, await content());
+    } catch (err) {
+      replace(cell, h('p', { class: 'message error', role: 'alert' }, err.message || String(err)));
+    }
+    cell.querySelector('input, select, button, a')?.focus();
+  });
+  return button;
+}

@@ -72,6 +72,8 @@ function entityPage({ title, noun, path, lead, fields, columns, extra }) {
     const openForm = (record) => {
       const message = messageArea();
       const specs = fields(context, record);
+      // The fields of the integration chosen, and only those: the others are not in the page at all.
+      const platformArea = h('div', { class: 'platform' });
       const controls = specs.map((spec) => [
         spec,
         control(spec, record ? (spec.value ? spec.value(record) : record[spec.key]) : undefined),
@@ -85,7 +87,7 @@ function entityPage({ title, noun, path, lead, fields, columns, extra }) {
             message.clear();
             const body = {};
             for (const [spec, c] of controls) {
-              if (spec.skip || c.el.hidden) continue;
+              if (spec.skip || !c.el.isConnected) continue;
               const value = c.read();
               if (value !== undefined) (spec.put || ((b, v) => (b[spec.key] = v)))(body, value, record);
             }
@@ -102,7 +104,8 @@ function entityPage({ title, noun, path, lead, fields, columns, extra }) {
           },
         },
         h('h2', {}, record ? `Edit ${record.name}` : `Add ${noun}`),
-        controls.map(([, c]) => c.el),
+        controls.filter(([spec]) => !spec.integration).map(([, c]) => c.el),
+        platformArea,
         h(
           'div',
           { class: 'actions-inline' },
@@ -115,7 +118,11 @@ function entityPage({ title, noun, path, lead, fields, columns, extra }) {
       const integration = controls.find(([spec]) => spec.key === 'integration');
       if (integration) {
         const choose = () => {
-          for (const [spec, c] of controls) if (spec.integration) c.el.hidden = spec.integration !== integration[1].control.value;
+          const chosen = controls.filter(([spec]) => spec.integration && spec.integration === integration[1].control.value);
+          replace(
+            platformArea,
+            chosen.map(([, c]) => c.el),
+          );
         };
         integration[1].control.addEventListener('change', choose);
         choose();
@@ -230,7 +237,7 @@ const PLATFORMS = {
     fields: [
       ['pixel_id', 'Pixel (dataset) id', 'text'],
       ['access_token', 'Access token', 'password'],
-      ['main_event_name', 'Event name of the main conversion', 'text'],
+      ['main_event_name', 'Main conversion event', 'text'],
       ['test_event_code', 'Test event code', 'text'],
     ],
   },
@@ -244,7 +251,7 @@ const PLATFORMS = {
       ['client_id', 'OAuth client id', 'text'],
       ['client_secret', 'OAuth client secret', 'password'],
       ['refresh_token', 'Refresh token', 'password'],
-      ['main', 'Conversion action of the main conversion', 'text'],
+      ['main', 'Main conversion action', 'text'],
     ],
   },
   microsoft_ads: {
@@ -257,7 +264,7 @@ const PLATFORMS = {
       ['client_id', 'OAuth client id', 'text'],
       ['client_secret', 'OAuth client secret', 'password'],
       ['refresh_token', 'Refresh token', 'password'],
-      ['main', 'Goal name of the main conversion', 'text'],
+      ['main', 'Main conversion goal', 'text'],
     ],
   },
   tiktok: {
@@ -267,7 +274,7 @@ const PLATFORMS = {
       ['pixel_code', 'Pixel code', 'text'],
       ['access_token', 'Access token', 'password'],
       ['test_event_code', 'Test event code', 'text'],
-      ['main', 'Event of the main conversion', 'text'],
+      ['main', 'Main conversion event', 'text'],
     ],
   },
 };

@@ -1,7 +1,7 @@
 // The logs: conversions (why each is what it is; reverse one), postbacks (replay), outbound deliveries (retry).
 import { api, query } from '../api.js';
 import { DUPLICATE_STATUSES, OUTCOMES, REJECT_REASONS, REVERSAL_REASONS, STATUSES, modeFor, modeLabel, modeLine } from '../modes.js';
-import { field, h, link, messageArea, replace, select, show, table, when } from '../ui.js';
+import { detailButton, field, flash, h, link, messageArea, replace, select, show, table, when } from '../ui.js';
 
 /** A filter form whose values live in the page's address, so a filtered log can be bookmarked and shared. */
 function filterForm(page, params, controls) {
@@ -90,7 +90,7 @@ export async function conversionsPage(main, { params }) {
   ];
   const message = messageArea();
   const columns = [
-    { key: 'created_at', label: 'Time', render: (c) => when(c.created_at) },
+    { key: 'created_at', label: 'Time', nowrap: true, render: (c) => when(c.created_at) },
     {
       key: 'clickid',
       label: 'Click ID',
@@ -109,13 +109,13 @@ export async function conversionsPage(main, { params }) {
     {
       key: 'actions',
       label: 'Actions',
-      render: (c) => {
-        const why = h('details', { class: 'why' }, h('summary', {}, 'Why this?'));
-        why.addEventListener('toggle', () => {
-          if (why.open && why.children.length === 1) void explainConversion(c, types.items, sources.items).then((el) => why.append(el));
-        });
-        return h('div', { class: 'row-actions' }, why, c.reversal ? null : reverseForm(c, message));
-      },
+      render: (c) =>
+        h(
+          'div',
+          { class: 'row-actions' },
+          detailButton('Why this?', () => explainConversion(c, types.items, sources.items)),
+          c.reversal ? null : detailButton('Reverse…', () => reverseForm(c, message)),
+        ),
     },
   ];
   const filters = filtersOf(
@@ -195,8 +195,8 @@ function reverseForm(c, message) {
             reason: reason.value,
             ...(note.value ? { note: note.value } : {}),
           });
-          message.ok(`Conversion ${c.id} reversed (${reason.value}): its revenue left net revenue.`);
-          location.hash = `${location.hash.split('&reversed=')[0]}${location.hash.includes('?') ? '&' : '?'}reversed=${Date.now()}`;
+          flash(`Conversion ${c.id} reversed (${reason.value}): its revenue left net revenue.`);
+          window.dispatchEvent(new HashChangeEvent('hashchange'));
         } catch (err) {
           message.error(err);
         }
@@ -206,7 +206,7 @@ function reverseForm(c, message) {
     field('Note', note),
     h('button', { type: 'submit', class: 'danger' }, 'Reverse conversion'),
   );
-  return h('details', { class: 'reverse' }, h('summary', {}, 'Reverse…'), form);
+  return form;
 }
 
 export async function postbacksPage(main, { params }) {
@@ -249,7 +249,7 @@ export async function postbacksPage(main, { params }) {
       'Replay',
     );
   const columns = [
-    { key: 'received_at', label: 'Received', render: (p) => when(p.received_at) },
+    { key: 'received_at', label: 'Received', nowrap: true, render: (p) => when(p.received_at) },
     { key: 'clickid', label: 'Click ID', render: (p) => show(p.clickid) },
     { key: 'type', label: 'Type', render: (p) => p.type || 'main' },
     { key: 'outcome', label: 'Outcome' },
@@ -259,7 +259,7 @@ export async function postbacksPage(main, { params }) {
     {
       key: 'raw',
       label: 'Parameters',
-      render: (p) => h('details', {}, h('summary', {}, 'As received'), h('pre', {}, JSON.stringify(p.raw, null, 2))),
+      render: (p) => detailButton('As received', () => h('pre', {}, JSON.stringify(p.raw, null, 2))),
     },
     { key: 'actions', label: 'Actions', render: (p) => (p.outcome === 'rejected' && p.params ? replayOne(p) : '—') },
   ];
@@ -322,7 +322,7 @@ export async function deliveriesPage(main, { params }) {
   ];
   const message = messageArea();
   const columns = [
-    { key: 'created_at', label: 'Created', render: (d) => when(d.created_at) },
+    { key: 'created_at', label: 'Created', nowrap: true, render: (d) => when(d.created_at) },
     {
       key: 'channel_id',
       label: 'Traffic channel',

@@ -42,6 +42,10 @@ const METRICS = [
   ['reversed_conversions', 'Reversed'],
   ['reversed_revenue', 'Reversed revenue'],
 ];
+/** How many decimals a column shows (the CSV keeps them all): rates 2, per-click and per-conversion amounts 4. */
+const DECIMALS = { roi: 2, cr: 2, epc: 4, cpc: 4, cpa: 4 };
+const formatCell = (key, value) =>
+  typeof value === 'number' && key in DECIMALS ? formatNumber(Number(value.toFixed(DECIMALS[key]))) : formatNumber(value);
 const DEFAULT_COLUMNS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', 'roi', 'cr', 'epc'];
 const PAGE_SIZE = 100;
 const COLUMNS_KEY = 'convtrack-report-columns';
@@ -92,6 +96,16 @@ export async function reportsPage(main, { params, account }) {
   };
 
   const base = { from, to, tz, ...filterParams };
+  // The names of the settings a filter points at, for its chip.
+  const named = { campaign: '/campaigns', offer: '/offers', offer_source: '/offer-sources', traffic_channel: '/traffic-channels' };
+  const names = {};
+  await Promise.all(
+    filters
+      .filter(([d]) => named[d])
+      .map(async ([d]) => {
+        names[d] = Object.fromEntries((await api('GET', named[d])).items.map((r) => [r.id, r.name]));
+      }),
+  );
   const [report, chartData] = await Promise.all([
     api('GET', `/reports${query({ ...base, group_by: groupBy, limit: 10000 })}`),
     api('GET', `/reports${query({ ...base, group_by: from === to ? 'hour' : 'date', limit: 10000 })}`),
@@ -134,8 +148,13 @@ export async function reportsPage(main, { params, account }) {
         filters.map(([d, v]) =>
           h(
             'button',
-            { type: 'button', class: 'chip', onclick: () => go({ [d]: null }), 'aria-label': `Remove filter ${dimensionLabel(d)} = ${v}` },
-            `${dimensionLabel(d)}: ${nameOf(report, d, v)} ✕`,
+            {
+              type: 'button',
+              class: 'chip',
+              onclick: () => go({ [d]: null }),
+              'aria-label': `Remove filter ${dimensionLabel(d)} = ${nameOf(names, d, v)}`,
+            },
+            `${dimensionLabel(d)}: ${nameOf(names, d, v)} ✕`,
           ),
         ),
       )
@@ -221,7 +240,7 @@ export async function reportsPage(main, { params, account }) {
     },
     ...columnOptions
       .filter(([k]) => columns.has(k))
-      .map(([k, l]) => ({ key: k, label: l, numeric: true, render: (row) => formatNumber(cell(row, k)) })),
+      .map(([k, l]) => ({ key: k, label: l, numeric: true, render: (row) => formatCell(k, cell(row, k)) })),
   ];
   const renderTable = () => {
     const cols = visible();
@@ -232,7 +251,7 @@ export async function reportsPage(main, { params, account }) {
         sortable: true,
         sorted: key ? { key, desc } : null,
         onSort: (k) => go({ sort: key === k && !desc ? `-${k}` : k }),
-        footer: (c) => (c.key === groupBy ? 'Total' : formatNumber(cell(report.totals, c.key))),
+        footer: (c) => (c.key === groupBy ? 'Total' : formatCell(c.key, cell(report.totals, c.key))),
         empty: 'No traffic in this range.',
       }),
       pages > 1
@@ -271,7 +290,7 @@ export async function reportsPage(main, { params, account }) {
     h('h1', {}, 'Reports'),
     controls,
     chips,
-    section('Over time', chart(chartData, from === to ? 'hour' : 'date', account.currency)),
+    section('Over time', chart(chartData, from === to ? 'hour' : 'date', account.currency, { from, to })),
     section(
       `By ${dimensionLabel(groupBy)}`,
       h('div', { class: 'report-tools' }, columnPicker, field('Open a row by', drill), exportCsv),
@@ -287,10 +306,9 @@ export async function reportsPage(main, { params, account }) {
   );
 }
 
-function nameOf(report, dimension, value) {
-  if (value === '') return '(none)';
-  const row = report.rows.find((r) => r[dimension] === value);
-  return row && row[`${dimension}_name`] ? row[`${dimension}_name`] : value;
+function nameOf(names, dimension, value) {
+  if (value === '') return dimension === 'type' ? '(main conversion)' : '(none)';
+  return (names[dimension] && names[dimension][value]) || value;
 }
 
 function label(report, dimension, row) {
@@ -323,9 +341,16 @@ function download(name, text) {
 }
 
 /** Clicks and conversions (left axis), revenue, cost and profit (right axis), drawn by uPlot. */
-function chart(data, by, currency) {
-  const rows = data.rows.filter((r) => r[by]).sort((a, b) => (a[by] < b[by] ? -1 : a[by] > b[by] ? 1 : 0));
-  const times = rows.map((r) => Date.parse(by === 'hour' ? `${r.hour.replace(' ', 'T')}:00Z` : `${r.date}T00:00:00Z`) / 1000);
+function chart(data, by, currency, range) {
+  // Every day (or hour) of the range gets a point, 0 where nothing happened, so the axis spans the range asked for.
+  const byKey = new Map(data.rows.filter((r) => r[by]).map((r) => [r[by], r]));
+  const keys = [];
+  if (by === 'hour') for (let hour = 0; hour < 24; hour++) keys.push(`${range.from} ${String(hour).padStart(2, '0')}:00`);
+  else for (let day = range.from, n = 0; day <= range.to && n < 1000; day = daysBefore(day, -1), n++) keys.push(day);
+  for (const key of byKey.keys()) if (!keys.includes(key)) keys.push(key);
+  keys.sort();
+  const rows = keys.map((key) => byKey.get(key) || { [by]: key });
+  const times = keys.map((key) => Date.parse(by === 'hour' ? `${key.replace(' ', 'T')}:00Z` : `${key}T00:00:00Z`) / 1000);
   const series = [
     ['clicks', 'Clicks', '#1f5fbf', 'count'],
     ['conversions', 'Conversions', '#0a7d33', 'count'],
@@ -335,7 +360,7 @@ function chart(data, by, currency) {
   ];
   const totals = series.map(([k, l]) => `${l} ${show(data.totals[k])}`).join(', ');
   const box = h('div', { class: 'chart', role: 'img', 'aria-label': `Chart by ${by}: ${totals}${by === 'date' ? '' : ' (by hour)'}` });
-  if (!rows.length) {
+  if (!data.rows.length) {
     box.append(h('p', { class: 'empty' }, 'No traffic in this range.'));
     return box;
   }
@@ -363,7 +388,7 @@ function chart(data, by, currency) {
         axes: [{}, { scale: 'count', label: 'Clicks, conversions' }, { scale: 'money', side: 1, label: currency, grid: { show: false } }],
         scales: { x: { time: true } },
       },
-      [times, ...series.map(([k]) => rows.map((r) => r[k]))],
+      [times, ...series.map(([k]) => rows.map((r) => r[k] ?? 0))],
       box,
     );
     window.addEventListener('resize', () => plot.setSize({ width: width(), height: 260 }));
