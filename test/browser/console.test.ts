@@ -20,7 +20,7 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
-  const ids: { source?: string; campaign?: string; clicks: string[] } = { clicks: [] };
+  const ids: { source?: string; campaign?: string; postbackUrl?: string; clicks: string[] } = { clicks: [] };
 
   const api = async (path: string, init: { method?: string; body?: string } = {}): Promise<any> => {
     const res = await fetch(`${stack.consoleUrl}/api${path}`, {
@@ -34,8 +34,11 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
   };
   const shot = (name: string) => page.screenshot({ path: `${screenshotDir(SHOTS)}/${name}.png`, fullPage: true });
+  /** A postback as a network sends it: the copied URL with its macros filled (empty where the network has no value). */
   const postback = async (params: Record<string, string>) => {
-    const res = await fetch(`${stack.receiverUrl}/postback?${new URLSearchParams(params).toString()}`);
+    expect(ids.postbackUrl, 'the copied postback URL').to.be.a('string');
+    const filled = (ids.postbackUrl ?? '').replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ''));
+    const res = await fetch(filled);
     expect(res.status).to.equal(200);
   };
 
@@ -131,6 +134,7 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     expect(copied).to.equal(`${source.postback_url}&status={status}&type={type}`);
     expect(copied.startsWith(`${stack.receiverUrl}/postback?clickid={clickid}&sum={sum}`)).to.equal(true);
+    ids.postbackUrl = copied;
     await shot('offer-source');
   });
 
