@@ -49,7 +49,7 @@ export function createReportApp(deps: ReportDeps, tableRoutes: ApiRoute[] = apiR
   const apiKey = requireCredentials(deps.apiKey, deps.sessions);
   // Express answers OPTIONS itself with the methods a path has: behind the key like every other method.
   app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? apiKey(req, res, next) : next()));
-  const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard });
+  const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }, deps.sessions);
   // The docs take Basic auth too, so a browser can open them.
   app.use('/api', docsRouter(dashboardAuth, routes));
 

@@ -4,6 +4,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { RequestHandler, Router } from 'express';
+import { sessionId, type Sessions } from './session.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -17,15 +18,26 @@ export interface DashboardCredentials {
 const same = (a: string, b: string): boolean =>
   timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * The dashboard's door: `Authorization: Bearer <API_KEY>` for programs, Basic auth for
- * a browser (which asks for it on the 401).
+ * The door of the queue dashboard and the API docs: `Authorization: Bearer <API_KEY>`
+ * for programs, Basic auth for a browser (which asks for it on the 401), or the
+ * console's session cookie, so a person signed in to the console opens them from its
+ * menu without a second sign-in. A change made with the cookie must come from a page of
+ * this origin (`Sec-Fetch-Site: same-origin`, which browsers set and pages cannot): the
+ * dashboard's own scripts send no CSRF token.
  */
-export function requireDashboardAuth(credentials: DashboardCredentials): RequestHandler {
+export function requireDashboardAuth(credentials: DashboardCredentials, sessions?: Sessions): RequestHandler {
   return (req, res, next) => {
     const [scheme, value = ''] = (req.headers.authorization ?? '').split(' ');
     if (scheme === 'Bearer' && same(value, credentials.apiKey)) {
       next();
+      return;
+    }
+    const id = req.headers.authorization ? null : sessionId(req);
+    if (id && sessions && (SAFE_METHODS.has(req.method) || req.headers['sec-fetch-site'] === 'same-origin')) {
+      sessions.touch(id).then((session) => (session ? next() : refuse(res)), next);
       return;
     }
     if (scheme === 'Basic') {
@@ -36,15 +48,20 @@ export function requireDashboardAuth(credentials: DashboardCredentials): Request
         return;
       }
     }
-    res.setHeader('WWW-Authenticate', 'Basic realm="convtrack queues", charset="UTF-8"');
-    res.status(401).json({
-      error: {
-        code: 'AUTH.UNAUTHORIZED',
-        message: 'the queue dashboard needs Basic auth or "Authorization: Bearer <API_KEY>"',
-        details: [],
-      },
-    });
+    refuse(res);
   };
+}
+
+function refuse(res: Parameters<RequestHandler>[1]): void {
+  res.setHeader('WWW-Authenticate', 'Basic realm="convtrack", charset="UTF-8"');
+  res.status(401).json({
+    error: {
+      code: 'AUTH.UNAUTHORIZED',
+      message:
+        'sign in to the console, or use Basic auth (user DASHBOARD_USER, default admin; password DASHBOARD_PASSWORD, default the API key), or send "Authorization: Bearer <API_KEY>"',
+      details: [],
+    },
+  });
 }
 
 /**

@@ -101,6 +101,19 @@ describe('console sign-in: session cookie, CSRF, expiry, and a console that hold
     );
   });
 
+  it('when a signed-in person opens the API docs or the queue dashboard from the console, then they load with the session; a change from another site is refused', async () => {
+    const { cookie } = await signIn();
+    await request(report.app).get('/api/docs/').set('Cookie', cookie).expect(200);
+    await request(report.app).get('/api/openapi.json').set('Cookie', cookie).expect(200);
+    await request(report.app).get('/admin/queues/api/queues').set('Cookie', cookie).expect(200);
+    for (const site of [undefined, 'cross-site', 'same-site']) {
+      const put = request(report.app).put('/admin/queues/api/queues/postbacks/retry/failed').set('Cookie', cookie);
+      await (site ? put.set('Sec-Fetch-Site', site) : put).expect(401);
+    }
+    const refused = await request(report.app).get('/api/docs/').expect(401);
+    expect(refused.body.error.message).to.include('sign in to the console').and.include('default admin');
+  });
+
   it('when a made-up or malformed session cookie is sent, then the API answers 401', async () => {
     for (const cookie of ['convtrack_session=made-up', 'convtrack_session=', 'convtrack_session=%00%ff', 'other=1'])
       await request(report.app).get('/api/offers').set('Cookie', cookie).expect(401);
