@@ -238,3 +238,30 @@ export function detailButton(label, content) {
   });
   return button;
 }
+
+/**
+ * A form whose submit runs `onSubmit` once at a time: its buttons are disabled until it
+ * ends (a double click creates nothing twice), and an error lands in `message`, which
+ * is cleared first.
+ */
+export function submitForm({ message, ...props }, onSubmit, ...children) {
+  const form = h('form', props, ...children);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const buttons = [...form.querySelectorAll('button')];
+    if (buttons.some((b) => b.dataset.busy)) return;
+    for (const b of buttons) b.dataset.busy = 'yes';
+    const submit = form.querySelector('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    message.clear();
+    try {
+      await onSubmit(event);
+    } catch (err) {
+      message.error(err);
+    } finally {
+      for (const b of buttons) delete b.dataset.busy;
+      if (submit) submit.disabled = false;
+    }
+  });
+  return form;
+}

@@ -1,7 +1,7 @@
 // Conversion types: the event names exactly as networks send them, each with its duplicate mode and switches.
 import { api } from '../api.js';
 import { MODES, modeLine } from '../modes.js';
-import { checkbox, field, h, messageArea, replace, section, select, table, uid } from '../ui.js';
+import { checkbox, field, h, messageArea, replace, section, select, table, uid, submitForm } from '../ui.js';
 
 const MODE_OPTIONS = [['', "The offer source's mode"], ...MODES.map(([m, label]) => [m, label])];
 
@@ -46,25 +46,16 @@ export async function conversionTypesPage(main, { account }) {
   );
   const send = checkbox('Send to traffic channel', false, "Its conversions are sent to the click's traffic channel.");
 
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        message.clear();
-        try {
-          const created = await api('PUT', `/conversion-types/${encodeURIComponent(name.value)}`, {
-            duplicate_mode: mode.value || null,
-            journey: journey.box.checked,
-            send_to_channel: send.box.checked,
-          });
-          await conversionTypesPage(replace(main), { account });
-          main.querySelector('.page-message')?.replaceWith(okMessage(`Conversion type “${created.name}” saved.`));
-        } catch (err) {
-          message.error(err);
-        }
-      },
+  const form = submitForm(
+    { class: 'card', message: message },
+    async () => {
+      const created = await api('PUT', `/conversion-types/${encodeURIComponent(name.value)}`, {
+        duplicate_mode: mode.value || null,
+        journey: journey.box.checked,
+        send_to_channel: send.box.checked,
+      });
+      await conversionTypesPage(replace(main), { account });
+      main.querySelector('.page-message')?.replaceWith(okMessage(`Conversion type “${created.name}” saved.`));
     },
     h('h2', {}, 'Add a conversion type'),
     field('Event name', name, 'Exactly as the network sends it in type= (case-sensitive, spaces count), e.g. Purchase.'),

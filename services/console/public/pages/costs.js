@@ -1,6 +1,6 @@
 // Costs: spread a cost over a campaign's clicks in a range, undo the last one, upload a CSV of them.
 import { api } from '../api.js';
-import { field, h, messageArea, replace, section, select, show, table, when } from '../ui.js';
+import { field, h, messageArea, replace, section, select, show, table, when, submitForm } from '../ui.js';
 
 export async function costsPage(main, { account }) {
   const [campaigns, costs] = await Promise.all([api('GET', '/campaigns'), api('GET', '/costs?limit=100')]);
@@ -19,27 +19,18 @@ export async function costsPage(main, { account }) {
   const tz = h('input', { type: 'text', name: 'tz', value: 'UTC', spellcheck: false });
   const cost = h('input', { type: 'text', name: 'cost', inputMode: 'decimal', required: true, placeholder: '125.50' });
   const currency = h('input', { type: 'text', name: 'currency', maxLength: 3, placeholder: account.currency });
-  const enter = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        message.clear();
-        try {
-          const queued = await api('POST', '/costs', {
-            campaign_id: campaign.value,
-            from: from.value,
-            to: to.value,
-            tz: tz.value || 'UTC',
-            cost: cost.value,
-            ...(currency.value ? { currency: currency.value.toUpperCase() } : {}),
-          });
-          await refresh(`Cost update ${queued.id} queued: it is spread over the campaign’s clicks in that range in a moment.`);
-        } catch (err) {
-          message.error(err);
-        }
-      },
+  const enter = submitForm(
+    { class: 'card', message: message },
+    async () => {
+      const queued = await api('POST', '/costs', {
+        campaign_id: campaign.value,
+        from: from.value,
+        to: to.value,
+        tz: tz.value || 'UTC',
+        cost: cost.value,
+        ...(currency.value ? { currency: currency.value.toUpperCase() } : {}),
+      });
+      await refresh(`Cost update ${queued.id} queued: it is spread over the campaign’s clicks in that range in a moment.`);
     },
     h('h2', {}, 'Enter a cost'),
     field('Campaign', campaign),
@@ -54,19 +45,11 @@ export async function costsPage(main, { account }) {
 
   const undoCampaign = select(options, '', { name: 'undo_campaign', required: true });
   const undoMessage = messageArea();
-  const undo = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        try {
-          const queued = await api('POST', '/costs/undo', { campaign_id: undoCampaign.value });
-          await refresh(`Undo ${queued.id} queued.`);
-        } catch (err) {
-          undoMessage.error(err);
-        }
-      },
+  const undo = submitForm(
+    { class: 'card', message: undoMessage },
+    async () => {
+      const queued = await api('POST', '/costs/undo', { campaign_id: undoCampaign.value });
+      await refresh(`Undo ${queued.id} queued.`);
     },
     h('h2', {}, 'Undo the last cost update'),
     field('Campaign', undoCampaign),

@@ -1,7 +1,7 @@
 // Offers, traffic channels and campaigns: a list and a form each, built from a description of their fields.
 import { api } from '../api.js';
 import { STATUSES } from '../modes.js';
-import { checkbox, copyButton, field, h, messageArea, replace, section, select, table } from '../ui.js';
+import { checkbox, copyButton, field, h, messageArea, replace, section, select, table, submitForm } from '../ui.js';
 
 /**
  * A field: { key, label, kind: text|url|money|select|checkbox|checks|lines|password, options?, hint?, required?, nullable? }.
@@ -78,30 +78,21 @@ function entityPage({ title, noun, path, lead, fields, columns, extra }) {
         spec,
         control(spec, record ? (spec.value ? spec.value(record) : record[spec.key]) : undefined),
       ]);
-      const form = h(
-        'form',
-        {
-          class: 'card',
-          onsubmit: async (event) => {
-            event.preventDefault();
-            message.clear();
-            const body = {};
-            for (const [spec, c] of controls) {
-              if (spec.skip || !c.el.isConnected) continue;
-              const value = c.read();
-              if (value !== undefined) (spec.put || ((b, v) => (b[spec.key] = v)))(body, value, record);
-            }
-            try {
-              if (record) await api('PATCH', `${path}/${encodeURIComponent(record.id)}`, body);
-              else await api('POST', path, body);
-              await page(replace(main), ctx);
-              main
-                .querySelector('.list-message')
-                .append(h('p', { class: 'message ok', role: 'status' }, `${title.slice(0, -1)} “${body.name || record.name}” saved.`));
-            } catch (err) {
-              message.error(err);
-            }
-          },
+      const form = submitForm(
+        { class: 'card', message },
+        async () => {
+          const body = {};
+          for (const [spec, c] of controls) {
+            if (spec.skip || !c.el.isConnected) continue;
+            const value = c.read();
+            if (value !== undefined) (spec.put || ((b, v) => (b[spec.key] = v)))(body, value, record);
+          }
+          if (record) await api('PATCH', `${path}/${encodeURIComponent(record.id)}`, body);
+          else await api('POST', path, body);
+          await page(replace(main), ctx);
+          main
+            .querySelector('.list-message')
+            .append(h('p', { class: 'message ok', role: 'status' }, `${title.slice(0, -1)} “${body.name || record.name}” saved.`));
         },
         h('h2', {}, record ? `Edit ${record.name}` : `Add ${noun}`),
         controls.filter(([spec]) => !spec.integration).map(([, c]) => c.el),

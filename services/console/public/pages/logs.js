@@ -1,7 +1,7 @@
 // The logs: conversions (why each is what it is; reverse one), postbacks (replay), outbound deliveries (retry).
 import { api, query } from '../api.js';
 import { DUPLICATE_STATUSES, OUTCOMES, REJECT_REASONS, REVERSAL_REASONS, STATUSES, modeFor, modeLabel, modeLine } from '../modes.js';
-import { detailButton, field, flash, h, link, messageArea, replace, select, show, table, when } from '../ui.js';
+import { detailButton, field, flash, h, link, messageArea, replace, select, show, table, when, submitForm } from '../ui.js';
 
 /** A filter form whose values live in the page's address, so a filtered log can be bookmarked and shared. */
 function filterForm(page, params, controls) {
@@ -49,6 +49,25 @@ async function pagedLog(path, filters, columns, caption, empty) {
   return area;
 }
 
+/** The filters both logs share: test or real, and a range of days. */
+const testAndRange = (params) => [
+  [
+    'test',
+    choice(
+      'test',
+      params,
+      [
+        ['false', 'real only'],
+        ['true', 'test only'],
+      ],
+      'real and test',
+    ),
+    'Test',
+  ],
+  ['from', input('from', params, { type: 'date' }), 'From'],
+  ['to', input('to', params, { type: 'date' }), 'To'],
+];
+
 const filtersOf = (params, names) => Object.fromEntries(names.filter((n) => params.get(n)).map((n) => [n, params.get(n)]));
 
 export async function conversionsPage(main, { params }) {
@@ -72,21 +91,7 @@ export async function conversionsPage(main, { params }) {
       ),
       'Campaign',
     ],
-    [
-      'test',
-      choice(
-        'test',
-        params,
-        [
-          ['false', 'real only'],
-          ['true', 'test only'],
-        ],
-        'real and test',
-      ),
-      'Test',
-    ],
-    ['from', input('from', params, { type: 'date' }), 'From'],
-    ['to', input('to', params, { type: 'date' }), 'To'],
+    ...testAndRange(params),
   ];
   const message = messageArea();
   const columns = [
@@ -184,23 +189,15 @@ function reverseForm(c, message) {
     { name: 'reason' },
   );
   const note = h('input', { type: 'text', name: 'note', maxLength: 500 });
-  const form = h(
-    'form',
-    {
-      class: 'inline',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        try {
-          await api('POST', `/conversions/${encodeURIComponent(c.id)}/reverse`, {
-            reason: reason.value,
-            ...(note.value ? { note: note.value } : {}),
-          });
-          flash(`Conversion ${c.id} reversed (${reason.value}): its revenue left net revenue.`);
-          window.dispatchEvent(new HashChangeEvent('hashchange'));
-        } catch (err) {
-          message.error(err);
-        }
-      },
+  const form = submitForm(
+    { class: 'inline', message: message },
+    async () => {
+      await api('POST', `/conversions/${encodeURIComponent(c.id)}/reverse`, {
+        reason: reason.value,
+        ...(note.value ? { note: note.value } : {}),
+      });
+      flash(`Conversion ${c.id} reversed (${reason.value}): its revenue left net revenue.`);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
     },
     field('Reason', reason),
     field('Note', note),
@@ -214,21 +211,7 @@ export async function postbacksPage(main, { params }) {
     ['outcome', choice('outcome', params, OUTCOMES), 'Outcome'],
     ['reason', choice('reason', params, REJECT_REASONS), 'Reason'],
     ['clickid', input('clickid', params), 'Click ID'],
-    [
-      'test',
-      choice(
-        'test',
-        params,
-        [
-          ['false', 'real only'],
-          ['true', 'test only'],
-        ],
-        'real and test',
-      ),
-      'Test',
-    ],
-    ['from', input('from', params, { type: 'date' }), 'From'],
-    ['to', input('to', params, { type: 'date' }), 'To'],
+    ...testAndRange(params),
   ];
   const message = messageArea();
   const replayOne = (p) =>

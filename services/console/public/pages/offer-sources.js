@@ -1,7 +1,7 @@
 // Offer sources (the affiliate networks): their defaults, their postback URL, and a tester for it.
 import { api, allPages, query } from '../api.js';
 import { MODES, STATUSES, modeFor, modeLabel, modeLine } from '../modes.js';
-import { checkbox, copyButton, field, h, link, messageArea, replace, section, select, show, table, when } from '../ui.js';
+import { checkbox, copyButton, field, h, link, messageArea, replace, section, select, show, table, when, submitForm } from '../ui.js';
 
 /** A token just typed, shown once on the source's page and then forgotten: kept in memory, never in browser storage. */
 const shownTokens = new Map();
@@ -59,33 +59,24 @@ function sourceForm(source, { submitLabel, onSaved }) {
     source ? source.test_mode : false,
     'Every postback from this source is a test: kept apart, in no report, sent to no channel.',
   );
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        message.clear();
-        const body = {
-          name: name.value,
-          currency: currency.value.trim() ? currency.value.trim().toUpperCase() : null,
-          default_status: status.value,
-          duplicate_mode: mode.value,
-          ip_allowlist: ips.value
-            .split(/[\s,]+/)
-            .map((s) => s.trim())
-            .filter(Boolean),
-          test_mode: test.box.checked,
-        };
-        if (token.value) body.postback_token = token.value;
-        else if (removeToken && removeToken.box.checked) body.postback_token = null;
-        try {
-          const saved = source ? await api('PATCH', `/offer-sources/${source.id}`, body) : await api('POST', '/offer-sources', body);
-          await onSaved(saved, token.value);
-        } catch (err) {
-          message.error(err);
-        }
-      },
+  const form = submitForm(
+    { class: 'card', message },
+    async () => {
+      const body = {
+        name: name.value,
+        currency: currency.value.trim() ? currency.value.trim().toUpperCase() : null,
+        default_status: status.value,
+        duplicate_mode: mode.value,
+        ip_allowlist: ips.value
+          .split(/[\s,]+/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+        test_mode: test.box.checked,
+      };
+      if (token.value) body.postback_token = token.value;
+      else if (removeToken && removeToken.box.checked) body.postback_token = null;
+      const saved = source ? await api('PATCH', `/offer-sources/${source.id}`, body) : await api('POST', '/offer-sources', body);
+      await onSaved(saved, token.value);
     },
     field('Name', name),
     field(
