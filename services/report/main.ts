@@ -32,6 +32,7 @@ runService('report', async (config, logger) => {
     apiKey: apiKey.key,
     config: { ...config, dashboard: { user: config.report.dashboardUser, password: config.report.dashboardPassword ?? apiKey.key } },
     fileRates: config.fxRatesFile ? readRatesFile(config.fxRatesFile) : {},
+    sessionTimes: config.report.session,
     metrics,
     readiness: [
       { name: 'redis', check: () => redis.ping() },

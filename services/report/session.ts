@@ -4,7 +4,7 @@ import type { RedisClient } from '../../shared/queue/redis.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
 
-/** The console's session cookie: HttpOnly, SameSite=Strict, path `/`, Secure when the request came over https. */
+/** The console's session cookie: HttpOnly, SameSite=Strict, path `/`, Secure when the request came over https (or a proxy says so). */
 export const SESSION_COOKIE = 'convtrack_session';
 /** The header a state-changing request made with the session cookie must carry, holding the session's CSRF token. */
 export const CSRF_HEADER = 'x-csrf-token';
@@ -78,7 +78,9 @@ export function sessionId(req: Request): string | null {
 }
 
 export function setSessionCookie(req: Request, res: Response, id: string | null, maxMs = 0): void {
-  const attributes = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(req.secure ? ['Secure'] : [])];
+  // Behind a TLS proxy the request arrives as http: X-Forwarded-Proto says https. Trusting it can only add Secure.
+  const https = req.secure || req.headers['x-forwarded-proto'] === 'https';
+  const attributes = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(https ? ['Secure'] : [])];
   const value = id ? `${id}; Max-Age=${String(Math.floor(maxMs / 1000))}` : '; Max-Age=0';
   res.append('Set-Cookie', `${SESSION_COOKIE}=${value}; ${attributes.join('; ')}`);
 }

@@ -82,6 +82,8 @@ export const configSchema = Joi.object({
     .description('which proxies may set X-Forwarded-For (the client IP for IP allowlists): false, true, a hop count, or CIDRs/loopback'),
   DASHBOARD_USER: Joi.string().default('admin').description('Basic auth user for /admin/queues'),
   DASHBOARD_PASSWORD: Joi.string().min(12).description('Basic auth password for /admin/queues; the API key when unset'),
+  SESSION_IDLE_MINUTES: Joi.number().integer().min(1).max(10_080).default(120).description('a console session unused this long ends'),
+  SESSION_MAX_HOURS: Joi.number().integer().min(1).max(720).default(12).description('a console session ends this long after sign-in'),
   JOURNEY_TYPE_LIMIT: Joi.number().integer().min(0).default(2).description('conversion types that may count in the customer journey'),
   ACCOUNT_CURRENCY: Joi.string()
     .custom((code: string, helpers) => (parseCurrencyCode(code) === code ? code : helpers.error('any.invalid')))

@@ -20,7 +20,14 @@ export interface Config {
   /** `columnCopy`: the report service's in-memory copy of the embedded store's clicks and conversions. */
   store: { mongoUrl: string | null; sqlitePath: string; columnCopy: boolean };
   receiver: { port: number; publicUrl: string; trustProxy: TrustProxy; processes: number; maxBacklog: number; maxInFlight: number };
-  report: { port: number; apiKey: string | null; dashboardUser: string; dashboardPassword: string | null };
+  report: {
+    port: number;
+    apiKey: string | null;
+    dashboardUser: string;
+    dashboardPassword: string | null;
+    /** Console sessions: how long one lasts unused, and at most. */
+    session: { idleMs: number; maxMs: number };
+  };
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
@@ -62,6 +69,8 @@ interface RawConfig {
   API_KEY?: string;
   DASHBOARD_USER: string;
   DASHBOARD_PASSWORD?: string;
+  SESSION_IDLE_MINUTES: number;
+  SESSION_MAX_HOURS: number;
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
@@ -134,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiKey: raw.API_KEY ?? null,
       dashboardUser: raw.DASHBOARD_USER,
       dashboardPassword: raw.DASHBOARD_PASSWORD ?? null,
+      session: { idleMs: raw.SESSION_IDLE_MINUTES * 60_000, maxMs: raw.SESSION_MAX_HOURS * 3_600_000 },
     },
     rules: {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,

@@ -29,8 +29,11 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     });
     return res.status === 204 ? null : res.json();
   };
+  /** Opens a page of the console afresh: going to the address already shown changes only the hash, so that is a reload. */
   const open = async (hash: string, heading: string) => {
-    await page.goto(`${stack.consoleUrl}/#/${hash}`);
+    const url = `${stack.consoleUrl}/#/${hash}`;
+    if (page.url() === url) await page.reload();
+    else await page.goto(url);
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
   };
   const shot = (name: string) => page.screenshot({ path: `${screenshotDir(SHOTS)}/${name}.png`, fullPage: true });

@@ -53,6 +53,9 @@ describe('console sign-in: session cookie, CSRF, expiry, and a console that hold
     const me = await request(report.app).get('/api/session').set('Cookie', cookie).expect(200);
     expect(me.body).to.include({ signed_in_with: 'session', csrf_token: csrf });
     await request(report.app).get('/api/offer-sources').set('Cookie', cookie).expect(200);
+    expect(header).not.to.include('Secure');
+    const behindTls = await request(report.app).post('/api/session').set('X-Forwarded-Proto', 'https').send({ api_key: TEST_API_KEY });
+    expect(String(behindTls.headers['set-cookie'])).to.include('; Secure');
   });
 
   it('when the key is wrong or missing, then sign-in answers 401 or 400 naming api_key, and sets no cookie', async () => {

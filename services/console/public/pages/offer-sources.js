@@ -1,7 +1,22 @@
 // Offer sources (the affiliate networks): their defaults, their postback URL, and a tester for it.
 import { api, allPages, query } from '../api.js';
 import { MODES, STATUSES, modeFor, modeLabel, modeLine } from '../modes.js';
-import { checkbox, copyButton, field, h, link, messageArea, replace, section, select, show, table, when, submitForm } from '../ui.js';
+import {
+  checkbox,
+  copyButton,
+  field,
+  flash,
+  h,
+  link,
+  messageArea,
+  replace,
+  section,
+  select,
+  show,
+  table,
+  when,
+  submitForm,
+} from '../ui.js';
 
 /** A token just typed, shown once on the source's page and then forgotten: kept in memory, never in browser storage. */
 const shownTokens = new Map();
@@ -128,16 +143,23 @@ export async function offerSourcesPage(main) {
       'Add an offer source',
       sourceForm(null, {
         submitLabel: 'Create offer source',
-        onSaved: (saved, token) => {
-          if (token) shownTokens.set(saved.id, token);
-          location.hash = `#/offer-sources/${encodeURIComponent(saved.id)}${token ? `?token=shown` : ''}`;
-        },
+        onSaved: (saved, token) => showSource(saved, token, `Offer source “${saved.name}” created.`),
       }),
     ),
   );
 }
 
+/** Opens a source's page (again), with a message, and its new token shown once. */
+function showSource(saved, token, said) {
+  if (token) shownTokens.set(saved.id, token);
+  flash(said);
+  const target = `#/offer-sources/${encodeURIComponent(saved.id)}${token ? '?token=shown' : ''}`;
+  if (location.hash === target) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = target;
+}
+
 export async function offerSourcePage(main, { match, params, account }) {
+  const deleteMessage = messageArea();
   const id = decodeURIComponent(match[1]);
   const [source, types] = await Promise.all([api('GET', `/offer-sources/${encodeURIComponent(id)}`), api('GET', '/conversion-types')]);
   // A token just set is shown once, on this page, then forgotten.
@@ -201,13 +223,32 @@ export async function offerSourcePage(main, { match, params, account }) {
       'Settings',
       sourceForm(source, {
         submitLabel: 'Save offer source',
-        onSaved: async (_saved, token) => {
-          if (token) shownTokens.set(id, token);
-          location.hash = `#/offer-sources/${encodeURIComponent(id)}${token ? '?token=shown' : `?saved=${Date.now()}`}`;
-        },
+        onSaved: (saved, token) => showSource(saved, token, `Offer source “${saved.name}” saved.`),
       }),
     ),
-    params.get('saved') ? h('p', { class: 'message ok', role: 'status' }, 'Saved.') : null,
+    section(
+      'Delete',
+      h('p', {}, 'An offer source that an offer still uses cannot be deleted: delete or move its offers first.'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: async () => {
+            if (!confirm(`Delete the offer source “${source.name}”?`)) return;
+            try {
+              await api('DELETE', `/offer-sources/${encodeURIComponent(id)}`);
+              flash(`Offer source “${source.name}” deleted.`);
+              location.hash = '#/offer-sources';
+            } catch (err) {
+              deleteMessage.error(err);
+            }
+          },
+        },
+        'Delete offer source',
+      ),
+      deleteMessage.el,
+    ),
   );
 }
 
