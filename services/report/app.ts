@@ -46,19 +46,22 @@ export function createReportApp(deps: ReportDeps, tableRoutes: ApiRoute[] = apiR
   app.use(healthRoutes(deps.readiness, deps.logger));
   app.use(metricsRoute(deps.metrics));
 
-  const apiKey = requireCredentials(deps.apiKey, deps.sessions);
+  const credentials = requireCredentials(deps.apiKey, deps.sessions);
   // Express answers OPTIONS itself with the methods a path has: behind the key like every other method.
-  app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? apiKey(req, res, next) : next()));
+  app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? credentials(req, res, next) : next()));
   const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }, deps.sessions);
   // The docs take Basic auth too, so a browser can open them.
   app.use('/api', docsRouter(dashboardAuth, routes));
 
   const api = Router();
   api.use(
-    mountRoutes(routes, { 'api-key': apiKey, none: (_req, _res, next) => next() }, [express.json({ limit: '1mb' }), refuseUnsafeJson()]),
+    mountRoutes(routes, { 'api-key': credentials, none: (_req, _res, next) => next() }, [
+      express.json({ limit: '1mb' }),
+      refuseUnsafeJson(),
+    ]),
   );
   // A path no route serves still asks for the key first: without it, nothing about the API is told.
-  api.use(apiKey);
+  api.use(credentials);
   app.use('/api', api);
   app.use(DASHBOARD_PATH, dashboardAuth, dashboardGuard(), dashboardRouter(deps.queues));
   app.use(consoleRouter({ receiverUrl: deps.publicUrl }));

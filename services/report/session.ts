@@ -41,7 +41,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  */
 export function redisSessions(redis: RedisClient, prefix: string, times: SessionTimes = DEFAULT_SESSION_TIMES): Sessions {
   const key = (id: string): string => `${prefix}:console-session:${sha256(id)}`;
-  return {
+  const sessions: Sessions = {
     times,
     async create() {
       const id = randomBytes(32).toString('base64url');
@@ -65,6 +65,19 @@ export function redisSessions(redis: RedisClient, prefix: string, times: Session
     async end(id) {
       await redis.del(key(id));
     },
+  };
+  // Redis away (restarting, failing over): a 503 to retry, not a 500; the API key still works meanwhile.
+  const unavailable = (cause: unknown) =>
+    new AppError(ErrorCodes.QUEUE_UNAVAILABLE, 'console sessions are kept in Redis, which does not answer right now; retry in a moment', {
+      httpStatus: 503,
+      retryable: true,
+      cause,
+    });
+  return {
+    times,
+    create: () => sessions.create().catch((err: unknown) => Promise.reject(unavailable(err))),
+    touch: (id) => sessions.touch(id).catch((err: unknown) => Promise.reject(unavailable(err))),
+    end: (id) => sessions.end(id).catch((err: unknown) => Promise.reject(unavailable(err))),
   };
 }
 

@@ -30,6 +30,8 @@ export async function startReport(
   options: ReportOptions = {},
 ): Promise<{ app: Express; logLines: ReturnType<typeof memoryLog>['lines']; close: () => Promise<void> }> {
   const redis: RedisClient = createRedis({ url: redisUrl, cluster: null }, 'producer');
+  // A test that stops Redis sees the failures in the answers; ioredis would also print each one.
+  redis.on('error', () => {});
   await waitForRedis(redis, redisUrl, 5000);
   const defaults = loadConfig({});
   const log = memoryLog();

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { startReport, TEST_API_KEY } from '../helpers/report-harness.js';
+import { startTestRedis } from '../helpers/redis-server.js';
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { tempDir, uniquePrefix } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -115,6 +116,28 @@ describe('console sign-in: session cookie, CSRF, expiry, and a console that hold
     }
     const refused = await request(report.app).get('/api/docs/').expect(401);
     expect(refused.body.error.message).to.include('sign in to the console').and.include('default admin');
+  });
+
+  it('when Redis is away, then a signed-in request answers 503 to retry (not 500), the API key still works, and the session is back with Redis', async () => {
+    // AOF on, as convtrack asks of its Redis: a session kept there outlives a restart.
+    const own = await startTestRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const alone = await startReport(own.url, uniquePrefix(), store);
+    try {
+      const { cookie } = await signIn(alone.app);
+      await own.stop();
+      const down = await request(alone.app).get('/api/offers').set('Cookie', cookie).expect(503);
+      expect(down.body.error.message).to.include('Redis');
+      await request(alone.app).post('/api/session').send({ api_key: TEST_API_KEY }).expect(503);
+      await request(alone.app).get('/api/offers').set('Authorization', `Bearer ${TEST_API_KEY}`).expect(200);
+      await own.start();
+      await waitFor(
+        'the session to answer again',
+        async () => (await request(alone.app).get('/api/offers').set('Cookie', cookie)).status === 200,
+      );
+    } finally {
+      await alone.close();
+      await own.destroy();
+    }
   });
 
   it('when a made-up or malformed session cookie is sent, then the API answers 401', async () => {
