@@ -50,6 +50,43 @@ const DEFAULT_COLUMNS = ['clicks', 'conversions', 'revenue', 'cost', 'profit', '
 const PAGE_SIZE = 100;
 const COLUMNS_KEY = 'convtrack-report-columns';
 
+const PRESETS = [
+  ['today', 'Today'],
+  ['yesterday', 'Yesterday'],
+  ['7d', 'Last 7 days'],
+  ['30d', 'Last 30 days'],
+  ['this_month', 'This month'],
+  ['last_month', 'Last month'],
+  ['all', 'All time'],
+  ['custom', 'Custom dates'],
+];
+
+/** The first and last day of a preset, in `tz`; null for no bound (all time). */
+function presetRange(preset, tz) {
+  const today = todayIn(tz);
+  const firstOfMonth = `${today.slice(0, 8)}01`;
+  switch (preset) {
+    case 'today':
+      return { from: today, to: today };
+    case 'yesterday':
+      return { from: daysBefore(today, 1), to: daysBefore(today, 1) };
+    case '30d':
+      return { from: daysBefore(today, 29), to: today };
+    case 'this_month':
+      return { from: firstOfMonth, to: today };
+    case 'last_month': {
+      const last = daysBefore(firstOfMonth, 1);
+      return { from: `${last.slice(0, 8)}01`, to: last };
+    }
+    case 'all':
+      return { from: null, to: null };
+    default:
+      return { from: daysBefore(today, 6), to: today };
+  }
+}
+
+const rangeText = (from, to) => (from && to ? `${from} to ${to}` : from ? `from ${from}` : to ? `until ${to}` : 'all time');
+
 const todayIn = (tz) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 const daysBefore = (date, days) => new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
@@ -75,8 +112,8 @@ function chosenColumns(types) {
 
 export async function reportsPage(main, { params, account }) {
   const tz = params.get('tz') || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const to = params.get('to') || todayIn(tz);
-  const from = params.get('from') || daysBefore(to, 6);
+  const preset = params.get('range') || (params.get('from') || params.get('to') ? 'custom' : '7d');
+  const { from, to } = preset === 'custom' ? { from: params.get('from') || null, to: params.get('to') || null } : presetRange(preset, tz);
   const groupBy = params.get('group_by') || 'campaign';
   const sortKey = params.get('sort') || '';
   const page = Number(params.get('page') || '1');
@@ -96,6 +133,7 @@ export async function reportsPage(main, { params, account }) {
   };
 
   const base = { from, to, tz, ...filterParams };
+  const byHour = from !== null && from === to;
   // The names of the settings a filter points at, for its chip.
   const named = { campaign: '/campaigns', offer: '/offers', offer_source: '/offer-sources', traffic_channel: '/traffic-channels' };
   const names = {};
@@ -108,13 +146,22 @@ export async function reportsPage(main, { params, account }) {
   );
   const [report, chartData] = await Promise.all([
     api('GET', `/reports${query({ ...base, group_by: groupBy, limit: 10000 })}`),
-    api('GET', `/reports${query({ ...base, group_by: from === to ? 'hour' : 'date', limit: 10000 })}`),
+    api('GET', `/reports${query({ ...base, group_by: byHour ? 'hour' : 'date', limit: 10000 })}`),
   ]);
   const columns = chosenColumns(report.types);
 
   // Controls: range, zone, grouping.
-  const fromInput = h('input', { type: 'date', name: 'from', value: from, required: true });
-  const toInput = h('input', { type: 'date', name: 'to', value: to, required: true });
+  const rangeSelect = select(PRESETS, preset, { name: 'range' });
+  const fromInput = h('input', { type: 'date', name: 'from', value: from || '' });
+  const toInput = h('input', { type: 'date', name: 'to', value: to || '' });
+  // Typing a date makes the range a custom one; picking a preset fills the dates it means.
+  for (const input of [fromInput, toInput]) input.addEventListener('input', () => (rangeSelect.value = 'custom'));
+  rangeSelect.addEventListener('change', () => {
+    if (rangeSelect.value === 'custom') return;
+    const range = presetRange(rangeSelect.value, tzInput.value.trim() || 'UTC');
+    fromInput.value = range.from || '';
+    toInput.value = range.to || '';
+  });
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
   const tzInput = h('input', { type: 'text', name: 'tz', value: tz, list: 'report-zones', spellcheck: false, required: true });
   const group = select(DIMENSIONS, groupBy, { name: 'group_by' });
@@ -124,9 +171,17 @@ export async function reportsPage(main, { params, account }) {
       class: 'card report-controls',
       onsubmit: (event) => {
         event.preventDefault();
-        go({ from: fromInput.value, to: toInput.value, tz: tzInput.value.trim() || 'UTC', group_by: group.value });
+        const custom = rangeSelect.value === 'custom';
+        go({
+          range: rangeSelect.value,
+          from: custom ? fromInput.value || null : null,
+          to: custom ? toInput.value || null : null,
+          tz: tzInput.value.trim() || 'UTC',
+          group_by: group.value,
+        });
       },
     },
+    field('Range', rangeSelect),
     field('From', fromInput),
     field('To', toInput),
     field('Time zone', tzInput),
@@ -230,7 +285,7 @@ export async function reportsPage(main, { params, account }) {
             onclick: () =>
               go(
                 groupBy === 'date'
-                  ? { from: value, to: value, group_by: drill.value }
+                  ? { range: 'custom', from: value, to: value, group_by: drill.value }
                   : { [groupBy]: value === null ? '' : value, group_by: drill.value },
               ),
           },
@@ -247,7 +302,7 @@ export async function reportsPage(main, { params, account }) {
     replace(
       tableArea,
       table(cols, rows.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE), {
-        caption: `Report by ${dimensionLabel(groupBy)}, ${from} to ${to} (${tz})`,
+        caption: `Report by ${dimensionLabel(groupBy)}, ${rangeText(from, to)} (${tz})`,
         sortable: true,
         sorted: key ? { key, desc } : null,
         onSort: (k) => go({ sort: key === k && !desc ? `-${k}` : k }),
@@ -280,7 +335,7 @@ export async function reportsPage(main, { params, account }) {
     {
       type: 'button',
       class: 'secondary',
-      onclick: () => download(`report-${groupBy}-${from}-${to}.csv`, toCsv(visible(), rows, report, groupBy)),
+      onclick: () => download(`report-${groupBy}-${from || 'start'}-${to || 'today'}.csv`, toCsv(visible(), rows, report, groupBy)),
     },
     'Export CSV',
   );
@@ -290,7 +345,7 @@ export async function reportsPage(main, { params, account }) {
     h('h1', {}, 'Reports'),
     controls,
     chips,
-    section('Over time', chart(chartData, from === to ? 'hour' : 'date', account.currency, { from, to })),
+    section('Over time', chart(chartData, byHour ? 'hour' : 'date', account.currency, { from, to })),
     section(
       `By ${dimensionLabel(groupBy)}`,
       h('div', { class: 'report-tools' }, columnPicker, field('Open a row by', drill), exportCsv),
@@ -346,7 +401,8 @@ function chart(data, by, currency, range) {
   const byKey = new Map(data.rows.filter((r) => r[by]).map((r) => [r[by], r]));
   const keys = [];
   if (by === 'hour') for (let hour = 0; hour < 24; hour++) keys.push(`${range.from} ${String(hour).padStart(2, '0')}:00`);
-  else for (let day = range.from, n = 0; day <= range.to && n < 1000; day = daysBefore(day, -1), n++) keys.push(day);
+  else if (range.from && range.to)
+    for (let day = range.from, n = 0; day <= range.to && n < 1000; day = daysBefore(day, -1), n++) keys.push(day);
   for (const key of byKey.keys()) if (!keys.includes(key)) keys.push(key);
   keys.sort();
   const rows = keys.map((key) => byKey.get(key) || { [by]: key });
