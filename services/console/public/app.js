@@ -143,8 +143,9 @@ async function route() {
     try {
       session = await api('GET', '/session');
       setSession(session);
-    } catch {
-      signInPage();
+    } catch (err) {
+      // 401: not signed in. Anything else (Redis restarting: 503) is said, with the form to try again.
+      signInPage(err.status === 401 ? undefined : err.message);
       return;
     }
   }
