@@ -268,6 +268,11 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
 
   it('when the conversion log is read, then it shows each conversion’s duplicate status and why it is what it is, and a reversal from it reaches the API', async () => {
     await open(`conversions?clickid=${ids.clicks[0]}`, 'Conversions');
+    await page.getByLabel('Type').selectOption({ label: 'main conversion' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('1 shown, the newest first.').waitFor();
+    expect(await page.getByRole('table', { name: 'Conversion log' }).locator('tbody tr').innerText()).to.include('10 USD');
+    await open(`conversions?clickid=${ids.clicks[0]}`, 'Conversions');
     const log = page.getByRole('table', { name: 'Conversion log' });
     await log.getByRole('row').filter({ hasText: 'Purchase' }).waitFor();
     expect(await log.locator('tbody tr').count()).to.equal(3);
@@ -346,9 +351,9 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
       .waitFor();
     await shot('costs');
 
-    await open('deliveries', 'Deliveries');
+    await open('deliveries', 'Outbound deliveries');
     await page.getByRole('table', { name: 'Delivery log' }).waitFor();
-    await open(`journeys?clickid=${ids.clicks[0]}`, 'Journeys');
+    await open(`journeys?clickid=${ids.clicks[0]}`, 'Journeys and funnel');
     const journey = page.getByRole('table', { name: `Journey of click ${ids.clicks[0]}` });
     await journey.getByRole('row').filter({ hasText: 'Purchase' }).waitFor();
     expect(await journey.locator('tbody tr').count()).to.equal(2);
@@ -362,8 +367,8 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
       ['reports', 'Reports'],
       ['conversions', 'Conversions'],
       ['postbacks', 'Postbacks'],
-      ['deliveries', 'Deliveries'],
-      [`journeys?clickid=${ids.clicks[0]}`, 'Journeys'],
+      ['deliveries', 'Outbound deliveries'],
+      [`journeys?clickid=${ids.clicks[0]}`, 'Journeys and funnel'],
       ['conversion-types', 'Conversion types'],
       ['offer-sources', 'Offer sources'],
       [`offer-sources/${ids.source}`, 'Network A'],

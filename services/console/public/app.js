@@ -18,8 +18,8 @@ const NAV = [
     [
       ['#/conversions', 'Conversions'],
       ['#/postbacks', 'Postbacks'],
-      ['#/deliveries', 'Deliveries'],
-      ['#/journeys', 'Journeys'],
+      ['#/deliveries', 'Outbound deliveries'],
+      ['#/journeys', 'Journeys and funnel'],
     ],
   ],
   [

@@ -60,7 +60,7 @@ export async function journeysPage(main, { params }) {
   const funnel = await api('GET', `/journeys/funnel${query({ campaign: params.get('campaign') })}`);
   replace(
     main,
-    h('h1', {}, 'Journeys'),
+    h('h1', {}, 'Journeys and funnel'),
     h(
       'p',
       { class: 'lead' },

@@ -31,11 +31,17 @@ const choice = (name, params, options, any = 'any') =>
   select([['', any], ...options.map((o) => (Array.isArray(o) ? o : [o, o]))], params.get(name) || '', { name });
 
 /** A log table with a "Load more" button that follows the cursor. */
+/** The type filter's value for the main conversion: a control character, which no type name may hold. */
+const MAIN = '\u001f';
+
 async function pagedLog(path, filters, columns, caption, empty) {
   const area = h('div');
   const rows = [];
   const load = async (cursor) => {
-    const page = await api('GET', `${path}${query({ ...filters, cursor, limit: 100 })}`);
+    // The main conversion is `type=` with nothing after it, which query() would leave out.
+    const main = filters.type === MAIN;
+    const search = query({ ...filters, type: main ? undefined : filters.type, cursor, limit: 100 });
+    const page = await api('GET', `${path}${search}${main ? `${search ? '&' : '?'}type=` : ''}`);
     rows.push(...page.items);
     replace(
       area,
@@ -78,7 +84,7 @@ export async function conversionsPage(main, { params }) {
   ]);
   const typeNames = types.items.map((t) => t.name);
   const controls = [
-    ['type', choice('type', params, typeNames), 'Type'],
+    ['type', choice('type', params, [[MAIN, 'main conversion'], ...typeNames.map((t) => [t, t])]), 'Type'],
     ['status', choice('status', params, STATUSES), 'Status'],
     ['duplicate_status', choice('duplicate_status', params, DUPLICATE_STATUSES), 'Duplicate status'],
     ['clickid', input('clickid', params), 'Click ID'],
@@ -344,7 +350,7 @@ export async function deliveriesPage(main, { params }) {
   ];
   replace(
     main,
-    h('h1', {}, 'Deliveries'),
+    h('h1', {}, 'Outbound deliveries'),
     h(
       'p',
       { class: 'lead' },
