@@ -17,7 +17,7 @@ export interface SessionDeps extends Pick<ApiDeps, 'publicUrl' | 'journeyTypeLim
 }
 
 /**
- * The console's sign-in (SPEC: the console signs in with the API key): `POST` trades
+ * The console's sign-in, with the API key (docs/console.md says why): `POST` trades
  * the key for a session cookie, `GET` tells the signed-in caller its CSRF token and
  * what the console shows of the account, `DELETE` signs out. The key itself never
  * reaches the browser's storage.
