@@ -112,9 +112,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * proxy and access logs.
  */
 export function requireCredentials(apiKey: string, sessions: Sessions): RequestHandler {
+  // The key's digest once, not on every request.
+  const expected = digest(apiKey);
   return (req, res, next) => {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (bearer?.[1] && sameSecret(bearer[1], apiKey)) {
+    if (bearer?.[1] && timingSafeEqual(digest(bearer[1]), expected)) {
       next();
       return;
     }

@@ -1,20 +1,20 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import type { Page } from 'playwright-core';
+import type { ConsoleStack } from '../helpers/console-stack.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
+import { consoleInBrowser } from '../helpers/console-browser.js';
 import { clickFor, seedCampaign } from '../helpers/seed.js';
 
 /** The console used with the keyboard alone, and a report too large to draw row by row. */
 describe('console by keyboard alone, and a 10,000-row report', function () {
   this.timeout(60_000);
+  const session = consoleInBrowser();
   let stack: ConsoleStack;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  const api = async (path: string): Promise<any> =>
-    (await fetch(`${stack.consoleUrl}/api${path}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json();
+  const { api } = session;
+  before(() => {
+    ({ stack, page } = session);
+  });
 
   /** Presses Tab until the focused element's text or label is `name`; fails after 80 presses. */
   const tabTo = async (name: string | RegExp) => {
@@ -27,23 +27,6 @@ describe('console by keyboard alone, and a 10,000-row report', function () {
     }
     throw new Error(`Tab never reached ${String(name)}`);
   };
-
-  before(async function () {
-    this.timeout(60_000);
-    stack = await startConsoleStack();
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.consoleUrl });
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-  });
-  after(async () => {
-    await (browser as Browser | undefined)?.close();
-    await (stack as ConsoleStack | undefined)?.close();
-  });
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-  });
 
   it('when a person signs in, adds a conversion type with its mode, creates an offer source and copies its postback URL with the keyboard only, then the API holds what they entered', async () => {
     await page.goto(`${stack.consoleUrl}/`);

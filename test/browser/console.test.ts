@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshotDir, seriousViolations } from '../helpers/browser.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { screenshotDir, seriousViolations } from '../helpers/browser.js';
+import type { ConsoleStack } from '../helpers/console-stack.js';
 import { TEST_API_KEY } from '../helpers/report-harness.js';
+import { consoleInBrowser } from '../helpers/console-browser.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Where the test leaves screenshots of the main pages: `npm run screenshots` points it at docs/console, the docs' copies. */
@@ -15,20 +16,16 @@ const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/console';
  */
 describe('console in a real browser: the setup, postbacks, reports and logs of a first session', function () {
   this.timeout(60_000);
+  const session = consoleInBrowser();
+  const ids: { source?: string; campaign?: string; postbackUrl?: string; clicks: string[] } = { clicks: [] };
   let stack: ConsoleStack;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
-  const ids: { source?: string; campaign?: string; postbackUrl?: string; clicks: string[] } = { clicks: [] };
+  const { api } = session;
+  before(() => {
+    ({ stack, context, page } = session);
+  });
 
-  const api = async (path: string, init: { method?: string; body?: string } = {}): Promise<any> => {
-    const res = await fetch(`${stack.consoleUrl}/api${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-    });
-    return res.status === 204 ? null : res.json();
-  };
   /** Opens a page of the console afresh: going to the address already shown changes only the hash, so that is a reload. */
   const open = async (hash: string, heading: string) => {
     const url = `${stack.consoleUrl}/#/${hash}`;
@@ -44,24 +41,6 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     const res = await fetch(filled);
     expect(res.status).to.equal(200);
   };
-
-  before(async function () {
-    this.timeout(60_000);
-    stack = await startConsoleStack();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.consoleUrl });
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('dialog', (dialog) => void dialog.accept());
-  });
-  after(async () => {
-    await (browser as Browser | undefined)?.close();
-    await (stack as ConsoleStack | undefined)?.close();
-  });
-  afterEach(() => {
-    expect(pageErrors, 'errors thrown in the page').to.deep.equal([]);
-  });
 
   it('when nobody is signed in, then the console asks for the API key, refuses a wrong one, and no page shows data', async () => {
     await page.goto(`${stack.consoleUrl}/#/conversions`);
