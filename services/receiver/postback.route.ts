@@ -16,12 +16,12 @@ export function sendJson(res: ServerResponse, status: number, body: string): voi
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-/** The body types a postback may come in (SPEC §10); anything else with a body is a 415. */
+/** The body types a postback may come in (specification §10); anything else with a body is a 415. */
 export const POSTBACK_BODY_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
 const BODY_LIMIT = '32kb';
 
 /**
- * `GET|POST /postback` (SPEC §3, §10). Every postback, well-formed or not, is queued
+ * `GET|POST /postback` (specification §3, §10). Every postback, well-formed or not, is queued
  * so the worker logs it; the answer comes only after Redis has accepted the job.
  * A POST body is read only as form data or a JSON object; any other body is refused
  * (415) rather than ignored, since a network that sent `status=declined` in it must

@@ -15,10 +15,10 @@ const money = Joi.string().pattern(MONEY_PATTERN).messages({
   'string.pattern.base': '{#label} must be a decimal number ≥ 0 and below 1,000,000,000, with up to 6 decimals, e.g. 12.5',
 });
 const eventId = Joi.string().max(256);
-/** `test=1` marks a test postback (SPEC §11); 0 or false says it is not one. */
+/** `test=1` marks a test postback (specification §11); 0 or false says it is not one. */
 const TEST_VALUES: readonly string[] = ['1', '0', 'true', 'false'];
 
-/** Syntax only (SPEC §3): no store access here. Unknown parameters are kept, not refused. */
+/** Syntax only (specification §3): no store access here. Unknown parameters are kept, not refused. */
 export const postbackSchema = Joi.object({
   clickid: Joi.string().pattern(CLICKID_PATTERN).required().messages({
     'string.pattern.base': 'clickid must be 1–128 characters of A-Z a-z 0-9 . _ -',

@@ -10,7 +10,7 @@ const SECRET_PAIR = /((?:^|[^\w-])["']?[\w-]*(?:token|secret|passw|api_?key|sign
 const SECRET_ELEMENT = /(<([\w:-]*(?:token|secret|passw|api_?key|signature)[\w:-]*)(?:\s[^>]*)?>)([^<]*)/gi;
 
 /**
- * Takes secrets out of everything the receiver keeps of a postback (SPEC §10): by
+ * Takes secrets out of everything the receiver keeps of a postback (specification §10): by
  * name (any parameter that looks like a token) and by value (every offer source's
  * token, wherever it appears, in any parameter or in a raw body).
  */

@@ -17,7 +17,7 @@ import { route, type ApiRoute } from './route-table.js';
 const MAX_BULK_ROWS = 10_000;
 
 /**
- * The cost update API (SPEC §8): queued like postbacks (202 with an id; the worker
+ * The cost update API (specification §8): queued like postbacks (202 with an id; the worker
  * spreads the cost), its state readable by id, a CSV form for many campaign-days at
  * once and an undo of a campaign's last update. Costs are converted into the account
  * currency here, at today's rate, so a missing rate is a 400 naming the currency.

@@ -7,7 +7,7 @@ import { localMidnight } from '../../shared/domain/time-zone.js';
  * are refused with a 400 naming the field, never turned into some other day or a 500.
  */
 
-/** Years a date may name: anything outside is a typo, not a question (documented in the README). */
+/** Years a date may name: anything outside is a typo, not a question (docs/decisions.md). */
 export const MIN_YEAR = 1970;
 export const MAX_YEAR = 2999;
 

@@ -13,7 +13,7 @@ const journeyTypes = async (store: Store): Promise<ConversionType[]> =>
   (await store.conversionTypes.list()).filter((t) => t.journey).sort((a, b) => a.created_at - b.created_at || (a.name < b.name ? -1 : 1));
 
 /**
- * The customer journey (SPEC §6): one click's path through the journey types, and the
+ * The customer journey (specification §6): one click's path through the journey types, and the
  * funnel of all clicks through them.
  */
 export function journeyRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {

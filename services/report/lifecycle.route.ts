@@ -18,7 +18,7 @@ const reverseBody = Joi.object<ReverseBody>({
 });
 
 /**
- * The conversion lifecycle (SPEC §11): reversing a conversion by hand, and purging
+ * The conversion lifecycle (specification §11): reversing a conversion by hand, and purging
  * what test postbacks left. A reversal by API is logged on the conversion with the
  * request id, the caller's address and note; the channel that got the conversion is
  * told where its integration can be.

@@ -18,7 +18,7 @@ import { iso, isoOrNull } from './http.js';
 export const maskSecret = (secret: string): string => `…${secret.slice(-4)}`;
 
 /**
- * The postback token is write-only (SPEC §10): answers show its last four characters,
+ * The postback token is write-only (specification §10): answers show its last four characters,
  * and `postback_url` has `token=<postback_token>` for the operator to fill in with the
  * token they set.
  */

@@ -4,7 +4,7 @@ import { STATUSES } from '../../shared/domain/statuses.js';
 import { BOUND_FORMS, parseBound } from './dates.js';
 import { isTimeZone } from '../../shared/domain/time-zone.js';
 
-/** Dimensions a report groups by (SPEC §7); `date` and `hour` are local to `tz`. */
+/** Dimensions a report groups by (specification §7); `date` and `hour` are local to `tz`. */
 export const REPORT_DIMENSIONS = [
   'date',
   'hour',

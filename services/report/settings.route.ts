@@ -17,7 +17,7 @@ type Input<T> = Partial<Omit<T, 'id' | 'created_at'>>;
 
 const missing = (field: string, noun: string, id: string): FieldProblem => ({ field, message: `${field}: no ${noun} with id ${id}` });
 
-/** The settings API (SPEC §2): offer sources, offers, traffic channels, campaigns, conversion types. */
+/** The settings API (specification §2): offer sources, offers, traffic channels, campaigns, conversion types. */
 export function settingsRoutes({
   store,
   publicUrl,

@@ -40,7 +40,7 @@ export function validateBody<T>(schema: Joi.Schema<T>, req: Request): T {
 
 /**
  * Refuses a JSON body nested deeper than any real one, or carrying `__proto__`,
- * `constructor` or `prototype` keys (SPEC §10), before any route reads it.
+ * `constructor` or `prototype` keys (specification §10), before any route reads it.
  */
 export function refuseUnsafeJson(): RequestHandler {
   return (req, _res, next) => {

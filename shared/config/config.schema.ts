@@ -5,7 +5,7 @@ import { parseClusterNodes, parsePortRange } from './parse.js';
 
 const port = Joi.number().integer().min(0).max(65535);
 
-/** The environment as convtrack reads it (SPEC §9). One description per key. */
+/** The environment as convtrack reads it (specification §9). One description per key. */
 export const configSchema = Joi.object({
   NODE_ENV: Joi.string()
     .valid('development', 'production', 'test')

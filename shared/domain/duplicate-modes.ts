@@ -1,4 +1,4 @@
-/** What a duplicate postback does (SPEC §5). Stored data: do not rename. */
+/** What a duplicate postback does (specification §5). Stored data: do not rename. */
 export const DUPLICATE_MODES = ['create_new', 'new_or_repeated', 'ignore', 'edit', 'increment_payout', 'ignore_by_event_id'] as const;
 export type DuplicateMode = (typeof DUPLICATE_MODES)[number];
 

@@ -67,7 +67,7 @@ export interface Fold {
 
 /**
  * Which entries decide each other. A duplicate is a later postback for the same click
- * and type (SPEC §5); under `ignore_by_event_id` it is one for the same type and event
+ * and type (specification §5); under `ignore_by_event_id` it is one for the same type and event
  * id on any click, and a postback without an event id stands alone.
  */
 export function ledgerKey(
@@ -96,7 +96,7 @@ export function resolveMode(typeMode: DuplicateMode | null | undefined, sourceMo
 export const byArrival = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Applies one entry to the state of the entries before it (SPEC §5). The whole
+ * Applies one entry to the state of the entries before it (specification §5). The whole
  * duplicate policy is here; a key's result is these steps taken in arrival order.
  */
 export function step(state: FoldState, entry: LedgerEntry): Step {

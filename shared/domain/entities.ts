@@ -4,7 +4,7 @@ import type { Integration } from './outbound.js';
 import type { Status } from './statuses.js';
 
 /**
- * The entities of SPEC §2. Field names are snake_case because these records are
+ * The entities of specification §2. Field names are snake_case because these records are
  * stored as they are and are what the API answers with.
  */
 
@@ -23,7 +23,7 @@ export interface OfferSource {
   /** Stored in clear in the store (it has to be compared); never logged or queued. */
   postback_token: string | null;
   ip_allowlist: string[];
-  /** Every postback of its clicks is a test postback (SPEC §11): applied and logged, counted nowhere, sent nowhere. */
+  /** Every postback of its clicks is a test postback (specification §11): applied and logged, counted nowhere, sent nowhere. */
   test_mode: boolean;
   created_at: number;
 }
@@ -201,7 +201,7 @@ export type ConversionRecord = Omit<Conversion, 'postback_ids'>;
 export const REVERSAL_REASONS = ['chargeback', 'refund', 'fraud', 'declined', 'other'] as const;
 export type ReversalReason = (typeof REVERSAL_REASONS)[number];
 
-/** Who took a conversion's money back, when and why (SPEC §11). */
+/** Who took a conversion's money back, when and why (specification §11). */
 export interface Reversal {
   reason: ReversalReason;
   reversed_at: number;
@@ -245,7 +245,7 @@ export interface PostbackLogEntry {
   test: boolean;
 }
 
-/** A postback's parameters once their syntax is checked (SPEC §3). */
+/** A postback's parameters once their syntax is checked (specification §3). */
 export interface PostbackParams {
   clickid: string;
   /** Exact decimal text, e.g. `12.5`; parsed to micros by the worker. */

@@ -31,5 +31,5 @@ export function newId(): string {
 /** An id `newId` made: 26 characters of Crockford base32. */
 export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** What we accept as a click id from outside (SPEC §3). */
+/** What we accept as a click id from outside (specification §3). */
 export const CLICKID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;

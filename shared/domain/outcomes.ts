@@ -1,4 +1,4 @@
-/** Postback log outcomes (SPEC §5). Stored data: do not rename. */
+/** Postback log outcomes (specification §5). Stored data: do not rename. */
 export const OUTCOMES = ['recorded', 'updated', 'incremented', 'ignored_duplicate', 'ignored_event_id', 'reversed', 'rejected'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

@@ -2,7 +2,7 @@ import type { ConversionRecord, Reversal } from './entities.js';
 import type { Status } from './statuses.js';
 
 /**
- * Reversals (SPEC §11): money taken back after the fact. A reversed conversion is
+ * Reversals (specification §11): money taken back after the fact. A reversed conversion is
  * `declined` to everyone reading it; the stores count it under this status of its own
  * (`reversed`) so reports can tell gross, reversed and net revenue apart, and fold it
  * into the declined columns.

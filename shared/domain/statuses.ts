@@ -1,4 +1,4 @@
-/** The four fixed conversion statuses (SPEC §4). Stored data: do not rename. */
+/** The four fixed conversion statuses (specification §4). Stored data: do not rename. */
 export const STATUSES = ['approved', 'pending', 'declined', 'other'] as const;
 export type Status = (typeof STATUSES)[number];
 

@@ -5,7 +5,7 @@ import { guardRedisDurability } from './redis-durability.js';
 
 /**
  * A service's connection to its Redis (one server or a cluster) once it answers, its
- * durability checked (SPEC §9) unless `guard` is false (a process whose parent checked).
+ * durability checked (specification §9) unless `guard` is false (a process whose parent checked).
  */
 export async function openRedis(
   config: Pick<Config, 'redis' | 'env'>,

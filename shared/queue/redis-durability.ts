@@ -48,7 +48,7 @@ export function durabilityProblems(state: RedisDurability): string[] {
 }
 
 /**
- * The durability guard (SPEC §9): in production a Redis that forgets (AOF off) or
+ * The durability guard (specification §9): in production a Redis that forgets (AOF off) or
  * evicts (a policy other than noeviction) is a reason not to start; elsewhere it is
  * one warning line. What could not be read is said and tolerated. On a cluster every
  * node is checked, replicas too: a replica becomes the master on a failover.

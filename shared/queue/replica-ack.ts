@@ -40,7 +40,7 @@ interface Link<N extends QueueName> {
 }
 
 /**
- * Acknowledged means on a replica too (SPEC §9, REDIS_MIN_REPLICAS_ACK). Redis
+ * Acknowledged means on a replica too (specification §9, REDIS_MIN_REPLICAS_ACK). Redis
  * replicates asynchronously, so a job its master acknowledged can die with the master
  * in a failover. `WAIT n timeout` answers how many replicas hold everything this
  * connection wrote before it, so the job and the WAIT must go over one connection, to

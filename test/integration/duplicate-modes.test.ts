@@ -23,7 +23,7 @@ interface Row {
   check?: (conversions: Conversion[]) => void;
 }
 
-// One line per row of the SPEC §5 table, plus mode precedence and the missing event id.
+// One line per row of the specification §5 table, plus mode precedence and the missing event id.
 const ROWS: Row[] = [
   {
     name: 'create_new: a duplicate adds a separate conversion',

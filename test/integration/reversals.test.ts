@@ -14,7 +14,7 @@ interface Row {
   [column: string]: unknown;
 }
 
-describe('reversals (SPEC §11): money taken back, reported gross, reversed and net, and told to the channel', () => {
+describe('reversals (specification §11): money taken back, reported gross, reversed and net, and told to the channel', () => {
   let pipeline: Pipeline;
   let sink: HttpSink;
   const auth = { Authorization: `Bearer ${TEST_API_KEY}` };

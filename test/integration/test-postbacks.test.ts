@@ -9,7 +9,7 @@ import { TEST_API_KEY } from '../helpers/report-harness.js';
 import { seedCampaign, type Seeded } from '../helpers/seed.js';
 import { queueSettled } from '../helpers/wait.js';
 
-describe('test postbacks (SPEC §11): every rule runs, nothing counts, nothing is sent', () => {
+describe('test postbacks (specification §11): every rule runs, nothing counts, nothing is sent', () => {
   let pipeline: Pipeline;
   let sink: HttpSink;
   let seeded: Seeded;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../shared/config/config.js';
 
 describe('configuration', () => {
-  it('when nothing is set, then the SPEC defaults apply', () => {
+  it('when nothing is set, then the documented defaults apply', () => {
     const config = loadConfig({});
     expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
     expect(config.store).to.deep.equal({ mongoUrl: null, sqlitePath: './data/convtrack.db', columnCopy: true });

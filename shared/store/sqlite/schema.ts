@@ -54,7 +54,7 @@ CREATE INDEX IF NOT EXISTS clicks_ts ON clicks (ts);
 
 CREATE TABLE IF NOT EXISTS conversions (${CONVERSION_COLUMNS});
 
--- Conversions of test postbacks (SPEC §11): the same columns, apart from everything reports read.
+-- Conversions of test postbacks (specification §11): the same columns, apart from everything reports read.
 CREATE TABLE IF NOT EXISTS test_conversions (${CONVERSION_COLUMNS});
 CREATE INDEX IF NOT EXISTS test_conversions_click_type ON test_conversions (clickid, type);
 CREATE INDEX IF NOT EXISTS test_conversions_created ON test_conversions (created_at, id);
