@@ -15,6 +15,18 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'import-x/no-cycle': 'error',
+      // Services import shared/, never each other; shared/ imports no service.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './services/report', from: ['./services/worker', './services/receiver'] },
+            { target: './services/receiver', from: ['./services/worker', './services/report'] },
+            { target: './services/worker', from: ['./services/report', './services/receiver'] },
+            { target: './shared', from: './services' },
+          ],
+        },
+      ],
       // `_name` marks a parameter or binding left out on purpose (a rest sibling, Express's `next`).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // Counts and flags read naturally in messages; objects and nullish values still may not.

@@ -16,6 +16,7 @@ import {
 } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
 import { topRows } from './report-order.js';
+import type { Report, ReportRow } from './report-row.js';
 import type { ReportDimension } from './report.schema.js';
 import { localParts } from '../../shared/domain/time-zone.js';
 
@@ -28,17 +29,6 @@ export interface ReportInput {
   filters: Filters;
   sort?: string;
   limit: number;
-}
-
-type Cell = string | number | null;
-/** One report row: dimension values, metrics, per-status columns, per-type columns. */
-export type ReportRow = Record<string, Cell | Record<string, { conversions: number; revenue: number }>>;
-
-export interface Report {
-  rows: ReportRow[];
-  totals: ReportRow;
-  /** The configured conversion types, each with its own pair of columns. */
-  types: string[];
 }
 
 interface Acc {

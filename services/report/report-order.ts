@@ -1,4 +1,4 @@
-import type { ReportRow } from './build-report.js';
+import type { ReportRow } from './report-row.js';
 import type { ReportDimension } from './report.schema.js';
 
 /**

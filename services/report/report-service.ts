@@ -14,8 +14,8 @@ import { createReportApp, type ReportDeps } from './app.js';
 import type { ApiRoute } from './route-table.js';
 import type { RetryDelivery } from './api-deps.js';
 import { redisSessions, type SessionTimes } from './session.js';
-import { scheduleDelivery, scheduleReversal } from '../worker/outbound/schedule-delivery.js';
-import { createSettingsCache } from '../worker/settings-cache.js';
+import { scheduleAfterChange } from '../../shared/application/schedule-delivery.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 
 export interface ReportServiceDeps {
   store: Store;
@@ -103,8 +103,7 @@ export function createReportService({
     afterReversal: async (conversion) => {
       const schedule = { store, enqueue: (id: string) => enqueue(outbound, id, { deliveryId: id }, outboundOptions) };
       const changed = { conversionId: conversion.id, conversion, click: null, settings: await settings.current() };
-      await scheduleDelivery(schedule, changed);
-      await scheduleReversal(schedule, changed);
+      await scheduleAfterChange(schedule, changed, true);
     },
     queues,
     metrics,

@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify';
 import type { Filters } from '../../shared/store/store.js';
-import { buildReport, type Report, type ReportRow } from './build-report.js';
+import { buildReport } from './build-report.js';
+import type { Report, ReportRow } from './report-row.js';
 import { rangeOf } from './dates.js';
 import { FILTER_DIMENSIONS, reportQuery, type ReportQuery } from './report.schema.js';
 import type { ApiDeps } from './api-deps.js';

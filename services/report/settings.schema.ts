@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
-import { INTEGRATIONS } from '../../shared/domain/outbound.js';
+import { INTEGRATIONS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { currencyField } from '../../shared/validation/fields.js';
 import { platformFields } from './platform.schema.js';

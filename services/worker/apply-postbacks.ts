@@ -2,27 +2,18 @@ import type { Config } from '../../shared/config/config.js';
 import type { Click, ConversionRecord, PostbackLogEntry } from '../../shared/domain/entities.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
-import type { PostbackJob } from '../../shared/queue/jobs.js';
 import type { LedgerHead } from '../../shared/domain/ledger.js';
 import type { LedgerCommit, Store } from '../../shared/store/store.js';
 import { planKey, type KeyItem } from './plan-key.js';
-import { preparePostback, type Prepared } from './prepare-postback.js';
+import { preparePostback, type PostbackInput, type Prepared } from './prepare-postback.js';
 import { applyReversal } from './reverse-postback.js';
-import type { Settings, SettingsCache } from './settings-cache.js';
+import type { Settings, SettingsCache } from '../../shared/application/settings-cache.js';
 
 export interface ApplyDeps {
   store: Store;
   settings: SettingsCache;
   rules: Config['rules'];
   now?: () => number;
-}
-
-export interface PostbackInput {
-  /** The postback id (a replay's is the logged postback's). */
-  id: string;
-  job: PostbackJob;
-  /** How many times it already waited for its click. */
-  waits: number;
 }
 
 /**

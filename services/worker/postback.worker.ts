@@ -5,7 +5,8 @@ import type { Metrics } from '../../shared/metrics/metrics.js';
 import { isPostbackBatch, type PostbackJob, type PostbacksQueueJob, type QueuedPostback } from '../../shared/queue/jobs.js';
 import { idOf, workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
-import { applyPostbacks, type ApplyDeps, type PostbackInput, type PostbackResult } from './apply-postbacks.js';
+import { applyPostbacks, type ApplyDeps, type PostbackResult } from './apply-postbacks.js';
+import type { PostbackInput } from './prepare-postback.js';
 import { createBatcher } from './batcher.js';
 
 export interface PostbackWorkerDeps extends ApplyDeps {

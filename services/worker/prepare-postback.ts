@@ -8,9 +8,18 @@ import type { RejectReason } from '../../shared/domain/outcomes.js';
 import { hashToken } from '../../shared/domain/token.js';
 import { summarize } from '../../shared/errors/joi-problems.js';
 import type { PostbackJob } from '../../shared/queue/jobs.js';
-import type { Settings } from './settings-cache.js';
+import type { Settings } from '../../shared/application/settings-cache.js';
 
 /** A postback's log entry before its outcome is known. */
+/** A postback as a worker takes it from its job. */
+export interface PostbackInput {
+  /** The postback id (a replay's is the logged postback's). */
+  id: string;
+  job: PostbackJob;
+  /** How many times it already waited for its click. */
+  waits: number;
+}
+
 export type BareLog = Omit<PostbackLogEntry, 'outcome' | 'reason' | 'detail' | 'conversion_id'>;
 
 /** What the rules make of one postback before any ledger is read. */

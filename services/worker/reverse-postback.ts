@@ -2,8 +2,7 @@ import type { Config } from '../../shared/config/config.js';
 import type { ConversionRecord, PostbackLogEntry } from '../../shared/domain/entities.js';
 import { ALREADY } from '../../shared/domain/reversal.js';
 import type { Store } from '../../shared/store/store.js';
-import type { PostbackInput } from './apply-postbacks.js';
-import { waitDelay, type Prepared } from './prepare-postback.js';
+import { waitDelay, type PostbackInput, type Prepared } from './prepare-postback.js';
 
 /** What a reversal postback came to: logged (with the conversion it reversed), or waiting for that conversion. */
 export type ReversalOutcome =

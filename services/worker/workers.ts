@@ -12,12 +12,12 @@ import type { Store } from '../../shared/store/store.js';
 import { createClickWorker } from './click.worker.js';
 import { createCostWorker } from './cost.worker.js';
 import { createOutboundWorker } from './outbound/outbound.worker.js';
-import { scheduleDelivery, scheduleReversal } from './outbound/schedule-delivery.js';
+import { scheduleAfterChange } from '../../shared/application/schedule-delivery.js';
 import { createAdapters } from './outbound/adapters.js';
 import { createTokenSource } from './outbound/oauth.js';
 import { createPostbackWorker } from './postback.worker.js';
 import { createRecovery, type Recovery } from './recover-jobs.js';
-import { createSettingsCache } from './settings-cache.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { logStalledPostbacks, stalledOut } from './stalled-postbacks.js';
 
 /** A cost update's lock; the TTL only matters if a worker dies holding it. */
@@ -84,15 +84,13 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     settings: createSettingsCache(store, fileRates),
     requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
     schedule: async (result) => {
-      const deps = { store, enqueue: enqueueDelivery };
       const changed = {
         conversionId: result.entry.conversion_id as string,
         conversion: result.applied ? result.conversion : null,
         click: result.click,
         settings: result.settings,
       };
-      await scheduleDelivery(deps, changed);
-      if (result.entry.outcome === 'reversed') await scheduleReversal(deps, changed);
+      await scheduleAfterChange({ store, enqueue: enqueueDelivery }, changed, result.entry.outcome === 'reversed');
     },
   });
   const costs = createCostWorker({ ...common, withLock });

@@ -1,6 +1,5 @@
 import type { DuplicateMode, DuplicateStatus } from './duplicate-modes.js';
 import type { Outcome, RejectReason } from './outcomes.js';
-import type { Integration } from './outbound.js';
 import type { Status } from './statuses.js';
 
 /**
@@ -37,6 +36,10 @@ export interface Offer {
   payout_micros: number;
   created_at: number;
 }
+
+/** How a channel takes conversions: a postback URL, or an ad platform's API. */
+export const INTEGRATIONS = ['postback', 'facebook_capi', 'google_ads', 'microsoft_ads', 'tiktok'] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
 
 export interface TrafficChannel {
   id: string;

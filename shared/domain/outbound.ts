@@ -1,4 +1,13 @@
-import type { Click, ConversionRecord, ConversionType, PlatformMapping, ReversalReason, Subs, TrafficChannel } from './entities.js';
+import type {
+  Click,
+  ConversionRecord,
+  ConversionType,
+  Integration,
+  PlatformMapping,
+  ReversalReason,
+  Subs,
+  TrafficChannel,
+} from './entities.js';
 import { SUB_KEYS } from './entities.js';
 import { formatMoney } from './money.js';
 import type { Status } from './statuses.js';
@@ -72,10 +81,6 @@ export const CHANNEL_DEFAULTS: Omit<TrafficChannel, 'id' | 'name' | 'created_at'
 export const DELIVERY_STATES = ['queued', 'retrying', 'delivered', 'failed', 'not_sent'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 export type DeliveryKind = 'conversion' | 'reversal';
-
-/** How a channel takes conversions: a postback URL, or an ad platform's API. */
-export const INTEGRATIONS = ['postback', 'facebook_capi', 'google_ads', 'microsoft_ads', 'tiktok'] as const;
-export type Integration = (typeof INTEGRATIONS)[number];
 
 /**
  * Whether a conversion goes to its click's channel, and under which idempotency key.

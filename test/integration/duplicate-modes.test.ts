@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { processPostback } from '../../services/worker/process-postback.js';
-import { createSettingsCache } from '../../services/worker/settings-cache.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import type { DuplicateMode } from '../../shared/domain/duplicate-modes.js';
 import type { Conversion } from '../../shared/domain/entities.js';

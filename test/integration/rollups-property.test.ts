@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { processPostback } from '../../services/worker/process-postback.js';
-import { createSettingsCache } from '../../services/worker/settings-cache.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
 import { newId } from '../../shared/domain/ids.js';

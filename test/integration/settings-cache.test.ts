@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { processPostback } from '../../services/worker/process-postback.js';
-import { createSettingsCache } from '../../services/worker/settings-cache.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { newId } from '../../shared/domain/ids.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';

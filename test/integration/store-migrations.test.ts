@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import { processPostback } from '../../services/worker/process-postback.js';
-import { createSettingsCache } from '../../services/worker/settings-cache.js';
+import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../shared/store/sqlite/migrations.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';

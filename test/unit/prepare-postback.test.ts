@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { preparePostback, type PrepareInput } from '../../services/worker/prepare-postback.js';
-import type { Settings } from '../../services/worker/settings-cache.js';
+import type { Settings } from '../../shared/application/settings-cache.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { hashToken } from '../../shared/domain/token.js';
 import { buildClick, buildLogEntry, buildPostbackJob } from '../helpers/builders.js';

@@ -1,6 +1,6 @@
-import type { ConversionType, Offer, OfferSource, TrafficChannel } from '../../shared/domain/entities.js';
-import type { FxRates } from '../../shared/domain/fx.js';
-import type { Store } from '../../shared/store/store.js';
+import type { ConversionType, Offer, OfferSource, TrafficChannel } from '../domain/entities.js';
+import type { FxRates } from '../domain/fx.js';
+import type { Store } from '../store/store.js';
 
 /** Every setting a postback's rules read, as of one settings version. */
 export interface Settings {

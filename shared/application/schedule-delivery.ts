@@ -1,8 +1,8 @@
-import type { Click, ConversionRecord } from '../../../shared/domain/entities.js';
-import type { Delivery } from '../../../shared/domain/outbound.js';
-import { deliveryEvent, deliveryFor, reversalRoute } from '../../../shared/domain/outbound.js';
-import type { Store } from '../../../shared/store/store.js';
-import type { Settings } from '../settings-cache.js';
+import type { Click, ConversionRecord } from '../domain/entities.js';
+import type { Delivery } from '../domain/outbound.js';
+import { deliveryEvent, deliveryFor, reversalRoute } from '../domain/outbound.js';
+import type { Store } from '../store/store.js';
+import type { Settings } from './settings-cache.js';
 
 export interface ScheduleDeps {
   store: Store;
@@ -103,4 +103,15 @@ export async function scheduleReversal(deps: ScheduleDeps, changed: Changed): Pr
   });
   if (delivery.state === 'queued') await deps.enqueue(delivery.id);
   return delivery;
+}
+
+/**
+ * What follows a conversion's change, wherever it was made (a postback the worker
+ * applied, a reversal by hand over the API): its delivery in its new status, and, when
+ * the change reversed it, the reversal's. Both are idempotent, so a retried job or
+ * request schedules nothing twice.
+ */
+export async function scheduleAfterChange(deps: ScheduleDeps, changed: Changed, reversed: boolean): Promise<void> {
+  await scheduleDelivery(deps, changed);
+  if (reversed) await scheduleReversal(deps, changed);
 }
