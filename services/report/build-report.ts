@@ -18,9 +18,7 @@ import { derivedMetrics } from './metrics-math.js';
 import { topRows } from './report-order.js';
 import type { Report, ReportRow } from './report-row.js';
 import type { ReportDimension } from './report.schema.js';
-import { localParts } from '../../shared/domain/time-zone.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, localParts } from '../../shared/domain/time-zone.js';
 
 export interface ReportInput {
   groupBy: ReportDimension[];

@@ -1,7 +1,6 @@
 import { effectiveCost, shareOf, type CostRecord, type CostRequest } from './costs.js';
 import { SUB_KEYS, type Click, type SubKey } from './entities.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from './time-zone.js';
 
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */
 export type CostClick = Pick<

@@ -64,7 +64,8 @@ export interface OffsetSegment {
   offsetMs: number;
 }
 
-const DAY_MS = 86_400_000;
+/** A UTC day in milliseconds (a local day may be 23 or 25 hours: see `offsetSegments`). */
+export const DAY_MS = 86_400_000;
 
 /**
  * The offsets `tz` has over [from, to), each with where it ends: one segment for a zone

@@ -1,5 +1,5 @@
 import { SUB_KEYS, type ClickDimensions, type ConversionRecord, type SubKey, type Subs } from '../domain/entities.js';
-import { DAY_MS } from './rollup-plan.js';
+import { DAY_MS } from '../domain/time-zone.js';
 import { BUCKET_MS } from './store.js';
 
 /** What the rollups count of a conversion. */

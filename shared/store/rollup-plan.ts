@@ -1,9 +1,7 @@
 import { SUB_KEYS, type SubKey } from '../domain/entities.js';
-import { offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
+import { DAY_MS, offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
 import { splitRows } from './aggregates.js';
 import { BUCKET_MS, type AggregateOptions, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
-
-export const DAY_MS = 86_400_000;
 
 /**
  * Where an aggregate reads from: the raw rows, the 15-minute rollup, the UTC-day

@@ -1,9 +1,7 @@
 import type mongoose from 'mongoose';
 import type { Doc } from './models.js';
-import type { OffsetSegment } from '../../domain/time-zone.js';
+import { DAY_MS, type OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
-
-const DAY_MS = 86_400_000;
 
 /** The local day (days since 1970-01-01 in the zone) of a time in ms, given the zone's offsets over the range. */
 export function localDayExpression(timeMs: unknown, offsets: readonly OffsetSegment[]): unknown {

@@ -4,7 +4,8 @@ import type { OffsetSegment } from '../../domain/time-zone.js';
 import { localDayExpression } from './aggregate.js';
 import { SUB_KEYS, type Click, type SubKey } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
-import { DAY_MS, type Grain } from '../rollup-plan.js';
+import { DAY_MS } from '../../domain/time-zone.js';
+import type { Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ColumnCopy } from './columns.js';
-import { DAY_MS, planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
+import { DAY_MS } from '../../domain/time-zone.js';
+import { planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
 import type { SubKey } from '../../domain/entities.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';

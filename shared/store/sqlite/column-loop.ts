@@ -1,7 +1,6 @@
 import { BUCKET_MS } from '../aggregates.js';
+import { DAY_MS } from '../../domain/time-zone.js';
 import type { KeyTable, Slots } from './column-groups.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * What the row loop reads: one shape for every scan (empty arrays rather than nulls),

@@ -1,11 +1,9 @@
-import type { OffsetSegment } from '../../domain/time-zone.js';
+import { DAY_MS, type OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Tally, type TimeRange } from '../aggregates.js';
 import { DENSE_KEYS, KeyTable, SLOTS, zeroed } from './column-groups.js';
 import { REVERSED } from '../../domain/reversal.js';
 import { tallyRows, tallySplit } from './column-loop.js';
 import { isPlacementDim, type Placements, type PlacementDim, type Table } from './column-tables.js';
-
-const DAY_MS = 86_400_000;
 
 /** Groups and sums the rows of a column table in a range, filtered (see ColumnCopy.aggregate). */
 export function scan(

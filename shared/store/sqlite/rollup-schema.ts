@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { SUB_KEYS } from '../../domain/entities.js';
-import { DAY_MS } from '../rollup-plan.js';
+import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
 
 export const PLACEMENT =

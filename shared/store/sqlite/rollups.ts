@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
 import { SUB_KEYS } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
-import { DAY_MS } from '../rollup-plan.js';
+import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
 import { foldSubs, PLACEMENT_KEY, placementId, subNumber } from './rollup-schema.js';
 import type { ClickRow } from './rows.js';
