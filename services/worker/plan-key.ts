@@ -30,7 +30,12 @@ const logOf = (log: BareLog, outcome: EntryOutcome): PostbackLogEntry => ({
  * the rows after it, read once from the store (from the earliest such entry) and kept
  * current in memory as later entries of the batch change them.
  */
-export async function planKey(store: Store, head: LedgerHead, items: readonly KeyItem[], now: number): Promise<KeyPlan> {
+export async function planKey(
+  store: Pick<Store, 'loadLedgerSuffix'>,
+  head: LedgerHead,
+  items: readonly KeyItem[],
+  now: number,
+): Promise<KeyPlan> {
   const sorted = [...items].sort((a, b) => (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0));
   let current = head;
   let tail: LedgerRow[] | null = null;
