@@ -11,11 +11,16 @@
  * all traffic and filtered to one campaign. One line per case, ending `median N ms`.
  * With the report service's column copy (the default) or without it (BENCH_COPY=off);
  * BENCH_CASES=<regexp> runs only the matching lines; BENCH_DB=<file> seeds that file
- * once and reuses it.
+ * once and reuses it. BENCH_ENGINE=duckdb puts DuckDB (fed the same way) in the column
+ * copy's place; BENCH_ENGINE=both runs the copy and DuckDB one after the other on the
+ * same file, each in a process of its own, and prints them side by side: load time,
+ * resident memory, each line's median, the ratio, and whether the two reports agree.
  * Target: under 300 ms each (under 1 s at 10x: BENCH_CLICKS=50000000
  * BENCH_CONVERSIONS=10000000). It prints figures; it asserts nothing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -25,6 +30,7 @@ import type { ReportDimension } from '../services/report/report.schema.js';
 import { STATUSES } from '../shared/domain/statuses.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { Filters } from '../shared/store/store.js';
+import { createDuckdbCopy } from './support/duckdb-copy.js';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 5_000_000);
 const CONVERSIONS = Number(process.env.BENCH_CONVERSIONS ?? 1_000_000);
@@ -35,6 +41,17 @@ const COPY = process.env.BENCH_COPY !== 'off';
 const KEEP = process.env.BENCH_DB ?? null;
 /** Only the cases whose line matches this regular expression (e.g. `sub2.*all traffic`). */
 const ONLY = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : null;
+/** What answers the raw reads: the column copy (default), DuckDB, or both side by side. */
+const ENGINE = process.env.BENCH_ENGINE ?? 'copy';
+/** Where a run writes its figures as JSON (set by BENCH_ENGINE=both for each engine's run). */
+const JSON_OUT = process.env.BENCH_JSON ?? null;
+
+interface EngineRun {
+  engine: string;
+  loadSeconds: number;
+  residentMb: number;
+  cases: Array<{ name: string; rows: number; medianMs: number; digest: string }>;
+}
 const DAYS = 30;
 const START = Date.parse('2026-10-01T00:00:00Z');
 const TYPES = [null, 'Registration', 'Deposit', 'Upsell', 'Rebill', 'Lead'];
@@ -56,16 +73,23 @@ async function main(): Promise<void> {
         `seeded ${CLICKS.toLocaleString()} clicks and ${CONVERSIONS.toLocaleString()} conversions over ${DAYS} days in ${(seeded.ms / 1000).toFixed(1)} s`,
       );
     }
+    if (ENGINE === 'both') {
+      sideBySide(path);
+      return;
+    }
     // The seed bypassed the write path, so the store rebuilds its rollups when it opens.
     const opened = Date.now();
-    const store = createSqliteStore(path, { columnCopy: COPY });
+    const store = createSqliteStore(path, { columnCopy: COPY && (ENGINE === 'duckdb' ? createDuckdbCopy : true) });
+    const run: EngineRun = { engine: ENGINE, loadSeconds: 0, residentMb: 0, cases: [] };
     console.log(`opened the store and rebuilt its rollups in ${((Date.now() - opened) / 1000).toFixed(1)} s`);
     if (store.prepareReports) {
       const rss = process.memoryUsage().rss;
       const loading = Date.now();
       await store.prepareReports();
+      run.loadSeconds = (Date.now() - loading) / 1000;
+      run.residentMb = (process.memoryUsage().rss - rss) / 1e6;
       console.log(
-        `loaded the report column copy in ${((Date.now() - loading) / 1000).toFixed(1)} s, ${((process.memoryUsage().rss - rss) / 1e6).toFixed(0)} MB more resident`,
+        `loaded the report ${ENGINE === 'duckdb' ? 'DuckDB copy' : 'column copy'} in ${run.loadSeconds.toFixed(1)} s, ${run.residentMb.toFixed(0)} MB more resident`,
       );
     } else console.log('no column copy (BENCH_COPY=off): rollups and SQL only');
     const dimensions: ReportDimension[] = ['campaign', 'offer', 'offer_source', 'traffic_channel', 'type', 'status'];
@@ -97,22 +121,61 @@ async function main(): Promise<void> {
         if (ONLY && !ONLY.test(name)) continue;
         const times: number[] = [];
         let rows = 0;
-        for (let run = 0; run < RUNS; run++) {
+        let digest = '';
+        for (let n = 0; n < RUNS; n++) {
           const started = performance.now();
           const report = await buildReport(store, { groupBy, range: rangeOf('2026-10-01', '2026-10-30', tz), tz, filters, limit: 10_000 });
           times.push(performance.now() - started);
           rows = report.rows.length;
+          digest = createHash('sha1').update(JSON.stringify(report)).digest('hex');
         }
         times.sort((a, b) => a - b);
+        run.cases.push({ name, rows, medianMs: times[Math.floor(RUNS / 2)] ?? 0, digest });
         console.log(
           `${name.padEnd(72)} rows ${String(rows).padStart(6)}   min ${(times[0] ?? 0).toFixed(0).padStart(5)} ms   median ${(times[Math.floor(RUNS / 2)] ?? 0).toFixed(0)} ms`,
         );
       }
     }
     await store.close();
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(run));
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The column copy and DuckDB on the same file, one after the other, each in a fresh
+ * process (so each one's resident memory is its own), then a line per case: both
+ * medians, DuckDB's time over the copy's, and whether their reports are the same.
+ */
+function sideBySide(path: string): void {
+  const runs = ['copy', 'duckdb'].map((engine): EngineRun => {
+    const out = `${path}.${engine}.json`;
+    console.log(`--- ${engine}`);
+    execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string], {
+      env: { ...process.env, BENCH_ENGINE: engine, BENCH_DB: path, BENCH_JSON: out },
+      stdio: 'inherit',
+    });
+    const run = JSON.parse(readFileSync(out, 'utf8')) as EngineRun;
+    rmSync(out);
+    return run;
+  });
+  const [copy, duck] = runs as [EngineRun, EngineRun];
+  console.log('--- side by side (median ms; ratio = DuckDB / copy)');
+  console.log(
+    `load at start: copy ${copy.loadSeconds.toFixed(1)} s, ${copy.residentMb.toFixed(0)} MB; DuckDB ${duck.loadSeconds.toFixed(1)} s, ${duck.residentMb.toFixed(0)} MB`,
+  );
+  let worst = 0;
+  for (const line of copy.cases) {
+    const other = duck.cases.find((c) => c.name === line.name);
+    if (!other) continue;
+    const ratio = other.medianMs / Math.max(line.medianMs, 1);
+    worst = Math.max(worst, ratio);
+    console.log(
+      `${line.name.padEnd(72)} copy ${line.medianMs.toFixed(0).padStart(5)}   duckdb ${other.medianMs.toFixed(0).padStart(5)}   ${ratio.toFixed(2)}x   ${line.digest === other.digest ? 'same report' : 'REPORTS DIFFER'}`,
+    );
+  }
+  console.log(`worst line: DuckDB at ${worst.toFixed(2)}x the copy`);
 }
 
 /** Straight SQL into the store's own tables; returns the time it took and a campaign that has conversions. */

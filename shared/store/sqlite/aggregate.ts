@@ -133,9 +133,9 @@ export function aggregate(
   const scanned = copy !== null && copy.loaded() && !options.distinctClicks;
   const read = async (q: GrainQuery): Promise<AggregateRow[]> => {
     if (scanned && q.grain === 'raw') {
-      const rows = q.splitOf
+      const rows = await (q.splitOf
         ? copy.aggregate(of, q.splitOf, q.range, q.filters, q.offsets, true, q.first)
-        : copy.aggregate(of, q.groupBy, q.range, q.filters, q.offsets, false, q.first);
+        : copy.aggregate(of, q.groupBy, q.range, q.filters, q.offsets, false, q.first));
       if (rows) return rows;
     }
     const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub, q.groupBy) : sources[q.grain === 'subDay' ? 'raw' : q.grain];

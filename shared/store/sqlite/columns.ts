@@ -58,7 +58,7 @@ export interface ColumnCopy {
     split?: boolean,
     /** Only the first this many groups in group order (AggregateOptions.first). */
     first?: number,
-  ): AggregateRow[] | null;
+  ): AggregateRow[] | null | Promise<AggregateRow[] | null>;
   close(): void;
 }
 

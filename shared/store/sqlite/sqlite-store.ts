@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { aggregate } from './aggregate.js';
 import { createSqliteClicks } from './clicks.js';
-import { createColumnCopy } from './columns.js';
+import { createColumnCopy, type ColumnCopy } from './columns.js';
 import { createSqliteConversions } from './conversions.js';
 import { createSqliteCosts } from './costs.js';
 import { createSqliteDeliveries } from './deliveries.js';
@@ -19,7 +19,11 @@ import { createSqliteSettingsRepo } from './settings-repo.js';
  * machine (the worker writes; the receiver and report service mostly read). One
  * repository per aggregate, each in its own file, composed here.
  */
-export function createSqliteStore(path: string, options: { foldSubsEvery?: number; columnCopy?: boolean } = {}): Store {
+export function createSqliteStore(
+  path: string,
+  /** `columnCopy`: keep the report column copy (true), or this engine in its place (a benchmark's comparator). */
+  options: { foldSubsEvery?: number; columnCopy?: boolean | ((db: Database) => ColumnCopy) } = {},
+): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   // First: processes opening a new file together wait for each other from the first statement on.
@@ -32,7 +36,7 @@ export function createSqliteStore(path: string, options: { foldSubsEvery?: numbe
   db.pragma('wal_autocheckpoint = 10000');
   migrate(db);
   const rollups = createRollups(db, options.foldSubsEvery);
-  const copy = options.columnCopy ? createColumnCopy(db) : null;
+  const copy = typeof options.columnCopy === 'function' ? options.columnCopy(db) : options.columnCopy ? createColumnCopy(db) : null;
   const queries = createQueries(db);
 
   return {
