@@ -13,6 +13,7 @@ import { queueUnavailable, type Enqueue } from './enqueue.js';
 import type { ParsedPostback } from './postback.schema.js';
 import { createRedactor } from './redact.js';
 import type { TokenDirectory } from './token-directory.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 
 /** Why a postback is refused before its parameters are checked: HTTP status, code and problems. */
 export interface Refusal {
@@ -90,7 +91,7 @@ export function createPostbackAcceptor({ enqueuePostback, tokens, backpressure, 
         postbackId: id,
         // 'no' (withdrawn or never queued), 'maybe' (a worker may have taken it), null (the queue could not tell).
         applied: appliedOf(err),
-        err: err instanceof Error ? err.message : String(err),
+        err: errorFields(err),
       });
       throw queueUnavailable(err);
     }

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/logging/logger.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 
 const ASK = 'convtrack:metrics?';
 const ANSWER = 'convtrack:metrics';
@@ -26,7 +27,7 @@ export function startReceiverCluster(count: number, logger: Logger): { close(): 
     aggregator.clusterMetrics().then(
       (text) => worker.send({ type: ANSWER, id: message.id, text } satisfies MetricsMessage),
       (err: unknown) => {
-        logger.warn('cluster metrics failed', { err: err instanceof Error ? err.message : String(err) });
+        logger.warn('cluster metrics failed', { err: errorFields(err) });
         worker.send({ type: ANSWER, id: message.id, text: '' } satisfies MetricsMessage);
       },
     );

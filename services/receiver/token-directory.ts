@@ -1,6 +1,7 @@
 import { hashToken } from '../../shared/domain/token.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Store } from '../../shared/store/store.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 
 export interface TokenDirectory {
   /** True when the token hash belongs to some offer source. */
@@ -30,7 +31,7 @@ export async function createTokenDirectory(store: Store, logger: Logger, refresh
         loadedAt = Date.now();
       } catch (err) {
         // Keep the last known set: a store hiccup must not turn every postback into a 403.
-        logger.warn('token refresh failed', { err: err instanceof Error ? err.message : String(err) });
+        logger.warn('token refresh failed', { err: errorFields(err) });
       } finally {
         loading = null;
       }

@@ -7,6 +7,7 @@ import { createStore } from '../../shared/store/create-store.js';
 import { resolveApiKey } from './api-key.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createReportService } from './report-service.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 
 runService('report', async (config, logger) => {
   const redis = await openRedis(config, 'producer', logger);
@@ -15,7 +16,7 @@ runService('report', async (config, logger) => {
     const started = Date.now();
     store.prepareReports().then(
       () => logger.info('report column copy loaded', { ms: Date.now() - started }),
-      (err: unknown) => logger.warn('report column copy failed to load; reports read SQL', { error: String(err) }),
+      (err: unknown) => logger.warn('report column copy failed to load; reports read SQL', { err: errorFields(err) }),
     );
   }
   const apiKey = resolveApiKey(config);

@@ -8,6 +8,7 @@ import type { QueueNames } from '../../shared/queue/queue-names.js';
 import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Cursor, Page, Store } from '../../shared/store/store.js';
 import { logStalledPostbacks, stalledOut } from './stalled-postbacks.js';
+import { errorFields } from '../../shared/logging/error-fields.js';
 
 export interface RecoveryDeps {
   store: Store;
@@ -125,7 +126,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       timer ??= setInterval(() => {
         if (running) return;
         running = tick()
-          .catch((err: unknown) => logger.warn('recovery sweep failed; trying again next interval', { err: (err as Error).message }))
+          .catch((err: unknown) => logger.warn('recovery sweep failed; trying again next interval', { err: errorFields(err) }))
           .finally(() => {
             running = null;
           });

@@ -116,7 +116,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   for (const worker of all) {
     worker.on('failed', (job, err) => {
       if (!stalledOut(err.message)) {
-        logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message });
+        logger.warn('job failed', { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: errorFields(err) });
         return;
       }
       // Its worker died with it more often than maxStalledCount: BullMQ will not run it again.
@@ -137,7 +137,7 @@ export function createWorkers({ connection, store, logger, metrics, config, file
           logger.warn('stalled-out postbacks not logged yet; the recovery sweep logs them', { jobId: job.id, err: errorFields(cause) }),
         );
     });
-    worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: err.message }));
+    worker.on('error', (err) => logger.error('worker error', { queue: worker.name, err: errorFields(err) }));
   }
   return {
     clicks,

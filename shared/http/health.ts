@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/error-fields.js';
 
 /** A named check for /readyz; it throws or rejects when the dependency is not usable. */
 export interface ReadinessCheck {
@@ -24,7 +25,7 @@ export function healthRoutes(checks: ReadinessCheck[], logger?: Logger): Router 
           await withTimeout(check(), 2000);
           return [name, 'ok'] as const;
         } catch (err) {
-          logger?.warn('dependency not ready', { dependency: name, err: err instanceof Error ? err.message : String(err) });
+          logger?.warn('dependency not ready', { dependency: name, err: errorFields(err) });
           return [name, 'down'] as const;
         }
       }),

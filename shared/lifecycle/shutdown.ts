@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/error-fields.js';
 
 /** Something to close at shutdown, named for the log. */
 export interface Closable {
@@ -25,7 +26,7 @@ export function onShutdown(logger: Logger, timeoutMs: number, closables: Closabl
         try {
           await close();
         } catch (err) {
-          logger.warn('close failed', { name, err: err instanceof Error ? err.message : String(err) });
+          logger.warn('close failed', { name, err: errorFields(err) });
         }
       }
       clearTimeout(timer);

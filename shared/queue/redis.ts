@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { errorFields } from '../logging/error-fields.js';
 
 /** One Redis or a Redis Cluster: BullMQ, the locks and the caches take either. */
 export type RedisClient = Redis | Cluster;
@@ -44,7 +45,7 @@ export function createRedis(settings: RedisSettings, role: 'producer' | 'worker'
   redis.on('error', (err: Error) => {
     if (!logger || Date.now() - lastLogged < 10_000) return;
     lastLogged = Date.now();
-    logger.warn('redis connection error', { role, redis: describeRedis(settings), err: err.message });
+    logger.warn('redis connection error', { role, redis: describeRedis(settings), err: errorFields(err) });
   });
   return redis;
 }

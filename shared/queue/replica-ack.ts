@@ -7,6 +7,7 @@ import type { QueueName } from './queue-names.js';
 import { addJob, createQueue, type TypedQueue } from './queues.js';
 import { withdrawn, WITHDRAW_WITHIN_MS } from './withdraw-job.js';
 import type { RedisClient } from './redis.js';
+import { errorFields } from '../logging/error-fields.js';
 
 export interface ReplicaAckOptions {
   /** Replicas that must hold a job before `enqueue` resolves (REDIS_MIN_REPLICAS_ACK, ≥ 1). */
@@ -158,7 +159,7 @@ export function createReplicatedQueue<N extends QueueName>(
         logger.warn('confirmed postback job not promoted; it runs when its hold ends', {
           jobId: id,
           holdMs: hold,
-          err: (err as Error).message,
+          err: errorFields(err),
         }),
       );
     },
@@ -194,7 +195,7 @@ export async function warnIfTooFewReplicas(source: RedisClient, key: string, req
         required,
       });
   } catch (err) {
-    logger.warn('could not count Redis replicas', { err: (err as Error).message });
+    logger.warn('could not count Redis replicas', { err: errorFields(err) });
   }
 }
 
