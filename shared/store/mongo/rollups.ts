@@ -1,12 +1,12 @@
 import type mongoose from 'mongoose';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
-import type { OffsetSegment } from '../../domain/time-zone.js';
+import { DAY_MS, type OffsetSegment } from '../../domain/time-zone.js';
 import { localDayExpression } from './aggregate.js';
 import { SUB_KEYS, type Click, type SubKey } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
-import { DAY_MS } from '../../domain/time-zone.js';
 import type { Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
+import { rebuildAside } from './rollup-rebuild.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
 type RollDoc = { _id: Record<string, unknown>; n: number; revenue?: number; cost?: number };
@@ -43,7 +43,6 @@ const VERSION = '2';
  */
 /** How long a rebuild may hold its lease before another process may take over (a crashed rebuilder). */
 const REBUILD_LEASE_MS = 30 * 60_000;
-const NAMESPACE_NOT_FOUND = 26;
 /** Counter documents per rollup row. */
 const SHARDS = 8;
 
@@ -191,6 +190,12 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         distinctClicks: 0,
       }));
     },
+    /** Marks the rollups current without counting (a database with no clicks or conversions yet). */
+    async markBuilt(): Promise<void> {
+      await db
+        .collection<{ _id: string; version?: string }>('meta')
+        .updateOne({ _id: 'rollups' }, { $set: { version: VERSION } }, { upsert: true });
+    },
     /**
      * Recomputes every rollup from the raw collections (a store from before rollups),
      * once: the first process to take the rebuild lease does it, the others wait until
@@ -198,12 +203,6 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
      * renamed over the old one, so a reader never sees a half-built rollup, and a
      * crash leaves the store marked unbuilt, to be rebuilt at the next start.
      */
-    /** Marks the rollups current without counting (a database with no clicks or conversions yet). */
-    async markBuilt(): Promise<void> {
-      await db
-        .collection<{ _id: string; version?: string }>('meta')
-        .updateOne({ _id: 'rollups' }, { $set: { version: VERSION } }, { upsert: true });
-    },
     async rebuild(): Promise<void> {
       const meta = db.collection<{ _id: string; version?: string; holder?: string; until?: number }>('meta');
       const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -228,85 +227,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await meta.deleteOne({ _id: 'rollups_rebuild', holder });
     },
     async rebuildAside(): Promise<void> {
-      const placement = {
-        campaign_id: '$campaign_id',
-        offer_id: '$offer_id',
-        offer_source_id: '$offer_source_id',
-        traffic_channel_id: '$traffic_channel_id',
-      };
-      const clickPlacement = placement;
-      const convPlacement = Object.fromEntries(Object.entries(placement).map(([k, v]) => [k, v.replace('$', '$click.')]));
-      const floor = (field: string, unit: number) => ({ $floor: { $divide: [field, unit] } });
-      // One row per set sub: the subs object as [{k: 'sub1', v}, …], one document each.
-      const perSub = (subs: string): object[] => [
-        { $project: { doc: '$$ROOT', sub: { $objectToArray: { $ifNull: [subs, {}] } } } },
-        { $unwind: '$sub' },
-        { $replaceRoot: { newRoot: { $mergeObjects: ['$doc', { sub_n: { $toInt: { $substrCP: ['$sub.k', 3, 2] } }, sub_v: '$sub.v' }] } } },
-      ];
-      const runs: Array<[string, string, object, object, object[]]> = [
-        [
-          'clicks',
-          'roll_click_q',
-          { bucket: floor('$ts', BUCKET_MS) },
-          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
-          [],
-        ],
-        [
-          'clicks',
-          'roll_click_d',
-          { day: floor('$ts', DAY_MS), ...clickPlacement },
-          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
-          [],
-        ],
-        [
-          'clicks',
-          'roll_click_sd',
-          { sub: '$sub_n', day: floor('$ts', DAY_MS), value: '$sub_v', ...clickPlacement },
-          { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
-          perSub('$subs'),
-        ],
-        [
-          'conversions',
-          'roll_conv_q',
-          { bucket: floor('$created_at', BUCKET_MS), type_key: { $ifNull: ['$type', ''] }, status: '$status' },
-          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
-          [],
-        ],
-        [
-          'conversions',
-          'roll_conv_d',
-          { day: floor('$created_at', DAY_MS), ...convPlacement, type_key: { $ifNull: ['$type', ''] }, status: '$status' },
-          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
-          [],
-        ],
-        [
-          'conversions',
-          'roll_conv_sd',
-          {
-            sub: '$sub_n',
-            day: floor('$created_at', DAY_MS),
-            value: '$sub_v',
-            ...convPlacement,
-            type_key: { $ifNull: ['$type', ''] },
-            status: '$status',
-          },
-          { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
-          perSub('$click.subs'),
-        ],
-      ];
-      for (const [source, target, id, sums, unwind] of runs) {
-        await db
-          .collection(source)
-          .aggregate([...unwind, { $group: { _id: id, ...sums } }, { $out: `${target}_rebuild` }], { allowDiskUse: true })
-          .toArray();
-        try {
-          await db.renameCollection(`${target}_rebuild`, target, { dropTarget: true });
-        } catch (err) {
-          // Nothing to count (an empty source): $out made no collection, and the rollup is empty.
-          if ((err as { code?: number }).code !== NAMESPACE_NOT_FOUND) throw err;
-          await db.collection(target).deleteMany({});
-        }
-      }
+      await rebuildAside(db);
     },
     /**
      * A rollup's `_id` is a document, and the `_id` index serves only whole ids; these
