@@ -11,7 +11,7 @@ import {
   type AggregateOptions,
   type Dimension,
   type Filters,
-  type Store,
+  type ReportReads,
   type TimeRange,
 } from '../../shared/store/store.js';
 import { derivedMetrics } from './metrics-math.js';
@@ -57,7 +57,7 @@ const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly s
  * them. Where only click dimensions are grouped, groups with clicks but no
  * conversions are rows too.
  */
-export async function buildReport(store: Store, input: ReportInput): Promise<Report> {
+export async function buildReport(store: ReportReads, input: ReportInput): Promise<Report> {
   const { groupBy, range, tz, filters } = input;
   // Local dates are grouped in the store (its `day` in `tz`) where the range is bounded; hours from 15-minute buckets here.
   const byDay = range.from !== null && range.to !== null;
@@ -241,7 +241,7 @@ function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<stri
   return row;
 }
 
-async function loadNames(store: Store, groupBy: ReportDimension[]): Promise<Map<string, Map<string, string>>> {
+async function loadNames(store: ReportReads, groupBy: ReportDimension[]): Promise<Map<string, Map<string, string>>> {
   const names = new Map<string, Map<string, string>>();
   for (const d of groupBy) {
     if (!(d in NAMED)) continue;

@@ -247,6 +247,17 @@ export interface DeliveryRepository {
 }
 
 /**
+ * What reports read, and all they read: the aggregates, the names of what rows are
+ * grouped by, the conversion types that have columns, and the acceleration a backend
+ * loads at start where it keeps one in the process (SQLite's column copy; MongoDB's
+ * rollups need none). The report builder takes this, not the store, so the write
+ * repositories can change without it.
+ */
+export type ReportReads = AggregateQueries &
+  Pick<SettingsStore, 'campaigns' | 'offers' | 'offerSources' | 'trafficChannels' | 'conversionTypes'> &
+  Pick<Store, 'prepareReports'>;
+
+/**
  * The store: one repository per aggregate, composed. Both adapters (SQLite, MongoDB)
  * implement each repository in a file of its own and pass one contract suite; the
  * business rules (duplicate modes, cost plans, rollup deltas) are decided above it.
