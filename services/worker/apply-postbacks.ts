@@ -98,7 +98,7 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     const outcome =
       commits.length || rejected.length
         ? await store.commitLedgers(commits, rejected, settings.version)
-        : { conflicts: [], settingsChanged: false };
+        : { conflicts: [], settingsChanged: false, kept: new Map<string, ConversionRecord>() };
     if (outcome.settingsChanged) continue;
 
     const conflicts = new Set(outcome.conflicts);
@@ -107,7 +107,9 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
       if (conflicts.has(key)) continue;
       for (const [id, entry] of plan.entries) {
         const input = byId.get(id) as PostbackInput;
-        const conversion = entry.conversion_id ? (plan.commit.conversions.get(entry.conversion_id) ?? null) : null;
+        // As written: a reversal the store kept on a conversion this commit rewrote reads as it is stored.
+        const made = entry.conversion_id;
+        const conversion = made ? (outcome.kept.get(made) ?? plan.commit.conversions.get(made) ?? null) : null;
         decided.set(id, settled(input, entry, true, conversion));
       }
     }

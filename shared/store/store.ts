@@ -69,6 +69,12 @@ export interface CommitResult {
   conflicts: string[];
   /** True when the settings changed since `settingsVersion`: nothing was written. */
   settingsChanged: boolean;
+  /**
+   * Conversions written otherwise than the commit gave them: a reversal is final, so a
+   * conversion the re-fold rewrote keeps the reversal it had (declined, reversed). What
+   * follows the commit (deliveries, the postback's answer) reads these first.
+   */
+  kept: ReadonlyMap<string, ConversionRecord>;
 }
 
 /** The rows of a key around one entry id: the last one before it and every one from it on. */

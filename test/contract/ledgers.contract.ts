@@ -59,10 +59,15 @@ export function ledgerContract(storeOf: () => Store): void {
       const click = buildClick();
       const [a, b] = [ledgerEntry(newId(), click.clickid), ledgerEntry(newId(), click.clickid)];
       expect(await head('k')).to.deep.equal(emptyHead('k'));
-      expect(await store.commitLedgers([commitOf(emptyHead('k'), [a])], [], null)).to.deep.equal({ conflicts: [], settingsChanged: false });
+      expect(await store.commitLedgers([commitOf(emptyHead('k'), [a])], [], null)).to.deep.equal({
+        conflicts: [],
+        settingsChanged: false,
+        kept: new Map(),
+      });
       expect(await store.commitLedgers([commitOf(emptyHead('k'), [b])], [], null)).to.deep.equal({
         conflicts: ['k'],
         settingsChanged: false,
+        kept: new Map(),
       });
       expect((await head('k')).version).to.equal(1);
       expect((await head('k')).lastId).to.equal(a.id);
@@ -73,6 +78,7 @@ export function ledgerContract(storeOf: () => Store): void {
       expect(await store.commitLedgers([commitOf(await head('k'), [b])], [], null)).to.deep.equal({
         conflicts: [],
         settingsChanged: false,
+        kept: new Map(),
       });
       expect((await head('k')).version).to.equal(2);
       const suffix = await store.loadLedgerSuffix('k', b.id);
@@ -107,11 +113,42 @@ export function ledgerContract(storeOf: () => Store): void {
       expect(await store.commitLedgers([commitOf(emptyHead('s'), [entry])], [], before)).to.deep.equal({
         conflicts: [],
         settingsChanged: true,
+        kept: new Map(),
       });
       expect(await store.getPostback(entry.id)).to.equal(null);
       expect((await head('s')).version).to.equal(0);
       await store.conversionTypes.delete('Sale');
       expect(await store.settingsVersion()).to.not.equal(after);
+    });
+
+    it('when a commit rewrites a reversed conversion, then the store keeps the reversal and returns the record as written, leaving the commit as given', async () => {
+      const click = buildClick();
+      await store.insertClick(click);
+      const entry = ledgerEntry(newId(), click.clickid);
+      await store.commitLedgers([commitOf(emptyHead('r'), [entry])], [], null);
+      const written = (await store.getConversion(entry.id)) as ConversionRecord;
+      await store.reverseConversion({
+        match: { id: entry.id },
+        reversal: { reason: 'chargeback', reversed_at: 5000, source: 'api', postback_id: null, ip: null, request_id: null, note: null },
+        entry: null,
+      });
+      const current = await head('r');
+      const rewritten: ConversionRecord = { ...written, reversal: null, status: 'approved', payout_micros: 9_000_000 };
+      const commit: LedgerCommit = {
+        key: 'r',
+        expectedVersion: current.version,
+        head: { ...current, version: current.version + 1 },
+        rows: [],
+        compactBefore: null,
+        conversions: new Map([[entry.id, rewritten]]),
+        entries: [],
+        logUpdates: [],
+      };
+      const result = await store.commitLedgers([commit], [], null);
+      expect(result.kept.get(entry.id)).to.deep.include({ status: 'declined', payout_micros: 9_000_000 });
+      expect(result.kept.get(entry.id)?.reversal?.reason).to.equal('chargeback');
+      expect(commit.conversions.get(entry.id), 'the commit is not patched').to.equal(rewritten);
+      expect((await store.getConversion(entry.id))?.reversal?.reason).to.equal('chargeback');
     });
 
     it('when a commit compacts a key, then rows before the boundary go and the head keeps the state after them', async () => {

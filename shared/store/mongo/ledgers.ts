@@ -36,15 +36,15 @@ export function createMongoLedgers(
   const meta = db.collection<{ _id: string; value: number }>('meta');
   const rowId = (key: string, id: string): string => `${key}\u0000${id}`;
 
-  const commitOne = async (c: LedgerCommit, session: Session): Promise<boolean> => {
+  const commitOne = async (c: LedgerCommit, session: Session): Promise<ReadonlyMap<string, ConversionRecord> | null> => {
     const { key: _key, version, ...head } = c.head;
     const current = await heads.findOne({ _id: c.key }, { session });
-    if ((current?.version ?? 0) !== c.expectedVersion) return false;
+    if ((current?.version ?? 0) !== c.expectedVersion) return null;
     // Read above, written here in the same snapshot: no duplicate-key error to catch (one caught inside a
     // transaction leaves it aborted on the server). A concurrent writer is a write conflict, which
     // withTransaction runs again from the read.
     const moved = await heads.updateOne({ _id: c.key }, { $set: { version, head } }, { upsert: current === null, session });
-    if (moved.matchedCount === 0 && moved.upsertedCount === 0) return false;
+    if (moved.matchedCount === 0 && moved.upsertedCount === 0) return null;
     if (c.rows.length) {
       await rows.bulkWrite(
         c.rows.map((row) => ({
@@ -67,10 +67,9 @@ export function createMongoLedgers(
       await rows.deleteMany({ key: c.key, id: { $lt: c.compactBefore } }, { session });
     }
     const kept = await write.conversions([...c.conversions], session);
-    for (const [id, record] of kept) c.conversions.set(id, record);
     for (const entry of c.entries) await write.entry(entry, session);
     for (const update of c.logUpdates) await write.logUpdate(update, session);
-    return true;
+    return kept;
   };
 
   return {
@@ -121,11 +120,16 @@ export function createMongoLedgers(
     commit: async (commits: LedgerCommit[], rejected: PostbackLogEntry[], expectedSettings: number | null): Promise<CommitResult> => {
       const run = async (session: Session): Promise<CommitResult> => {
         if (expectedSettings !== null && ((await meta.findOne({ _id: 'settings_version' }, { session }))?.value ?? 0) !== expectedSettings)
-          return { conflicts: [], settingsChanged: true };
+          return { conflicts: [], settingsChanged: true, kept: new Map() };
         const conflicts: string[] = [];
-        for (const c of commits) if (!(await commitOne(c, session))) conflicts.push(c.key);
+        const kept = new Map<string, ConversionRecord>();
+        for (const c of commits) {
+          const written = await commitOne(c, session);
+          if (written === null) conflicts.push(c.key);
+          else for (const [id, record] of written) kept.set(id, record);
+        }
         for (const entry of rejected) await write.rejected(entry, session);
-        return { conflicts, settingsChanged: false };
+        return { conflicts, settingsChanged: false, kept };
       };
       return inTransaction(run);
     },

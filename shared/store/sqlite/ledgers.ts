@@ -47,7 +47,7 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
 
   const commit = db.transaction((commits: LedgerCommit[], rejected: PostbackLogEntry[], expectedSettings: number | null): CommitResult => {
     if (expectedSettings !== null && Number(settingsVersion.get()?.value ?? 0) !== expectedSettings)
-      return { conflicts: [], settingsChanged: true };
+      return { conflicts: [], settingsChanged: true, kept: new Map() };
     const conflicts: string[] = [];
     const conversions: Array<readonly [string, ConversionRecord | null]> = [];
     for (const c of commits) {
@@ -69,10 +69,8 @@ export function createSqliteLedgers(db: Database, write: ProjectionWriter) {
       for (const update of c.logUpdates) write.logUpdate(update);
     }
     const kept = write.conversions(conversions);
-    // The commit's conversions as written, for what follows it (deliveries).
-    if (kept.size) for (const c of commits) for (const [id, record] of kept) if (c.conversions.has(id)) c.conversions.set(id, record);
     for (const entry of rejected) write.rejected(entry);
-    return { conflicts, settingsChanged: false };
+    return { conflicts, settingsChanged: false, kept };
   });
 
   return {
