@@ -12,13 +12,16 @@ import type {
 } from '../domain/entities.js';
 import type { ReversalMatch } from '../domain/reversal.js';
 import type { CostRecord, CostRequest } from '../domain/costs.js';
-import type { LedgerHead, LedgerRow } from '../domain/ledger.js';
+import type { LedgerHead } from '../domain/ledger.js';
 import type { FxTable } from '../domain/fx.js';
 import type { Delivery } from '../domain/outbound.js';
 import type { DuplicateStatus } from '../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../domain/outcomes.js';
 import type { Status } from '../domain/statuses.js';
 import type { AggregateQueries } from './aggregates.js';
+import type { CommitResult, LedgerCommit, LedgerSuffix, Projection } from './ledger-commit.js';
+
+export type * from './ledger-commit.js';
 
 /** A small settings collection, keyed by id (by name for conversion types). */
 export interface SettingsRepo<T> {
@@ -28,60 +31,6 @@ export interface SettingsRepo<T> {
   put(key: string, record: T): Promise<void>;
   /** False when there was nothing under `key`. */
   delete(key: string): Promise<boolean>;
-}
-
-/** A changed outcome of a postback already in the log. */
-export interface LogUpdate {
-  id: string;
-  outcome: Outcome;
-  conversion_id: string | null;
-  detail: string | null;
-}
-
-/** What a ledger change writes: the key's conversions, removals, outcomes and the new entry. */
-export interface Projection {
-  conversions: ConversionRecord[];
-  removedConversionIds: string[];
-  logUpdates: LogUpdate[];
-  /** The postback's own log entry, written whole (it replaces a `rejected` one on replay). */
-  entry: PostbackLogEntry;
-}
-
-/** One key's part of a batch commit: its ledger, if still at `expectedVersion`, and what follows from it. */
-export interface LedgerCommit {
-  key: string;
-  expectedVersion: number;
-  head: LedgerHead;
-  /** Rows to insert or replace. */
-  rows: LedgerRow[];
-  /** Rows with ids below this are deleted, the state after the last of them kept as the head's base. */
-  compactBefore: string | null;
-  /** Conversions as they stand after the commit: a record to write, or null to remove. */
-  conversions: Map<string, ConversionRecord | null>;
-  /** The postbacks' own log entries, written whole (replacing a rejection on replay). */
-  entries: PostbackLogEntry[];
-  /** Outcomes of postbacks already logged, changed by a re-fold; applied after `entries`. */
-  logUpdates: LogUpdate[];
-}
-
-/** What a batch commit did: keys whose version had moved (nothing of theirs written), or settings that changed. */
-export interface CommitResult {
-  conflicts: string[];
-  /** True when the settings changed since `settingsVersion`: nothing was written. */
-  settingsChanged: boolean;
-  /**
-   * Conversions written otherwise than the commit gave them: a reversal is final, so a
-   * conversion the re-fold rewrote keeps the reversal it had (declined, reversed). What
-   * follows the commit (deliveries, the postback's answer) reads these first.
-   */
-  kept: ReadonlyMap<string, ConversionRecord>;
-}
-
-/** The rows of a key around one entry id: the last one before it and every one from it on. */
-export interface LedgerSuffix {
-  predecessor: LedgerRow | null;
-  /** Rows with ids ≥ the one asked for, in id order. */
-  rows: LedgerRow[];
 }
 
 /** Keyset position: the sort time and id of the last item of the previous page. */
