@@ -30,7 +30,6 @@ import type { ReportDimension } from '../services/report/report.schema.js';
 import { STATUSES } from '../shared/domain/statuses.js';
 import { createSqliteStore } from '../shared/store/sqlite/sqlite-store.js';
 import type { Filters } from '../shared/store/store.js';
-import { createDuckdbCopy } from './support/duckdb-copy.js';
 
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 5_000_000);
 const CONVERSIONS = Number(process.env.BENCH_CONVERSIONS ?? 1_000_000);
@@ -79,7 +78,8 @@ async function main(): Promise<void> {
     }
     // The seed bypassed the write path, so the store rebuilds its rollups when it opens.
     const opened = Date.now();
-    const store = createSqliteStore(path, { columnCopy: COPY && (ENGINE === 'duckdb' ? createDuckdbCopy : true) });
+    const engine = ENGINE === 'duckdb' ? (await import('./support/duckdb-copy.js')).createDuckdbCopy : true;
+    const store = createSqliteStore(path, { columnCopy: COPY && engine });
     const run: EngineRun = { engine: ENGINE, loadSeconds: 0, residentMb: 0, cases: [] };
     console.log(`opened the store and rebuilt its rollups in ${((Date.now() - opened) / 1000).toFixed(1)} s`);
     if (store.prepareReports) {
