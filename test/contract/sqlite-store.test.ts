@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { trimChanges } from '../../shared/store/sqlite/columns.js';
+import { rebuild } from '../../shared/store/sqlite/rollup-schema.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
@@ -45,6 +46,58 @@ describe('SQLite sub rollups: the change log', () => {
       expect(rolled()).to.equal(2);
       peek.close();
       expect(await store.aggregateConversions(['sub1'], range, {})).to.deep.equal(before);
+    } finally {
+      await store.close();
+      dir.remove();
+    }
+  });
+});
+
+describe('SQLite rollups rebuilt from the raw tables', () => {
+  it('when a store with a reversed conversion has its rollups rebuilt (an upgrade, a bulk load), then every report reads as before, the reversal still under reversed', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'store.db');
+    const day = Date.UTC(2026, 10, 20);
+    const range = { from: day, to: day + 86_400_000 };
+    const reports = async (store: ReturnType<typeof createSqliteStore>) =>
+      Promise.all([
+        store.aggregateConversions(['status'], range, {}),
+        store.aggregateConversions(['bucket', 'type', 'status'], range, {}),
+        store.aggregateConversions(['campaign', 'status'], range, {}, { split: true }),
+        store.aggregateConversions(['sub1', 'status'], range, {}),
+        store.aggregateClicks(['sub1'], range, {}),
+      ]);
+    let store = createSqliteStore(path);
+    try {
+      const clicks = [buildClick({ ts: day + 1000, subs: { sub1: 'z1' } }), buildClick({ ts: day + 2000, subs: { sub1: 'z2' } })];
+      await store.insertClicks(clicks);
+      const conversions = clicks.map((c) => buildConversion(c, { created_at: c.ts + 1, payout_micros: 2_500_000 }));
+      for (const c of conversions) await putConversion(store, c);
+      await store.reverseConversion({
+        match: { id: (conversions[0] as (typeof conversions)[number]).id },
+        reversal: {
+          reason: 'chargeback',
+          reversed_at: day + 5000,
+          source: 'api',
+          postback_id: null,
+          ip: null,
+          request_id: null,
+          note: null,
+        },
+        entry: null,
+      });
+      const before = await reports(store);
+      expect(before[0].map((r) => [r.key.status, r.count, r.revenueMicros])).to.have.deep.members([
+        ['approved', 1, 2_500_000n],
+        ['reversed', 1, 2_500_000n],
+      ]);
+      await store.close();
+      // What the upgrade step (and a bulk load) runs: every rollup emptied and counted again from the raw tables.
+      const raw = new BetterSqlite3(path);
+      rebuild(raw);
+      raw.close();
+      store = createSqliteStore(path);
+      expect(await reports(store)).to.deep.equal(before);
     } finally {
       await store.close();
       dir.remove();
