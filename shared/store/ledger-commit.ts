@@ -2,7 +2,7 @@ import type { ConversionRecord, PostbackLogEntry } from '../domain/entities.js';
 import type { LedgerHead, LedgerRow } from '../domain/ledger.js';
 import type { Outcome } from '../domain/outcomes.js';
 
-/** What the worker hands a store to commit a batch of postbacks, and what it gets back (the port is `LedgerRepository`). */
+// What the worker hands a store to commit a batch of postbacks, and what it gets back (the port is `LedgerRepository`).
 
 /** A changed outcome of a postback already in the log. */
 export interface LogUpdate {
