@@ -5,7 +5,8 @@ import { ErrorCodes } from '../../shared/errors/error-codes.js';
 import type { LedgerHead } from '../../shared/domain/ledger.js';
 import type { LedgerCommit, Store } from '../../shared/store/store.js';
 import { planKey, type KeyItem } from './plan-key.js';
-import { preparePostback, type PostbackInput, type Prepared } from './prepare-postback.js';
+import { preparePostback, refusedWait, type PostbackInput, type Prepared } from './prepare-postback.js';
+import type { ClickWaits } from '../../shared/queue/click-waits.js';
 import { applyReversal } from './reverse-postback.js';
 import type { Settings, SettingsCache } from '../../shared/application/settings-cache.js';
 
@@ -14,6 +15,10 @@ export interface ApplyDeps {
   settings: SettingsCache;
   rules: Config['rules'];
   now?: () => number;
+  /** Bounds the postbacks waiting for their click (UNKNOWN_CLICKID_MAX_WAITING); without it, any number may wait. */
+  clickWaits?: ClickWaits;
+  /** Told of each postback refused room to wait (counted in a metric). */
+  onWaitRefused?: () => void;
 }
 
 /**
@@ -48,6 +53,7 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
   const unique = [...new Map(inputs.map((input) => [input.id, input])).values()];
   const results = new Map<string, PostbackResult>();
   let pending = unique;
+  const refused = new Set<string>();
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS)
       throw new AppError(ErrorCodes.STORE_UNAVAILABLE, `${pending.length} postbacks met conflicting writers ${MAX_ROUNDS} times`, {
@@ -62,6 +68,7 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
       input: p,
       prepared: preparePostback({ ...p, now, earlier: earlier.get(p.id) ?? null, click: clickOf(p), settings, rules }),
     }));
+    for (const id of await boundWaits(deps, prepared, now)) refused.add(id);
 
     const settled = (
       p: PostbackInput,
@@ -125,5 +132,24 @@ export async function applyPostbacks(deps: ApplyDeps, inputs: readonly PostbackI
     const retry = new Set([...conflicts].flatMap((key) => (byKey.get(key) ?? []).map((item) => item.entry.id)));
     pending = pending.filter((p) => retry.has(p.id));
   }
+  // Those that waited and are settled now free their room (best effort: a room frees itself when its window ends).
+  const waited = unique.filter((p) => p.waits > 0 && results.get(p.id)?.kind === 'settled').map((p) => p.id);
+  await deps.clickWaits?.release(waited).catch(() => undefined);
+  for (let i = 0; i < refused.size; i++) deps.onWaitRefused?.();
   return inputs.map((input) => results.get(input.id) as PostbackResult);
+}
+
+/**
+ * Postbacks about to wait for their click for the first time ask for room; those
+ * refused (UNKNOWN_CLICKID_MAX_WAITING postbacks wait already) are rejected
+ * `unknown_clickid` at once instead, logged and replayable like any rejection.
+ */
+async function boundWaits(deps: ApplyDeps, prepared: Array<{ input: PostbackInput; prepared: Prepared }>, now: number): Promise<string[]> {
+  const first = prepared.filter((p) => p.prepared.kind === 'wait' && p.input.waits === 0);
+  if (!deps.clickWaits || first.length === 0) return [];
+  const window = deps.rules.unknownClickidWindowMs;
+  const admitted = await deps.clickWaits.admit(first.map(({ input }) => ({ id: input.id, until: input.job.receivedAt + window })));
+  const refused = first.filter((p) => !admitted.has(p.input.id));
+  for (const p of refused) p.prepared = { kind: 'reject', entry: refusedWait({ ...p.input, now }, deps.rules.unknownClickidMaxWaiting) };
+  return refused.map((p) => p.input.id);
 }

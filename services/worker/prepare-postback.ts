@@ -147,6 +147,21 @@ export function preparePostback(input: PrepareInput): Prepared {
   return { kind: 'apply', key: ledgerKey(mode, id, click.clickid, params.type, params.event_id, test), entry, log };
 }
 
+/**
+ * The rejection of a postback whose click is not stored and that found no room to wait
+ * for it: `max` postbacks (UNKNOWN_CLICKID_MAX_WAITING) wait already.
+ */
+export function refusedWait(input: Pick<PrepareInput, 'id' | 'job' | 'now'>, max: number): PostbackLogEntry {
+  const clickid = input.job.params?.clickid ?? '';
+  return {
+    ...bareLog(input),
+    outcome: 'rejected',
+    reason: 'unknown_clickid',
+    detail: `no click ${clickid} stored, and ${max} postbacks already wait for their clicks (UNKNOWN_CLICKID_MAX_WAITING), so this one did not wait`,
+    conversion_id: null,
+  };
+}
+
 /** A click may still be on its way: wait with backoff within the window (a replay never waits). */
 function waitForClick(input: PrepareInput): Prepared | null {
   const retryInMs = waitDelay(input);

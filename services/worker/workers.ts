@@ -5,7 +5,8 @@ import type { FxRates } from '../../shared/domain/fx.js';
 import { createRedisLock } from '../../shared/locking/redis-lock.js';
 import { errorFields } from '../../shared/logging/error-fields.js';
 import type { Logger } from '../../shared/logging/logger.js';
-import type { Metrics } from '../../shared/metrics/metrics.js';
+import { watchClickWaits, type Metrics } from '../../shared/metrics/metrics.js';
+import { createClickWaits } from '../../shared/queue/click-waits.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, outboundJobOptions } from '../../shared/queue/queues.js';
 import type { Store } from '../../shared/store/store.js';
@@ -77,10 +78,15 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   const outboundOptions = outboundJobOptions(config.outbound.attempts, config.outbound.backoffMs);
   const enqueueDelivery = (id: string): Promise<void> => enqueue(outboundQueue, id, { deliveryId: id }, outboundOptions);
 
+  const clickWaits = createClickWaits(connection, prefix, config.rules.unknownClickidMaxWaiting);
+  watchClickWaits(metrics, () => clickWaits.count());
+
   const clicks = createClickWorker(common);
   const postbacks = createPostbackWorker({
     ...common,
     rules: config.rules,
+    clickWaits,
+    onWaitRefused: () => metrics.postbacksWaitRefused.inc(),
     settings: createSettingsCache(store, fileRates),
     requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
     schedule: async (result) => {

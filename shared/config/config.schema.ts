@@ -141,6 +141,13 @@ export const configSchema = Joi.object({
     .min(0)
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
+  UNKNOWN_CLICKID_MAX_WAITING: Joi.number()
+    .integer()
+    .min(0)
+    .default(75_000)
+    .description(
+      'most postbacks waiting in Redis at once for a click not yet stored (about 1.3 KB each: the default is about 100 MB); past it, such a postback is rejected unknown_clickid at once',
+    ),
   RECEIVER_PROCESSES: Joi.number()
     .integer()
     .min(1)

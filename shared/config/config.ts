@@ -28,7 +28,7 @@ export interface Config {
     /** Console sessions: how long one lasts unused, and at most. */
     session: { idleMs: number; maxMs: number };
   };
-  rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number };
+  rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number; unknownClickidMaxWaiting: number };
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
   worker: { ports: PortRange; concurrency: number; jobLockMs: number; recoveryIntervalMs: number };
@@ -74,6 +74,7 @@ interface RawConfig {
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
+  UNKNOWN_CLICKID_MAX_WAITING: number;
   FX_RATES_FILE?: string;
   OUTBOUND_TIMEOUT_MS: number;
   OUTBOUND_ATTEMPTS: number;
@@ -149,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
       accountCurrency: raw.ACCOUNT_CURRENCY,
       unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
+      unknownClickidMaxWaiting: raw.UNKNOWN_CLICKID_MAX_WAITING,
     },
     fxRatesFile: raw.FX_RATES_FILE ?? null,
     outbound: {

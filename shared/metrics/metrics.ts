@@ -13,6 +13,8 @@ export interface Metrics {
   /** Postbacks answered 503 because too few Redis replicas confirmed their job in time (REDIS_MIN_REPLICAS_ACK). */
   postbacksUnconfirmed: Counter;
   postbacksProcessed: Counter<'outcome' | 'reason'>;
+  /** Postbacks for a click not stored yet rejected at once because UNKNOWN_CLICKID_MAX_WAITING already wait. */
+  postbacksWaitRefused: Counter;
   jobDuration: Histogram<'queue'>;
   /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
   outboundAttempts: Counter<'result'>;
@@ -58,6 +60,11 @@ export function createMetrics(service: string): Metrics {
       labelNames: ['outcome', 'reason'],
       registers: [registry],
     }),
+    postbacksWaitRefused: new Counter({
+      name: 'convtrack_postbacks_wait_refused_total',
+      help: 'Postbacks for a click not stored yet rejected unknown_clickid at once, because UNKNOWN_CLICKID_MAX_WAITING postbacks already wait for their clicks',
+      registers: [registry],
+    }),
     outboundAttempts: new Counter({
       name: 'convtrack_outbound_attempts_total',
       help: 'Outbound postback attempts, by result (delivered, retrying, failed)',
@@ -100,6 +107,20 @@ export function watchQueues(metrics: Metrics, queues: Queue[]): void {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
         for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
       }
+    },
+  });
+}
+
+/** How many postbacks wait in Redis for their click, read when Prometheus scrapes. */
+export function watchClickWaits(metrics: Metrics, count: () => Promise<number>): void {
+  new Gauge({
+    name: 'convtrack_postbacks_waiting_for_click',
+    help: 'Postbacks waiting in Redis for a click not stored yet (at most UNKNOWN_CLICKID_MAX_WAITING)',
+    // Every worker process reads the same set: the cluster's figure is one of them, not their sum.
+    aggregator: 'max',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await count());
     },
   });
 }
