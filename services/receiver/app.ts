@@ -1,6 +1,8 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { AcceptPostback } from './accept-postback.js';
+import type { AcceptClick } from './accept-click.js';
+import { createFastClick } from './fast-click.js';
 import { createFastPostback } from './fast-postback.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
@@ -9,16 +11,14 @@ import { healthRoutes, type ReadinessCheck } from '../../shared/http/health.js';
 import { requestId } from '../../shared/http/request-id.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { httpMetrics, metricsRoute, type Metrics } from '../../shared/metrics/metrics.js';
-import type { ClickJob } from '../../shared/queue/jobs.js';
 import type { CampaignDirectory } from './campaign-directory.js';
 import { clickRoute } from './click.route.js';
-import type { Enqueue } from './enqueue.js';
 import { postbackRoute } from './postback.route.js';
 import type { TrustProxy } from '../../shared/config/config.js';
 
 export interface ReceiverDeps {
   acceptPostback: AcceptPostback;
-  enqueueClick: Enqueue<ClickJob>;
+  acceptClick: AcceptClick;
   campaigns: CampaignDirectory;
   /** Express's `trust proxy`: which hops may set X-Forwarded-For (the client IP for allowlists). */
   trustProxy: TrustProxy;
@@ -30,20 +30,22 @@ export interface ReceiverDeps {
 }
 
 /**
- * The receiver's HTTP handler; it never listens by itself. `GET /postback` takes the
- * lean path in front of Express (see fast-postback.ts); everything else is the Express
+ * The receiver's HTTP handler; it never listens by itself. `GET /postback` and
+ * `GET /click/<id>`, the two requests that come by the thousand, take lean paths in
+ * front of Express (fast-postback.ts, fast-click.ts); everything else is the Express
  * app, with the same error format and middleware contract.
  */
 export function createReceiverHandler(deps: ReceiverDeps): RequestListener {
   const app = createReceiverApp(deps);
-  const fast = createFastPostback({
-    acceptPostback: deps.acceptPostback,
+  const lean = {
     metrics: deps.metrics,
     logger: deps.logger,
     trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
-  });
+  };
+  const postback = createFastPostback({ ...lean, acceptPostback: deps.acceptPostback });
+  const click = createFastClick({ ...lean, acceptClick: deps.acceptClick });
   return (req, res) => {
-    if (!fast(req, res)) app(req, res);
+    if (!postback(req, res) && !click(req, res)) app(req, res);
   };
 }
 

@@ -9,31 +9,29 @@ export interface CoalesceOptions {
 }
 
 /**
- * Micro-batching of postback jobs (group commit). A postback that finds fewer than
- * `maxInFlight` writes under way is written at once, as its own job under its own id,
- * after this turn of the event loop (so requests parsed in the same turn go together):
- * at low load nothing waits. Postbacks arriving while every write is under way are
- * gathered and written as one batch job when a write returns. A burst thus costs Redis
- * and the worker one job per batch instead of one per postback (bench:ingest and
- * bench:e2e measure it), and each request is still answered only once the job holding
- * its postback is in Redis; if that write fails, every postback in it gets the error.
+ * Micro-batching of jobs (group commit). A job that finds fewer than `maxInFlight`
+ * writes under way is written at once, as its own job under its own id, after this turn
+ * of the event loop (so requests parsed in the same turn go together): at low load
+ * nothing waits. Jobs arriving while every write is under way are gathered and written
+ * as one batch job (`toBatch`) when a write returns. A burst thus costs Redis and the
+ * worker one job per batch instead of one per request (bench:ingest and bench:e2e
+ * measure it), and each request is still answered only once the job holding it is in
+ * Redis; if that write fails, every request in it gets the error.
  */
-export function coalescePostbacks(
-  addOne: Enqueue<PostbackJob>,
-  addBatch: Enqueue<PostbackBatchJob>,
+export function coalesce<J, B>(
+  addOne: Enqueue<J>,
+  addBatch: Enqueue<B>,
+  toBatch: (batch: ReadonlyArray<{ id: string; job: J }>) => B,
   { maxBatch, maxInFlight }: CoalesceOptions,
-): Enqueue<PostbackJob> {
-  let waiting: Array<{ id: string; job: PostbackJob; resolve: () => void; reject: (err: unknown) => void }> = [];
+): Enqueue<J> {
+  let waiting: Array<{ id: string; job: J; resolve: () => void; reject: (err: unknown) => void }> = [];
   let inFlight = 0;
   let scheduled = false;
   const write = (batch: typeof waiting): void => {
     inFlight++;
     const [first] = batch as [(typeof waiting)[number]];
-    // The batch's job id is its first postback's id with a suffix: a postback that later waits alone for its click takes its own id.
-    const added =
-      batch.length === 1
-        ? addOne(first.id, first.job)
-        : addBatch(`${first.id}-b${batch.length}`, { postbacks: batch.map((b) => ({ ...b.job, id: b.id })) });
+    // The batch's job id is its first item's id with a suffix: a postback that later waits alone for its click takes its own id.
+    const added = batch.length === 1 ? addOne(first.id, first.job) : addBatch(`${first.id}-b${batch.length}`, toBatch(batch));
     added
       .then(
         () => {
@@ -63,4 +61,13 @@ export function coalescePostbacks(
         setImmediate(flush);
       }
     });
+}
+
+/** Postbacks coalesced into `{postbacks}` batch jobs, each postback carrying its id. */
+export function coalescePostbacks(
+  addOne: Enqueue<PostbackJob>,
+  addBatch: Enqueue<PostbackBatchJob>,
+  options: CoalesceOptions,
+): Enqueue<PostbackJob> {
+  return coalesce(addOne, addBatch, (batch) => ({ postbacks: batch.map((b) => ({ ...b.job, id: b.id })) }), options);
 }

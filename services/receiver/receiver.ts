@@ -3,7 +3,7 @@ import type { RedisClient } from '../../shared/queue/redis.js';
 import { loadConfig, type TrustProxy } from '../../shared/config/config.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import { createMetrics, watchQueues } from '../../shared/metrics/metrics.js';
-import type { PostbacksQueueJob } from '../../shared/queue/jobs.js';
+import type { ClickBatchJob, ClickJob, PostbacksQueueJob } from '../../shared/queue/jobs.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, type TypedQueue } from '../../shared/queue/queues.js';
 import { createReplicatedQueue } from '../../shared/queue/replica-ack.js';
@@ -12,12 +12,13 @@ import { createReceiverHandler } from './app.js';
 import { createPostbackAcceptor } from './accept-postback.js';
 import { createBackpressure } from './backpressure.js';
 import { clusterMetricsText } from './cluster.js';
-import { coalescePostbacks, type CoalesceOptions } from './coalesce.js';
+import { createClickAcceptor } from './accept-click.js';
+import { coalesce, coalescePostbacks, type CoalesceOptions } from './coalesce.js';
 import type { Enqueue } from './enqueue.js';
 import { createCampaignDirectory } from './campaign-directory.js';
 import { createTokenDirectory } from './token-directory.js';
 
-/** Up to 4 writes under way at once, a burst's postbacks gathered 100 to a job while they are (bench:ingest). */
+/** Up to 4 writes under way at once, a burst's postbacks (or clicks) gathered 100 to a job while they are (bench:ingest). */
 const COALESCE: CoalesceOptions = { maxBatch: 100, maxInFlight: 4 };
 
 const { receiver: DEFAULT_LIMITS } = loadConfig({});
@@ -73,6 +74,7 @@ export async function createReceiver({
         })
       : null;
   const addPostbacks: Enqueue<PostbacksQueueJob> = (id, data) => (replicated ? replicated.enqueue(id, data) : enqueue(postbacks, id, data));
+  const campaigns = createCampaignDirectory(store);
   const backpressure = createBackpressure({ waiting: () => postbacks.getWaitingCount(), ...limits, logger });
   const app = createReceiverHandler({
     acceptPostback: createPostbackAcceptor({
@@ -82,8 +84,17 @@ export async function createReceiver({
       onShed: (reason) => metrics.postbacksShed.inc({ reason }),
       logger,
     }),
-    enqueueClick: (id, data) => enqueue(clicks, id, data),
-    campaigns: createCampaignDirectory(store),
+    acceptClick: createClickAcceptor({
+      campaigns,
+      enqueueClick: coalesce(
+        (id, job: ClickJob) => enqueue(clicks, id, job),
+        (id, job: ClickBatchJob) => enqueue(clicks, id, job),
+        (batch) => ({ clicks: batch.map((b) => b.job) }),
+        COALESCE,
+      ),
+      logger,
+    }),
+    campaigns,
     trustProxy,
     metrics,
     ...(clustered ? { metricsText: clusterMetricsText(metrics.registry) } : {}),

@@ -2,11 +2,14 @@ import { Worker } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
-import type { ClickJob } from '../../shared/queue/jobs.js';
+import { isClickBatch, type ClickJob, type ClicksQueueJob } from '../../shared/queue/jobs.js';
 import { workerOptions } from '../../shared/queue/job-options.js';
 import { QueueNames } from '../../shared/queue/queue-names.js';
 import type { Store } from '../../shared/store/store.js';
 import { createBatcher } from './batcher.js';
+
+/** Most clicks in one store transaction (a job holds up to 100; concurrent jobs share transactions). */
+const MAX_COMMIT = 1000;
 
 export interface ClickWorkerDeps {
   connection: RedisClient;
@@ -20,7 +23,10 @@ export interface ClickWorkerDeps {
   autorun?: boolean;
 }
 
-/** Stores queued clicks, the clicks of concurrent jobs in one transaction; storing one twice changes nothing. */
+/**
+ * Stores queued clicks, one to a job or a burst's batch to a job, the clicks of
+ * concurrent jobs in one transaction; storing one twice changes nothing.
+ */
 export function createClickWorker({
   connection,
   prefix,
@@ -30,19 +36,21 @@ export function createClickWorker({
   store,
   logger,
   metrics,
-}: ClickWorkerDeps): Worker<ClickJob> {
+}: ClickWorkerDeps): Worker<ClicksQueueJob> {
   const log = logger.child({ component: 'click-worker' });
   const batcher = createBatcher<ClickJob, null>(async (jobs) => {
     await store.insertClicks(jobs.map(({ requestId: _requestId, ...click }) => ({ ...click, cost_micros: 0 })));
     return jobs.map(() => null);
-  }, concurrency);
-  return new Worker<ClickJob>(
+  }, MAX_COMMIT);
+  return new Worker<ClicksQueueJob>(
     QueueNames.CLICKS,
     async (job) => {
       const timer = metrics.jobDuration.startTimer({ queue: QueueNames.CLICKS });
-      await batcher.submit(job.data);
+      const clicks = isClickBatch(job.data) ? job.data.clicks : [job.data];
+      await Promise.all(clicks.map((click) => batcher.submit(click)));
       timer();
-      if (log.isDebugEnabled()) log.debug('click stored', { clickid: job.data.clickid, requestId: job.data.requestId });
+      if (log.isDebugEnabled())
+        for (const click of clicks) log.debug('click stored', { clickid: click.clickid, requestId: click.requestId });
     },
     { connection, prefix, concurrency, ...workerOptions(jobLockMs, autorun) },
   );

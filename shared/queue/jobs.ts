@@ -19,6 +19,18 @@ export interface ClickJob {
   requestId: string;
 }
 
+/** Clicks that arrived together in a burst, queued as one job (see the receiver's coalesce.ts). */
+export interface ClickBatchJob {
+  clicks: ClickJob[];
+}
+
+/** What the clicks queue holds: one click (its job id is the click id) or a burst's batch. */
+export type ClicksQueueJob = ClickJob | ClickBatchJob;
+
+export function isClickBatch(data: ClicksQueueJob): data is ClickBatchJob {
+  return 'clicks' in data;
+}
+
 /** A postback as the receiver queues it. Malformed ones are queued too, to be logged. */
 export interface PostbackJob {
   receivedAt: number;
@@ -72,7 +84,7 @@ export interface OutboundJob {
 
 /** Job payloads by queue name; BullMQ jobs are typed through it. */
 export interface JobPayloads {
-  [QueueNames.CLICKS]: ClickJob;
+  [QueueNames.CLICKS]: ClicksQueueJob;
   [QueueNames.POSTBACKS]: PostbacksQueueJob;
   [QueueNames.COSTS]: CostJob;
   [QueueNames.OUTBOUND]: OutboundJob;

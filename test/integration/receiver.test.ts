@@ -2,12 +2,28 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { queuedPostback } from '../helpers/queued-postback.js';
+import { isClickBatch, type ClickJob } from '../../shared/queue/jobs.js';
 import { createSqliteStore } from '../../shared/store/sqlite/sqlite-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { receiverOnOwnRedis, startReceiver, type ReceiverHarness } from '../helpers/receiver-harness.js';
 import { testRedisUrl } from '../helpers/root-hooks.js';
 import { seedCampaign } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** A redirect, its click id, and its text with that id masked (two clicks differ by it alone). */
+interface Visit {
+  clickid: string;
+  res: request.Response;
+  masked: (text: string) => string;
+}
+
+/** The click a lone request queued (its job id is the click id). */
+async function queuedClick(receiver: ReceiverHarness, clickid: string): Promise<ClickJob> {
+  const data = (await receiver.clicks.getJob(clickid))?.data;
+  if (!data || isClickBatch(data)) throw new Error(`click ${clickid} is not queued as a job of its own`);
+  return data;
+}
 
 describe('receiver', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -126,27 +142,78 @@ describe('receiver', () => {
       const res = await request(receiver.app).get(`/click/${campaign.id}?sub1=kw%201&external_id=ext9`).expect(302);
       const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
       expect(res.headers.location).to.equal(`https://offer.example/lp?cid=${clickid}&s1=kw%201`);
-      const job = await receiver.clicks.getJob(clickid);
-      expect(job?.data).to.include({
+      const job = { data: await queuedClick(receiver, clickid) };
+      expect(job.data).to.include({
         clickid,
         campaign_id: campaign.id,
         offer_id: offer.id,
         offer_source_id: offer.offer_source_id,
         external_id: 'ext9',
       });
-      expect(job?.data.subs).to.deep.equal({ sub1: 'kw 1' });
+      expect(job.data.subs).to.deep.equal({ sub1: 'kw 1' });
     });
 
     it("when Facebook appends fbclid and no external_id is given, then fbclid is the click's external id", async () => {
       const { campaign } = await seedCampaign(store);
       const res = await request(receiver.app).get(`/click/${campaign.id}?fbclid=IwAR-abc`).expect(302);
       const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
-      expect((await receiver.clicks.getJob(clickid))?.data.external_id).to.equal('IwAR-abc');
+      expect((await queuedClick(receiver, clickid)).external_id).to.equal('IwAR-abc');
     });
 
-    it('when the campaign does not exist, then it is a 404 and nothing is queued', async () => {
-      await request(receiver.app).get('/click/nope').expect(404);
+    it('when the campaign does not exist, then it is a 404 naming it on either path, and nothing is queued', async () => {
+      const lean = await request(receiver.app).get('/click/nope?sub1=a').expect(404);
+      const viaExpress = await request(receiver.app).get('/click/nope/?sub1=a').expect(404);
+      expect(lean.body.error).to.deep.include({ code: viaExpress.body.error.code, message: 'no campaign with id nope' });
+      expect(lean.headers['content-type']).to.equal(viaExpress.headers['content-type']);
       expect(await receiver.clicks.count()).to.equal(0);
+    });
+
+    it('when a click takes the lean path or Express (another spelling), then the redirect, the request id and the job are alike', async () => {
+      const { campaign } = await seedCampaign(store, {
+        offer: { url: 'https://offer.example/lp?cid={clickid}&s1={sub1}&x={external_id}' },
+      });
+      const query = '?sub1=zone%2042&sub1=second&sub3=p%C3%A9&fbclid=IwAR-1';
+      const visit = (path: string, id: string, accept: string) =>
+        request(receiver.app).get(path).set('x-request-id', id).set('accept', accept).set('user-agent', 'Mozilla/5.0 test').expect(302);
+      for (const accept of ['text/html,application/xhtml+xml,*/*;q=0.8', '*/*']) {
+        const lean = await visit(`/click/${campaign.id}${query}`, 'req-click-lean', accept);
+        const viaExpress = await visit(`/click/${campaign.id}/${query}`, 'req-click-express', accept);
+        const [a, b] = [lean, viaExpress].map((res) => {
+          const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
+          return { clickid, res, masked: (text: string) => text.replaceAll(clickid, '<cid>') };
+        }) as [Visit, Visit];
+        expect(a.res.headers['x-request-id']).to.equal('req-click-lean');
+        expect(b.res.headers['x-request-id']).to.equal('req-click-express');
+        expect(a.masked(a.res.headers.location as string)).to.equal('https://offer.example/lp?cid=<cid>&s1=zone%2042&x=IwAR-1');
+        expect(b.masked(b.res.headers.location as string)).to.equal(a.masked(a.res.headers.location as string));
+        expect(a.res.headers['content-type']).to.equal(b.res.headers['content-type']);
+        expect(a.masked(a.res.text)).to.equal(b.masked(b.res.text));
+        const [jobA, jobB] = await Promise.all([queuedClick(receiver, a.clickid), queuedClick(receiver, b.clickid)]);
+        const same = (data: ClickJob) => ({ ...data, clickid: '', ts: 0, requestId: '' });
+        expect(same(jobA)).to.deep.equal(same(jobB));
+        expect(jobA).to.deep.include({
+          external_id: 'IwAR-1',
+          subs: { sub1: 'zone 42', sub3: 'pé' },
+          user_agent: 'Mozilla/5.0 test',
+          requestId: 'req-click-lean',
+        });
+      }
+      expect((await request(receiver.app).get('/metrics')).text).to.match(
+        /http_request_duration_seconds_count\{service="receiver",method="GET",route="\/click\/:campaignId",status="302"\} 4/,
+      );
+    });
+
+    it('when a burst of clicks arrives at once, then every visitor is redirected and every click is queued once, many to a job', async () => {
+      const { campaign } = await seedCampaign(store);
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => request(receiver.app).get(`/click/${campaign.id}?sub2=burst-${i}`).expect(302)),
+      );
+      const clickids = answers.map((res) => new URL(res.headers.location as string).searchParams.get('cid') as string);
+      const jobs = await receiver.clicks.getJobs(['waiting']);
+      const queued = jobs.flatMap((job) => (isClickBatch(job.data) ? job.data.clicks : [job.data]));
+      expect(queued.map((c) => c.clickid).sort()).to.deep.equal([...clickids].sort());
+      expect(jobs.length).to.be.below(300);
+      expect(new Set(queued.map((c) => c.subs.sub2)).size).to.equal(300);
     });
   });
 });
@@ -173,5 +240,19 @@ describe('receiver when Redis goes away', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).to.equal(200);
+  });
+
+  it('when Redis is stopped, then a click is a 503 with Retry-After, and a redirect again once it is back', async () => {
+    const { campaign } = await seedCampaign(state.store);
+    await request(state.receiver.app).get(`/click/${campaign.id}`).expect(302);
+    await state.redis.stop();
+    const down = await request(state.receiver.app).get(`/click/${campaign.id}?sub1=down`);
+    expect([down.status, down.body.error?.code, down.headers.location]).to.deep.equal([503, 'QUEUE.UNAVAILABLE', undefined]);
+    expect(down.headers['retry-after']).to.match(/^\d+$/);
+    await state.redis.start();
+    await waitFor(
+      'a redirect once Redis is back',
+      async () => (await request(state.receiver.app).get(`/click/${campaign.id}`)).status === 302,
+    );
   });
 });

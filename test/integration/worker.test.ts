@@ -72,6 +72,16 @@ describe('worker: from queued postback to stored conversion', () => {
     expect(await store.getPostback(id)).to.deep.include({ outcome: 'recorded', conversion_id: items[0]?.id });
   });
 
+  it('when a burst of clicks is queued many to a job, then the worker stores each click once with its subs', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => request(receiver.app).get(`/click/${seeded.campaign.id}?sub1=z${i}`).expect(302)),
+    );
+    const clickids = answers.map((res) => new URL(res.headers.location as string).searchParams.get('cid') as string);
+    await waitFor('every click to be stored', async () => (await store.getClicks(clickids)).size === clickids.length);
+    const stored = await store.getClicks(clickids);
+    expect(clickids.map((id) => stored.get(id)?.subs)).to.deep.equal(clickids.map((_, i) => ({ sub1: `z${i}` })));
+  });
+
   it('when every postback for one click is accepted, then each records a new conversion', async () => {
     const clickid = await click();
     await postback(`clickid=${clickid}&sum=1.1&status=approved`);
