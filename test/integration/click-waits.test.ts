@@ -14,7 +14,8 @@ import type { WorkerHarness } from '../helpers/worker-harness.js';
 
 describe('click waits: the room postbacks for unknown clicks take in Redis', () => {
   let redis: RedisClient;
-  const now = Date.now();
+  // Read at each use: the suite may run this file minutes after loading it.
+  const soon = (): number => Date.now() + 600_000;
 
   before(() => {
     redis = createRedis({ url: testRedisUrl(), cluster: null }, 'worker');
@@ -26,15 +27,15 @@ describe('click waits: the room postbacks for unknown clicks take in Redis', () 
   it('when more postbacks ask than there is room, then only the bound is admitted and one already waiting keeps its room', async () => {
     const waits = createClickWaits(redis, uniquePrefix(), 2);
     const first = await waits.admit([
-      { id: 'a', until: now + 60_000 },
-      { id: 'b', until: now + 60_000 },
-      { id: 'c', until: now + 60_000 },
+      { id: 'a', until: soon() },
+      { id: 'b', until: soon() },
+      { id: 'c', until: soon() },
     ]);
     expect([...first]).to.deep.equal(['a', 'b']);
     expect([
       ...(await waits.admit([
-        { id: 'b', until: now + 60_000 },
-        { id: 'd', until: now + 60_000 },
+        { id: 'b', until: soon() },
+        { id: 'd', until: soon() },
       ])),
     ]).to.deep.equal(['b']);
     expect(await waits.count()).to.equal(2);
@@ -43,22 +44,22 @@ describe('click waits: the room postbacks for unknown clicks take in Redis', () 
   it('when a wait is released or its window is long over, then its room goes to the next', async () => {
     const waits = createClickWaits(redis, uniquePrefix(), 2);
     await waits.admit([
-      { id: 'released', until: now + 60_000 },
-      { id: 'over', until: now - 120_000 },
+      { id: 'released', until: soon() },
+      { id: 'over', until: Date.now() - 120_000 },
     ]);
     await waits.release(['released']);
     expect(await waits.count()).to.equal(0);
     expect([
       ...(await waits.admit([
-        { id: 'x', until: now + 60_000 },
-        { id: 'y', until: now + 60_000 },
+        { id: 'x', until: soon() },
+        { id: 'y', until: soon() },
       ])),
     ]).to.deep.equal(['x', 'y']);
   });
 
   it('when the bound is 0, then no postback waits', async () => {
     const waits = createClickWaits(redis, uniquePrefix(), 0);
-    expect((await waits.admit([{ id: 'a', until: now + 60_000 }])).size).to.equal(0);
+    expect((await waits.admit([{ id: 'a', until: soon() }])).size).to.equal(0);
   });
 });
 
