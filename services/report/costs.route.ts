@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { parse } from 'csv-parse/sync';
-import type { CostRequest, SubFilter } from '../../shared/domain/costs.js';
+import type { CostRecord, CostRequest, SubFilter } from '../../shared/domain/costs.js';
+import type { Cursor } from '../../shared/store/store.js';
 import { SUB_KEYS } from '../../shared/domain/entities.js';
 import { convert, type Converted, type FxRates } from '../../shared/domain/fx.js';
 import { ID_PATTERN, newId } from '../../shared/domain/ids.js';
@@ -15,6 +16,15 @@ import type { ApiDeps } from './api-deps.js';
 import { route, type ApiRoute } from './route-table.js';
 
 const MAX_BULK_ROWS = 10_000;
+
+/** A cost cannot move over clicks retention removed: the rollups would disagree with the clicks left. */
+function removedBefore(keptFrom: number, what: string): FieldProblem {
+  const day = new Date(keptFrom).toISOString().slice(0, 10);
+  return {
+    field: 'from',
+    message: `from: the raw clicks before ${day} (UTC) were removed (CLICK_RETENTION_DAYS), so a cost cannot be ${what}; start on ${day} or later`,
+  };
+}
 
 /**
  * The cost update API (specification §8): queued like postbacks (202 with an id; the worker
@@ -33,6 +43,8 @@ export function costRoutes(deps: Pick<ApiDeps, 'store' | 'accountCurrency' | 'ra
     const range = rangeOf(input.from, input.to, input.tz);
     if (range.from === null || range.to === null || range.from >= range.to)
       problems.push({ field: 'to', message: 'to must be after from (a date as to includes that whole day)' });
+    const keptFrom = await deps.store.clicksKeptFrom();
+    if (keptFrom !== null && range.from !== null && range.from < keptFrom) problems.push(removedBefore(keptFrom, 'spread over them'));
     const cost = convert(parseMoney(input.cost), currency, deps.accountCurrency, rates);
     if (!cost)
       problems.push({
@@ -115,6 +127,17 @@ export function costRoutes(deps: Pick<ApiDeps, 'store' | 'accountCurrency' | 'ra
   };
 
   const missingCost = (id: string) => notFound(`no cost update ${id}`);
+  /** The campaign's newest applied update: what an undo would take back. */
+  const lastApplied = async (campaignId: string): Promise<CostRecord | null> => {
+    let cursor: Cursor | null = null;
+    do {
+      const page = await deps.store.listCosts({ campaign_id: campaignId }, { limit: 100, cursor });
+      const found = page.items.find((c) => c.request.kind === 'update' && c.state === 'applied');
+      if (found) return found;
+      cursor = page.next;
+    } while (cursor);
+    return null;
+  };
   return [
     route<Record<string, never>, CostInput>({
       method: 'post',
@@ -150,6 +173,10 @@ export function costRoutes(deps: Pick<ApiDeps, 'store' | 'accountCurrency' | 'ra
       handler: async ({ req, body: { campaign_id } }) => {
         if (!(await deps.store.campaigns.get(campaign_id)))
           throw invalid([{ field: 'campaign_id', message: `campaign_id: no campaign with id ${campaign_id}` }]);
+        const keptFrom = await deps.store.clicksKeptFrom();
+        const last = keptFrom === null ? null : await lastApplied(campaign_id);
+        if (keptFrom !== null && last?.request.kind === 'update' && last.request.from < keptFrom)
+          throw invalid([{ ...removedBefore(keptFrom, 'taken back from them'), field: 'campaign_id' }]);
         const id = await queue({ kind: 'undo', campaign_id }, req);
         return { id, state: 'queued', status_url: `/api/costs/${id}` };
       },

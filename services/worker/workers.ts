@@ -18,6 +18,7 @@ import { createAdapters } from './outbound/adapters.js';
 import { createTokenSource } from './outbound/oauth.js';
 import { createPostbackWorker } from './postback.worker.js';
 import { createRecovery, type Recovery } from './recover-jobs.js';
+import { createRetention, type Retention } from './retention.js';
 import { createSettingsCache } from '../../shared/application/settings-cache.js';
 import { logStalledPostbacks, stalledOut } from './stalled-postbacks.js';
 
@@ -31,13 +32,15 @@ const LOCK_OPTIONS = { ttlMs: 30_000, waitMs: 20_000 };
  * its stalls passed the limit: the delivery stayed queued, never sent).
  */
 const DELIVERY_LOCK_OPTIONS = { ttlMs: 10_000, waitMs: 0, renewEveryMs: 2_000 };
+/** One retention sweep a minute among every worker process (each removes for at most a few seconds). */
+const RETENTION_INTERVAL_MS = 60_000;
 
 export interface WorkersDeps {
   connection: RedisClient;
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'rules' | 'worker' | 'outbound'> & { redis: Pick<Config['redis'], 'queuePrefix'> };
+  config: Pick<Config, 'rules' | 'worker' | 'outbound' | 'retention'> & { redis: Pick<Config['redis'], 'queuePrefix'> };
   /** Rates from FX_RATES_FILE, if any. */
   fileRates: FxRates;
   /** False: the workers take no job until `run()` (a process binds its port first). */
@@ -52,6 +55,8 @@ export interface Workers {
   all: Worker[];
   /** Finds deliveries whose job will not run and queues them again; sweeps on its own once `run()`. */
   recovery: Recovery;
+  /** Removes raw rows past their retention (CLICK_RETENTION_DAYS and the like). */
+  retention: Retention;
   /** Starts taking jobs (for workers made with `autorun: false`). */
   run(): void;
   /** Waits for the jobs in flight, then stops. */
@@ -118,7 +123,19 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     logger,
     intervalMs: config.worker.recoveryIntervalMs,
   });
-  if (autorun) recovery.start();
+  const retention = createRetention({
+    store,
+    redis: connection,
+    prefix,
+    days: config.retention,
+    metrics,
+    logger,
+    intervalMs: RETENTION_INTERVAL_MS,
+  });
+  if (autorun) {
+    recovery.start();
+    retention.start();
+  }
   for (const worker of all) {
     worker.on('failed', (job, err) => {
       if (!stalledOut(err.message)) {
@@ -152,15 +169,17 @@ export function createWorkers({ connection, store, logger, metrics, config, file
     outbound,
     all,
     recovery,
+    retention,
     run: () => {
       recovery.start();
+      retention.start();
       // run() resolves when the worker closes; its errors are the workers' 'error' events.
       for (const worker of all)
         if (!worker.isRunning())
           worker.run().catch((err: unknown) => logger.error('worker stopped', { queue: worker.name, err: errorFields(err) }));
     },
     close: async () => {
-      await recovery.close();
+      await Promise.all([recovery.close(), retention.close()]);
       await Promise.all(all.map((w) => w.close()));
       await Promise.all([outboundQueue.close(), postbacksQueue.close()]);
     },

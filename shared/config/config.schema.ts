@@ -6,6 +6,15 @@ import { parseClusterNodes, parsePortRange } from './parse.js';
 const port = Joi.number().integer().min(0).max(65535);
 
 /** The environment as convtrack reads it (specification §9). One description per key. */
+/** Days a kind of raw row is kept: 0 (forever) or at least `min`. */
+function retentionDays(min: number): Joi.NumberSchema {
+  return Joi.number()
+    .integer()
+    .min(0)
+    .custom((days: number, helpers) => (days > 0 && days < min ? helpers.error('any.invalid') : days))
+    .messages({ 'any.invalid': `{{#label}} must be 0 (keep forever) or at least ${min} days` });
+}
+
 export const configSchema = Joi.object({
   NODE_ENV: Joi.string()
     .valid('development', 'production', 'test')
@@ -183,6 +192,17 @@ export const configSchema = Joi.object({
     .description(
       'how often a worker looks for deliveries left queued or retrying whose job will not run (stalled out, failed, lost with Redis) and queues them again',
     ),
+  CLICK_RETENTION_DAYS: retentionDays(7)
+    .default(0)
+    .description(
+      'days raw clicks are kept (0: forever; else at least 7, and longer than the networks take to post back: a postback for a removed click is unknown_clickid); reports the rollups serve stay exact over older days, the others are refused there',
+    ),
+  POSTBACK_LOG_RETENTION_DAYS: retentionDays(15)
+    .default(0)
+    .description('days postback log entries are kept (0: forever; else at least 15, past the 14 days a failed job can still be retried)'),
+  DELIVERY_RETENTION_DAYS: retentionDays(15)
+    .default(0)
+    .description('days settled deliveries (delivered, failed, not sent) are kept in the delivery log (0: forever; else at least 15)'),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000).description('graceful shutdown limit'),
 })
   .unknown(true)

@@ -4,6 +4,12 @@ import { configSchema } from './config.schema.js';
 import { parseClusterNodes, parsePortRange, type ClusterNodes, type PortRange } from './parse.js';
 
 /** convtrack's configuration, typed, nested and frozen. */
+export interface RetentionDays {
+  clicksDays: number;
+  postbacksDays: number;
+  deliveriesDays: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -32,6 +38,8 @@ export interface Config {
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
   worker: { ports: PortRange; concurrency: number; jobLockMs: number; recoveryIntervalMs: number };
+  /** Days raw clicks, postback log entries and settled deliveries are kept; 0: forever. */
+  retention: RetentionDays;
   shutdownTimeoutMs: number;
 }
 
@@ -90,6 +98,9 @@ interface RawConfig {
   WORKER_CONCURRENCY: number;
   JOB_LOCK_MS: number;
   RECOVERY_INTERVAL_MS: number;
+  CLICK_RETENTION_DAYS: number;
+  POSTBACK_LOG_RETENTION_DAYS: number;
+  DELIVERY_RETENTION_DAYS: number;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
@@ -173,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       concurrency: raw.WORKER_CONCURRENCY,
       jobLockMs: raw.JOB_LOCK_MS,
       recoveryIntervalMs: raw.RECOVERY_INTERVAL_MS,
+    },
+    retention: {
+      clicksDays: raw.CLICK_RETENTION_DAYS,
+      postbacksDays: raw.POSTBACK_LOG_RETENTION_DAYS,
+      deliveriesDays: raw.DELIVERY_RETENTION_DAYS,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });

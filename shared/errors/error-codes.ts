@@ -12,6 +12,8 @@ export const ErrorCodes = {
   OVERLOADED: 'QUEUE.OVERLOADED',
   STORE_UNAVAILABLE: 'STORE.UNAVAILABLE',
   LOCK_BUSY: 'LOCK.BUSY',
+  /** A report or cost update needs raw clicks that retention removed (CLICK_RETENTION_DAYS). */
+  RAW_DATA_REMOVED: 'REPORT.RAW_DATA_REMOVED',
   UNKNOWN_TOKEN: 'POSTBACK.UNKNOWN_TOKEN',
   INTERNAL: 'INTERNAL',
 } as const;

@@ -15,6 +15,8 @@ export interface Metrics {
   postbacksProcessed: Counter<'outcome' | 'reason'>;
   /** Postbacks for a click not stored yet rejected at once because UNKNOWN_CLICKID_MAX_WAITING already wait. */
   postbacksWaitRefused: Counter;
+  /** Raw rows retention removed, by kind: clicks, postbacks (log entries), deliveries. */
+  rowsRemoved: Counter<'kind'>;
   jobDuration: Histogram<'queue'>;
   /** Outbound postback attempts by result: delivered, retrying (will try again) or failed. */
   outboundAttempts: Counter<'result'>;
@@ -63,6 +65,12 @@ export function createMetrics(service: string): Metrics {
     postbacksWaitRefused: new Counter({
       name: 'convtrack_postbacks_wait_refused_total',
       help: 'Postbacks for a click not stored yet rejected unknown_clickid at once, because UNKNOWN_CLICKID_MAX_WAITING postbacks already wait for their clicks',
+      registers: [registry],
+    }),
+    rowsRemoved: new Counter({
+      name: 'convtrack_retention_removed_total',
+      help: 'Raw rows removed past their retention (CLICK_RETENTION_DAYS and the like), by kind: clicks, postbacks, deliveries',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     outboundAttempts: new Counter({

@@ -1,5 +1,7 @@
 import { SUB_KEYS, type SubKey } from '../domain/entities.js';
 import { DAY_MS, offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
+import { AppError } from '../errors/app-error.js';
+import { ErrorCodes } from '../errors/error-codes.js';
 import { splitRows } from './aggregates.js';
 import { BUCKET_MS, type AggregateOptions, type AggregateRow, type Dimension, type Filters, type TimeRange } from './store.js';
 
@@ -18,8 +20,19 @@ export const ROLLUP_DIMENSIONS: Record<Exclude<Grain, 'raw' | 'subDay'>, Record<
   day: { clicks: [...PLACEMENT, 'day'], conversions: [...PLACEMENT, 'day', 'type', 'status'] },
 };
 
-/** Distinct clicks are only in the raw rows: asking for them skips the rollups. */
-export type PlanOptions = AggregateOptions;
+/**
+ * Distinct clicks are only in the raw rows: asking for them skips the rollups.
+ * `rawClicksFrom`: the instant from which raw clicks are kept (retention removed those
+ * before); a clicks read that needs raw rows before it is refused, never answered short.
+ */
+export type PlanOptions = AggregateOptions & { rawClicksFrom?: number | null };
+
+/** What a report is told when it needs raw clicks that retention removed: the earliest date it may start from. */
+export function rawClicksRemoved(keptFrom: number): AppError {
+  const day = new Date(keptFrom).toISOString().slice(0, 10);
+  const message = `raw clicks before ${day} (UTC) were removed (CLICK_RETENTION_DAYS): this report needs them; start it on ${day} or later, or group by what the rollups keep (date, hour, campaign, offer, offer source, traffic channel, one sub in UTC)`;
+  return new AppError(ErrorCodes.RAW_DATA_REMOVED, message, { httpStatus: 422, details: [{ field: 'from', message }] });
+}
 
 const isSub = (d: string): d is SubKey => (SUB_KEYS as readonly string[]).includes(d);
 
@@ -83,9 +96,16 @@ async function planRows(
   if (groupBy.includes('day') && (range.from === null || range.to === null))
     throw new RangeError('grouping by local day needs a bounded range');
   const offsets = groupBy.includes('day') && range.from !== null && range.to !== null ? offsetSegments(tz, range.from, range.to) : [];
-  const read = (q: Omit<GrainQuery, 'offsets'>) => run({ ...q, offsets });
+  const keptFrom = of === 'clicks' ? (options.rawClicksFrom ?? null) : null;
+  const removedIn = (part: TimeRange): boolean => keptFrom !== null && (part.from === null || part.from < keptFrom);
+  const read = (q: Omit<GrainQuery, 'offsets'>) => {
+    if (q.grain === 'raw' && removedIn(q.range)) throw rawClicksRemoved(keptFrom as number);
+    return run({ ...q, offsets });
+  };
   const raw = (part: TimeRange) => read({ grain: 'raw', range: part, sub: null, groupBy, filters });
   if (options.distinctClicks) return raw(range);
+  // Over removed days the rollups answer what they can, even where raw scans are fast.
+  const scanFast = fastRaw && !removedIn(range);
   const used = [...new Set([...groupBy, ...(Object.keys(filters) as Dimension[])])];
   // The day rollups count UTC days: they serve local days only where the zone is UTC all along.
   const utcDays = offsets.every((o) => o.offsetMs === 0);
@@ -95,11 +115,11 @@ async function planRows(
   };
   const aligned = (ms: number | null): boolean => ms === null || ms % BUCKET_MS === 0;
   // Conversions split by status and type from the column copy: one scan beats the rollups' rows for every type and status.
-  const copyFirst = fastRaw && splitOf !== undefined;
+  const copyFirst = scanFast && splitOf !== undefined;
   if (!copyFirst && covers('bucket') && aligned(range.from) && aligned(range.to))
     return read({ grain: 'bucket', range, sub: null, groupBy, filters });
   if (!copyFirst && covers('day')) return byDays((part) => read({ grain: 'day', range: part, sub: null, groupBy, filters }));
-  if (fastRaw)
+  if (scanFast)
     return read({
       grain: 'raw',
       range,

@@ -191,6 +191,26 @@ export interface CostRepository {
   listCosts(filter: CostFilter, page: PageQuery): Promise<Page<CostRecord>>;
 }
 
+/**
+ * Retention: raw rows removed once past their age (CLICK_RETENTION_DAYS and the like),
+ * and what reports may still read raw. The rollups are kept: reports they serve stay
+ * exact over removed days.
+ */
+export interface RetentionRepository {
+  /** The instant from which every raw click is kept; null while none was ever removed. */
+  clicksKeptFrom(): Promise<number | null>;
+  /**
+   * Removes up to `limit` of the clicks before `before`, oldest first, with their cost
+   * shares; `clicksKeptFrom` moves to `before` (never back) before any is removed.
+   * Answers how many were removed (fewer than `limit`: none is left).
+   */
+  removeClicksBefore(before: number, limit: number): Promise<number>;
+  /** Removes up to `limit` postback log entries received before `before`, oldest first. */
+  removePostbacksBefore(before: number, limit: number): Promise<number>;
+  /** Removes up to `limit` settled deliveries (delivered, failed, not sent) created before `before`; one still queued or retrying stays. */
+  removeDeliveriesBefore(before: number, limit: number): Promise<number>;
+}
+
 export interface DeliveryRepository {
   /** Stores a delivery unless one with its id exists; resolves with the stored one. */
   createDelivery(delivery: Delivery): Promise<Delivery>;
@@ -218,7 +238,15 @@ export type ReportReads = AggregateQueries &
  * business rules (duplicate modes, cost plans, rollup deltas) are decided above it.
  */
 export interface Store
-  extends SettingsStore, ClickRepository, LedgerRepository, ConversionRepository, CostRepository, DeliveryRepository, AggregateQueries {
+  extends
+    SettingsStore,
+    ClickRepository,
+    LedgerRepository,
+    ConversionRepository,
+    CostRepository,
+    DeliveryRepository,
+    RetentionRepository,
+    AggregateQueries {
   readonly kind: 'sqlite' | 'mongo';
   /** Resolves when the store answers. */
   ping(): Promise<void>;

@@ -11,6 +11,7 @@ import { costContract } from './costs.contract.js';
 import { deliveryContract } from './deliveries.contract.js';
 import { ledgerContract } from './ledgers.contract.js';
 import { lifecycleContract } from './lifecycle.contract.js';
+import { retentionContract } from './retention.contract.js';
 
 /** The one behaviour every store adapter must have. */
 export function storeContract(makeStore: StoreFactory['make']): void {
@@ -30,6 +31,7 @@ export function storeContract(makeStore: StoreFactory['make']): void {
   ledgerContract(() => store);
   costContract(() => store);
   deliveryContract(() => store);
+  retentionContract(() => store);
   lifecycleContract(() => store);
   shapesContract(() => store);
 }

@@ -24,6 +24,7 @@ export interface WorkerOptions {
   outbound?: Partial<Config['outbound']>;
   worker?: Partial<Config['worker']>;
   fileRates?: FxRates;
+  retention?: Partial<Config['retention']>;
 }
 
 /** Real BullMQ workers (all of them, wired as in production) on the given prefix, writing to the given store. */
@@ -44,6 +45,7 @@ export function startWorkers(
     worker: { ...defaults.worker, concurrency: 4, ...options.worker },
     outbound: { ...defaults.outbound, ...options.outbound },
     redis: { queuePrefix: prefix },
+    retention: { ...defaults.retention, ...options.retention },
   };
   const workers = createWorkers({ connection, store, logger, metrics, config, fileRates: options.fileRates ?? {} });
   const { postbacks: postbackWorker, clicks: clickWorker } = workers;

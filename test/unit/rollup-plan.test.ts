@@ -43,6 +43,42 @@ describe('the aggregate planner: which store read answers a report', () => {
     expect(rows).to.deep.equal([row({ campaign: 'c1' }, 7, 700n)]);
   });
 
+  describe('after retention removed the raw clicks before a horizon', () => {
+    const keptFrom = OCT_1 + 10 * DAY_MS;
+
+    it('when a report over removed days can be served by the rollups, then they serve it even where raw scans are fast', async () => {
+      const { reads, run } = recorder();
+      await planAggregate('clicks', ['campaign', 'sub2'], days(OCT_1, 30), {}, { rawClicksFrom: keptFrom }, run, true);
+      expect(reads.map((q) => [q.grain, q.sub])).to.have.deep.members([
+        ['day', null],
+        ['subDay', 'sub2'],
+        ['subDay', 'sub2'],
+      ]);
+      const fast = recorder();
+      await planAggregate('clicks', ['campaign', 'sub2'], days(keptFrom, 5), {}, { rawClicksFrom: keptFrom }, fast.run, true);
+      expect(summary(fast.reads)).to.deep.equal([{ grain: 'raw', sub: null, range: days(keptFrom, 5) }]);
+    });
+
+    it('when a clicks report needs raw rows before the horizon, then it is refused with a 422 naming the first day kept; conversions are not', async () => {
+      const { reads, run } = recorder();
+      for (const [groupBy, options] of [
+        [['sub1', 'sub2'], {}],
+        [['campaign'], { distinctClicks: true }],
+        [['day', 'sub1'], { tz: 'Asia/Kolkata' }],
+      ] as const) {
+        const refused = await planAggregate('clicks', groupBy, days(OCT_1, 30), {}, { ...options, rawClicksFrom: keptFrom }, run).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(refused, groupBy.join()).to.deep.include({ httpStatus: 422, code: 'REPORT.RAW_DATA_REMOVED' });
+        expect((refused as Error).message).to.contain('raw clicks before 2026-10-11 (UTC) were removed');
+      }
+      expect(reads.filter((q) => q.grain === 'raw')).to.deep.equal([]);
+      await planAggregate('conversions', ['sub1', 'sub2'], days(OCT_1, 30), {}, { rawClicksFrom: keptFrom }, run);
+      expect(summary(reads).filter((q) => q.grain === 'raw')).to.deep.equal([{ grain: 'raw', sub: null, range: days(OCT_1, 30) }]);
+    });
+  });
+
   it('when local days are not UTC days (New York), then the day rollups are not used and raw rows answer', async () => {
     const { reads, run } = recorder();
     const range = { from: OCT_1 + 4 * HOUR, to: OCT_1 + 4 * HOUR + 30 * DAY_MS };

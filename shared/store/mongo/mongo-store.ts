@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { StartupError } from '../../lifecycle/run-service.js';
+import { clicksKeptFrom, createMongoRetention } from './retention.js';
 import { planAggregate } from '../rollup-plan.js';
 import type { AggregateOptions, Dimension, Filters, SettingsRepo, Store, TimeRange } from '../store.js';
 import { aggregate } from './aggregate.js';
@@ -81,8 +82,8 @@ export async function createMongoStore(url: string): Promise<Store> {
   const { bumpSettings, writer, ...ledgers } = postbackLog;
   const aggregateFrom =
     (of: 'clicks' | 'conversions') =>
-    (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: AggregateOptions = {}) =>
-      planAggregate(of, groupBy, range, filters, options, (q) =>
+    async (groupBy: readonly Dimension[], range: TimeRange, filters: Filters, options: AggregateOptions = {}) =>
+      planAggregate(of, groupBy, range, filters, { ...options, rawClicksFrom: of === 'clicks' ? await clicksKeptFrom(db) : null }, (q) =>
         q.grain === 'raw'
           ? aggregate(context[of], of, q.groupBy, q.range, q.filters, q.offsets)
           : rollups.query(of, q.grain, q.groupBy, q.range, q.filters, q.sub, q.offsets),
@@ -101,6 +102,7 @@ export async function createMongoStore(url: string): Promise<Store> {
     ...createMongoConversions(context, writer),
     ...(await createMongoCosts(context)),
     ...(await createMongoDeliveries(context)),
+    ...createMongoRetention(db),
     aggregateClicks: aggregateFrom('clicks'),
     aggregateConversions: aggregateFrom('conversions'),
     ping: async () => {

@@ -7,6 +7,7 @@ import type { ConversionDelta } from '../rollup-deltas.js';
 import type { Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 import { rebuildAside } from './rollup-rebuild.js';
+import { clicksKeptFrom } from './retention.js';
 
 type Session = mongoose.mongo.ClientSession | undefined;
 type RollDoc = { _id: Record<string, unknown>; n: number; revenue?: number; cost?: number };
@@ -227,6 +228,12 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await meta.deleteOne({ _id: 'rollups_rebuild', holder });
     },
     async rebuildAside(): Promise<void> {
+      // Retention removed raw clicks the rollups still count: rebuilt from what is left, they would lose them.
+      const keptFrom = await clicksKeptFrom(db);
+      if (keptFrom !== null)
+        throw new Error(
+          `the rollups cannot be rebuilt from the raw collections: retention removed the clicks before ${new Date(keptFrom).toISOString()}, which only the rollups still count`,
+        );
       await rebuildAside(db);
     },
     /**

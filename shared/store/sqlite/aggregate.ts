@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ColumnCopy } from './columns.js';
+import { clicksKeptFrom } from './retention.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
 import type { SubKey } from '../../domain/entities.js';
@@ -141,7 +142,15 @@ export function aggregate(
     const source = q.grain === 'subDay' && q.sub ? subDaySource(of, q.sub, q.groupBy) : sources[q.grain === 'subDay' ? 'raw' : q.grain];
     return query(db, { ...source, dims: { ...source.dims, day: localDay(source.timeMs, q.offsets) } }, q.groupBy, q.range, q.filters);
   };
-  return planAggregate(of, groupBy, range, filters, options, read, scanned);
+  return planAggregate(
+    of,
+    groupBy,
+    range,
+    filters,
+    { ...options, rawClicksFrom: of === 'clicks' ? clicksKeptFrom(db) : null },
+    read,
+    scanned,
+  );
 }
 
 /** The local day (days since 1970-01-01 in the zone) of a time in ms, given the zone's offsets over the range. */

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { CHANGES_SCHEMA } from './columns.js';
 import { migrateWholeLedgers } from './ledgers.js';
 import { migrateRollups } from './rollup-schema.js';
+import { RETENTION_SCHEMA } from './retention.js';
 import { ADDED_COLUMNS, SCHEMA } from './schema.js';
 
 /** One step of the embedded store's schema. Numbers are stored in files: never renumber, only add. */
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'deliveries by state, for the recovery sweep',
     up: (db) => db.exec('CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, created_at, id)'),
   },
+  { version: 7, name: 'what retention removed, up to when', up: (db) => db.exec(RETENTION_SCHEMA) },
 ];
 
 /** The schema version this code writes. */

@@ -106,6 +106,14 @@ export function migrateRollups(db: Database): void {
 
 /** Recomputes every rollup from the raw tables (a store from before rollups, or a bulk load). */
 export function rebuild(db: Database): void {
+  // Retention removed raw clicks the rollups still count: rebuilt from what is left, they would lose them.
+  const removed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retention'").get()
+    ? db.prepare<[], { kept_from: number }>("SELECT kept_from FROM retention WHERE what = 'clicks'").get()
+    : undefined;
+  if (removed)
+    throw new Error(
+      `the rollups cannot be rebuilt from the raw tables: retention removed the clicks before ${new Date(removed.kept_from).toISOString()}, which only the rollups still count`,
+    );
   // The rebuild's SQL names placements as the writes do (any connection may rebuild, a benchmark's too).
   db.function(
     'placement_id',

@@ -9,6 +9,7 @@ import { createSqliteConversions } from './conversions.js';
 import { createSqliteCosts } from './costs.js';
 import { createSqliteDeliveries } from './deliveries.js';
 import { createSqlitePostbackLog } from './postback-log.js';
+import { createSqliteRetention } from './retention.js';
 import { createQueries } from './queries.js';
 import { createRollups } from './rollups.js';
 import { migrate } from './migrations.js';
@@ -52,6 +53,7 @@ export function createSqliteStore(
     ...createSqliteConversions(db, queries),
     ...createSqliteCosts(db, rollups, queries),
     ...createSqliteDeliveries(db, queries),
+    ...createSqliteRetention(db),
     aggregateClicks: async (groupBy, range, filters, options) => aggregate(db, copy, 'clicks', groupBy, range, filters, options),
     aggregateConversions: async (groupBy, range, filters, options) => aggregate(db, copy, 'conversions', groupBy, range, filters, options),
     ...(copy ? { prepareReports: () => copy.load() } : {}),
