@@ -11,7 +11,7 @@
  * all traffic and filtered to one campaign. One line per case, ending `median N ms`.
  * With the report service's column copy (the default) or without it (BENCH_COPY=off);
  * BENCH_CASES=<regexp> runs only the matching lines; BENCH_DB=<file> seeds that file
- * once and reuses it. BENCH_ENGINE=duckdb puts DuckDB (fed the same way) in the column
+ * once and reuses it (BENCH_SEED_ONLY=1: seed it and stop). BENCH_ENGINE=duckdb puts DuckDB (fed the same way) in the column
  * copy's place; BENCH_ENGINE=both runs the copy and DuckDB one after the other on the
  * same file, each in a process of its own, and prints them side by side: load time,
  * resident memory, each line's median, the ratio, and whether the two reports agree.
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         `seeded ${CLICKS.toLocaleString()} clicks and ${CONVERSIONS.toLocaleString()} conversions over ${DAYS} days in ${(seeded.ms / 1000).toFixed(1)} s`,
       );
     }
+    if (process.env.BENCH_SEED_ONLY) return;
     if (ENGINE === 'both') {
       sideBySide(path);
       return;
