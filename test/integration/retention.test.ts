@@ -1,8 +1,10 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import request from 'supertest';
 import { DAY_MS } from '../../shared/domain/time-zone.js';
 import { newId } from '../../shared/domain/ids.js';
 import { enqueue } from '../../shared/queue/queues.js';
+import { rebuild } from '../../shared/store/sqlite/rollup-schema.js';
 import type { Store } from '../../shared/store/store.js';
 import { buildClick, buildDelivery, buildLogEntry, buildPostbackJob } from '../helpers/builders.js';
 import { startPipeline, type Pipeline } from '../helpers/pipeline.js';
@@ -159,5 +161,17 @@ describe('retention: raw rows removed past their age, reports the rollups serve 
     await waitFor('the recent cost to be applied', async () => (await store.getCost(recentCost.body.id))?.state === 'applied');
     const { body } = await report(`group_by=date&${whole}`).expect(200);
     expect(body.totals.cost).to.equal((before.totals.cost as number) + 3);
+  });
+
+  it('when clicks were removed, then a rebuild of the rollups from the raw tables is refused, naming the date, and the rollups are left as they were', async () => {
+    await pipeline.workers.workers.retention.sweep();
+    const before = (await report(`group_by=campaign&${whole}`).expect(200)).body;
+    const db = new BetterSqlite3(pipeline.storePath);
+    try {
+      expect(() => rebuild(db)).to.throw(`retention removed the clicks before ${dateOf(daysAgo(30, 0))}T00:00:00.000Z`);
+    } finally {
+      db.close();
+    }
+    expect((await report(`group_by=campaign&${whole}`).expect(200)).body).to.deep.equal(before);
   });
 });
