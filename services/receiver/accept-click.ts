@@ -1,4 +1,5 @@
-import { SUB_KEYS, type Subs } from '../../shared/domain/entities.js';
+import { SUB_KEYS, type Campaign, type Subs } from '../../shared/domain/entities.js';
+import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { newId } from '../../shared/domain/ids.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import { ErrorCodes } from '../../shared/errors/error-codes.js';
@@ -27,6 +28,17 @@ const MAX_VALUE = 500;
 function single(value: string | string[] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' && first !== '' ? first.slice(0, MAX_VALUE) : null;
+}
+
+/**
+ * The click's cost from the campaign's cost parameter: a decimal ≥ 0 with up to 6
+ * decimals. Anything else (an unfilled macro such as `{bid}`, a negative, text) is no
+ * cost: a visitor is never refused for it.
+ */
+function costOf(campaign: Campaign, query: ClickRequest['query']): Pick<ClickJob, 'cost' | 'cost_currency'> {
+  if (!campaign.cost_param) return {};
+  const text = single(query[campaign.cost_param]);
+  return text !== null && MONEY_PATTERN.test(text) ? { cost: text, cost_currency: campaign.cost_currency ?? null } : {};
 }
 
 /** The click use case, the same whichever HTTP path (the lean one or Express) took the request. */
@@ -59,6 +71,7 @@ export function createClickAcceptor({
       subs,
       ip,
       user_agent: single(userAgent),
+      ...costOf(target.campaign, query),
       requestId,
     };
     try {

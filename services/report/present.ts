@@ -57,6 +57,8 @@ function masked<T extends object>(settings: T, secrets: Array<keyof T & string>)
 
 export const presentCampaign = (c: Campaign, publicUrl: string) => ({
   ...c,
+  cost_param: c.cost_param ?? null,
+  cost_currency: c.cost_currency ?? null,
   created_at: iso(c.created_at),
   click_url: `${publicUrl}/click/${c.id}`,
 });
@@ -75,6 +77,7 @@ export const presentConversion = ({ payout_micros, original_payout_micros, click
   offer_source_id: click.offer_source_id,
   traffic_channel_id: click.traffic_channel_id,
   click_subs: click.subs,
+  click_traits: click.traits ?? {},
 });
 
 export const presentPostback = ({ params, ...p }: PostbackLogEntry) => {

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { SUB_KEYS } from '../../shared/domain/entities.js';
+import { SUB_KEYS, TRAIT_KEYS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { BOUND_FORMS, parseBound } from './dates.js';
 import { isTimeZone } from '../../shared/domain/time-zone.js';
@@ -15,6 +15,7 @@ export const REPORT_DIMENSIONS = [
   'type',
   'status',
   ...SUB_KEYS,
+  ...TRAIT_KEYS,
 ] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 export const FILTER_DIMENSIONS = REPORT_DIMENSIONS.filter((d) => d !== 'date' && d !== 'hour');

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
-import { INTEGRATIONS } from '../../shared/domain/entities.js';
+import { INTEGRATIONS, SUB_KEYS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { currencyField } from '../../shared/validation/fields.js';
 import { platformFields } from './platform.schema.js';
@@ -77,10 +77,21 @@ const trafficChannel = {
   reversal_url: httpUrl.allow(null),
   ...platformFields,
 };
+/** Parameters the click URL already means something by: a cost parameter cannot be one of them. */
+const CLICK_PARAMETERS = [...SUB_KEYS, 'external_id', 'fbclid'];
 const campaign = {
   name: name.required(),
   traffic_channel_id: id.required(),
   offer_id: id.required(),
+  cost_param: Joi.string()
+    .pattern(/^[A-Za-z0-9_.-]{1,64}$/)
+    .invalid(...CLICK_PARAMETERS)
+    .allow(null)
+    .messages({
+      'string.pattern.base': 'cost_param must be a URL parameter name: 1-64 of A-Z a-z 0-9 _ . -',
+      'any.invalid': `cost_param cannot be ${CLICK_PARAMETERS.join(', ')}: the click URL already uses them`,
+    }),
+  cost_currency: currencyField.allow(null),
 };
 
 /** Creates require what `required` says; PATCH takes any subset, at least one field. */

@@ -6,6 +6,7 @@ import { openRedis } from '../../shared/queue/connect.js';
 import { createStore } from '../../shared/store/create-store.js';
 import { readRatesFile } from '../../shared/store/fx-rates.js';
 import { createWorkerApp } from './app.js';
+import { openTraits } from './click-traits.js';
 import { createWorkers } from './workers.js';
 
 runService('worker', async (config, logger) => {
@@ -13,7 +14,11 @@ runService('worker', async (config, logger) => {
   const store = await createStore(config.store);
   const metrics = createMetrics('worker');
   const fileRates = config.fxRatesFile ? readRatesFile(config.fxRatesFile) : {};
-  const workers = createWorkers({ connection, store, logger, metrics, config, fileRates, autorun: false });
+  // Opened before any job is taken: a GEOIP_DB that is not an MMDB file stops the start here, saying so.
+  const deriveTraits = await openTraits(config.worker.geoipDb).catch((err: unknown) => {
+    throw new Error(`GEOIP_DB: cannot open ${config.worker.geoipDb ?? 'the bundled IP database'} as an MMDB file`, { cause: err });
+  });
+  const workers = createWorkers({ connection, store, logger, metrics, config, fileRates, deriveTraits, autorun: false });
   const readiness = [
     { name: 'redis', check: () => connection.ping() },
     { name: 'store', check: () => store.ping() },

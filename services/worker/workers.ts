@@ -11,6 +11,7 @@ import { QueueNames } from '../../shared/queue/queue-names.js';
 import { createQueue, enqueue, outboundJobOptions } from '../../shared/queue/queues.js';
 import type { Store } from '../../shared/store/store.js';
 import { createClickWorker } from './click.worker.js';
+import { openTraits, type DeriveTraits } from './click-traits.js';
 import { createCostWorker } from './cost.worker.js';
 import { createOutboundWorker } from './outbound/outbound.worker.js';
 import { scheduleAfterChange } from '../../shared/application/schedule-delivery.js';
@@ -43,6 +44,8 @@ export interface WorkersDeps {
   config: Pick<Config, 'rules' | 'worker' | 'outbound' | 'retention'> & { redis: Pick<Config['redis'], 'queuePrefix'> };
   /** Rates from FX_RATES_FILE, if any. */
   fileRates: FxRates;
+  /** Derives clicks' traits; absent: opened from `config.worker.geoipDb` (main.ts opens it first, so a bad file stops the start). */
+  deriveTraits?: DeriveTraits;
   /** False: the workers take no job until `run()` (a process binds its port first). */
   autorun?: boolean;
 }
@@ -64,7 +67,7 @@ export interface Workers {
 }
 
 /** Every worker of the system, wired the one way `main.ts` and the tests both use. */
-export function createWorkers({ connection, store, logger, metrics, config, fileRates, autorun = true }: WorkersDeps): Workers {
+export function createWorkers({ connection, store, logger, metrics, config, fileRates, deriveTraits, autorun = true }: WorkersDeps): Workers {
   const prefix = config.redis.queuePrefix;
   const common = {
     metrics,
@@ -86,13 +89,19 @@ export function createWorkers({ connection, store, logger, metrics, config, file
   const clickWaits = createClickWaits(connection, prefix, config.rules.unknownClickidMaxWaiting);
   watchClickWaits(metrics, () => clickWaits.count());
 
-  const clicks = createClickWorker(common);
+  const settings = createSettingsCache(store, fileRates);
+  const clicks = createClickWorker({
+    ...common,
+    traits: deriveTraits ? Promise.resolve(deriveTraits) : openTraits(config.worker.geoipDb),
+    settings,
+    accountCurrency: config.rules.accountCurrency,
+  });
   const postbacks = createPostbackWorker({
     ...common,
     rules: config.rules,
     clickWaits,
     onWaitRefused: () => metrics.postbacksWaitRefused.inc(),
-    settings: createSettingsCache(store, fileRates),
+    settings,
     requeue: (id, job, delay) => enqueue(postbacksQueue, id, job, { delay }),
     schedule: async (result) => {
       const changed = {

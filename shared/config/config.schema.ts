@@ -150,12 +150,12 @@ export const configSchema = Joi.object({
     .min(0)
     .default(900)
     .description('how long a postback for a click not yet stored is retried before it is rejected'),
+  MAX_PARKED_POSTBACKS: Joi.number().integer().min(0).description('another name for UNKNOWN_CLICKID_MAX_WAITING'),
   UNKNOWN_CLICKID_MAX_WAITING: Joi.number()
     .integer()
     .min(0)
-    .default(75_000)
     .description(
-      'most postbacks waiting in Redis at once for a click not yet stored (about 1.3 KB each: the default is about 100 MB); past it, such a postback is rejected unknown_clickid at once',
+      'most postbacks waiting in Redis at once for a click not yet stored (about 1.3 KB each: the default, 75,000, is about 100 MB); past it, such a postback is rejected unknown_clickid at once',
     ),
   RECEIVER_PROCESSES: Joi.number()
     .integer()
@@ -192,17 +192,17 @@ export const configSchema = Joi.object({
     .description(
       'how often a worker looks for deliveries left queued or retrying whose job will not run (stalled out, failed, lost with Redis) and queues them again',
     ),
-  CLICK_RETENTION_DAYS: retentionDays(7)
-    .default(0)
-    .description(
+  RETENTION_DAYS: retentionDays(7).description(
+    'days raw rows are kept, where the three settings below are unset: clicks this long, postback log entries and deliveries this long but at least 15 days (0: forever)',
+  ),
+  CLICK_RETENTION_DAYS: retentionDays(7).description(
       'days raw clicks are kept (0: forever; else at least 7, and longer than the networks take to post back: a postback for a removed click is unknown_clickid); reports the rollups serve stay exact over older days, the others are refused there',
     ),
-  POSTBACK_LOG_RETENTION_DAYS: retentionDays(15)
-    .default(0)
-    .description('days postback log entries are kept (0: forever; else at least 15, past the 14 days a failed job can still be retried)'),
-  DELIVERY_RETENTION_DAYS: retentionDays(15)
-    .default(0)
-    .description('days settled deliveries (delivered, failed, not sent) are kept in the delivery log (0: forever; else at least 15)'),
+  POSTBACK_LOG_RETENTION_DAYS: retentionDays(15).description('days postback log entries are kept (0: forever; else at least 15, past the 14 days a failed job can still be retried)'),
+  DELIVERY_RETENTION_DAYS: retentionDays(15).description('days settled deliveries (delivered, failed, not sent) are kept in the delivery log (0: forever; else at least 15)'),
+  GEOIP_DB: Joi.string().description(
+    "path to an MMDB IP database (MaxMind GeoLite2/GeoIP2 City or Country, DB-IP Lite) for clicks' country, region and city; default: the bundled DB-IP country database",
+  ),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000).description('graceful shutdown limit'),
 })
   .unknown(true)

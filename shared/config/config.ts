@@ -37,7 +37,8 @@ export interface Config {
   rules: { journeyTypeLimit: number; accountCurrency: string; unknownClickidWindowMs: number; unknownClickidMaxWaiting: number };
   fxRatesFile: string | null;
   outbound: { timeoutMs: number; attempts: number; backoffMs: number; platforms: AdapterUrls };
-  worker: { ports: PortRange; concurrency: number; jobLockMs: number; recoveryIntervalMs: number };
+  /** `geoipDb`: the MMDB file clicks' country, region and city come from (null: the bundled one). */
+  worker: { ports: PortRange; concurrency: number; jobLockMs: number; recoveryIntervalMs: number; geoipDb: string | null };
   /** Days raw clicks, postback log entries and settled deliveries are kept; 0: forever. */
   retention: RetentionDays;
   shutdownTimeoutMs: number;
@@ -82,7 +83,9 @@ interface RawConfig {
   JOURNEY_TYPE_LIMIT: number;
   ACCOUNT_CURRENCY: string;
   UNKNOWN_CLICKID_WINDOW_SECONDS: number;
-  UNKNOWN_CLICKID_MAX_WAITING: number;
+  UNKNOWN_CLICKID_MAX_WAITING?: number;
+  MAX_PARKED_POSTBACKS?: number;
+  GEOIP_DB?: string;
   FX_RATES_FILE?: string;
   OUTBOUND_TIMEOUT_MS: number;
   OUTBOUND_ATTEMPTS: number;
@@ -98,9 +101,10 @@ interface RawConfig {
   WORKER_CONCURRENCY: number;
   JOB_LOCK_MS: number;
   RECOVERY_INTERVAL_MS: number;
-  CLICK_RETENTION_DAYS: number;
-  POSTBACK_LOG_RETENTION_DAYS: number;
-  DELIVERY_RETENTION_DAYS: number;
+  RETENTION_DAYS?: number;
+  CLICK_RETENTION_DAYS?: number;
+  POSTBACK_LOG_RETENTION_DAYS?: number;
+  DELIVERY_RETENTION_DAYS?: number;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
@@ -161,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       journeyTypeLimit: raw.JOURNEY_TYPE_LIMIT,
       accountCurrency: raw.ACCOUNT_CURRENCY,
       unknownClickidWindowMs: raw.UNKNOWN_CLICKID_WINDOW_SECONDS * 1000,
-      unknownClickidMaxWaiting: raw.UNKNOWN_CLICKID_MAX_WAITING,
+      unknownClickidMaxWaiting: raw.UNKNOWN_CLICKID_MAX_WAITING ?? raw.MAX_PARKED_POSTBACKS ?? 75_000,
     },
     fxRatesFile: raw.FX_RATES_FILE ?? null,
     outbound: {
@@ -184,11 +188,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       concurrency: raw.WORKER_CONCURRENCY,
       jobLockMs: raw.JOB_LOCK_MS,
       recoveryIntervalMs: raw.RECOVERY_INTERVAL_MS,
+      geoipDb: raw.GEOIP_DB ?? null,
     },
     retention: {
-      clicksDays: raw.CLICK_RETENTION_DAYS,
-      postbacksDays: raw.POSTBACK_LOG_RETENTION_DAYS,
-      deliveriesDays: raw.DELIVERY_RETENTION_DAYS,
+      // RETENTION_DAYS (the one setting of earlier notes) stands in for any left unset, the logs kept at least their 15 days.
+      clicksDays: raw.CLICK_RETENTION_DAYS ?? raw.RETENTION_DAYS ?? 0,
+      postbacksDays: raw.POSTBACK_LOG_RETENTION_DAYS ?? (raw.RETENTION_DAYS ? Math.max(raw.RETENTION_DAYS, 15) : 0),
+      deliveriesDays: raw.DELIVERY_RETENTION_DAYS ?? (raw.RETENTION_DAYS ? Math.max(raw.RETENTION_DAYS, 15) : 0),
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   });

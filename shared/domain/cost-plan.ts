@@ -5,7 +5,7 @@ import { DAY_MS } from './time-zone.js';
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */
 export type CostClick = Pick<
   Click,
-  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros' | 'subs'
+  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros' | 'own_cost_micros' | 'subs'
 >;
 
 export interface Share {
@@ -83,7 +83,7 @@ export interface CostJob {
  * equal whole micros, the remainder one micro each to the earliest clicks); an undo
  * drops the shares of the campaign's last applied update. Either way each affected
  * click then costs its newest share (`effectiveCost`: a later update wins, whatever
- * order they were applied in), and the click rollups move by the differences.
+ * order they were applied in), or without any its own cost (the click URL's), and the click rollups move by the differences.
  */
 export function planCost(job: CostJob, now: number, inputs: CostInputs, bucketMs: number): CostPlan {
   const base = { id: job.id, requested_at: job.requested_at, processed_at: now, request: job.request, undoes: null, undone_by: null };
@@ -123,7 +123,7 @@ function settle(
     if (list) list.push(share);
     else byClick.set(share.clickid, [share]);
   }
-  const costs = new Map(clicks.map((click) => [click.clickid, effectiveCost(byClick.get(click.clickid) ?? [])]));
+  const costs = new Map(clicks.map((click) => [click.clickid, effectiveCost(byClick.get(click.clickid) ?? [], click.own_cost_micros ?? 0)]));
   return moveClicks(clicks, costs, bucketMs);
 }
 

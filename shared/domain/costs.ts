@@ -53,10 +53,11 @@ export function shareOf(total: number, count: number, index: number): number {
 /**
  * A click's cost is the share of the newest update that covers it (ids are ULIDs, so
  * newest = greatest id): a later update wins for its range, whatever order the
- * workers applied them in, and undoing one brings back the one before.
+ * workers applied them in, and undoing one brings back the one before; with no update,
+ * the click costs what its click URL said (`ownMicros`, 0 without a cost parameter).
  */
-export function effectiveCost(shares: ReadonlyArray<{ update_id: string; micros: number }>): number {
+export function effectiveCost(shares: ReadonlyArray<{ update_id: string; micros: number }>, ownMicros = 0): number {
   let best: { update_id: string; micros: number } | null = null;
   for (const share of shares) if (!best || share.update_id > best.update_id) best = share;
-  return best?.micros ?? 0;
+  return best?.micros ?? ownMicros;
 }

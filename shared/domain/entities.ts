@@ -12,6 +12,16 @@ export type Subs = Partial<Record<SubKey, string>>;
 export const SUB_KEYS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'sub6', 'sub7', 'sub8', 'sub9', 'sub10'] as const;
 export type SubKey = (typeof SUB_KEYS)[number];
 
+/**
+ * What the click's IP and user agent say of the visitor, derived once when the click is
+ * stored (specification §7): ISO 3166 country code, region and city where the IP
+ * database has them, device type (`desktop`, `mobile`, `tablet`, …), OS and browser
+ * names with their major versions, and `bot` (`true` or `false`). Absent keys are unknown.
+ */
+export const TRAIT_KEYS = ['country', 'region', 'city', 'device_type', 'os', 'os_version', 'browser', 'browser_version', 'bot'] as const;
+export type TraitKey = (typeof TRAIT_KEYS)[number];
+export type Traits = Partial<Record<TraitKey, string>>;
+
 export interface OfferSource {
   id: string;
   name: string;
@@ -130,6 +140,13 @@ export interface Campaign {
   name: string;
   traffic_channel_id: string;
   offer_id: string;
+  /**
+   * The click URL parameter carrying the click's cost (the channel's cost macro goes in
+   * it, e.g. `cost={bid}`); null or absent: clicks cost nothing until a cost update.
+   */
+  cost_param?: string | null;
+  /** The currency of that cost; null: the traffic channel's currency, else the account currency. */
+  cost_currency?: string | null;
   created_at: number;
 }
 
@@ -149,6 +166,8 @@ export interface ClickDimensions {
   offer_source_id: string;
   traffic_channel_id: string;
   subs: Subs;
+  /** Country, device, OS, browser, bot (absent on clicks and conversions stored before they were derived). */
+  traits?: Traits;
 }
 
 export interface Click extends ClickDimensions {
@@ -158,7 +177,10 @@ export interface Click extends ClickDimensions {
   external_id: string | null;
   ip: string | null;
   user_agent: string | null;
+  /** What the click costs now: the newest cost update's share, else its own cost. */
   cost_micros: number;
+  /** The cost the click URL carried (the campaign's cost parameter), in account micros; 0 without one. A cost update replaces it, an undo brings it back. */
+  own_cost_micros?: number;
 }
 
 export interface Conversion {
@@ -274,5 +296,6 @@ export function dimensionsOf(click: Click): ClickDimensions {
     offer_source_id: click.offer_source_id,
     traffic_channel_id: click.traffic_channel_id,
     subs: click.subs,
+    traits: click.traits ?? {},
   };
 }

@@ -16,6 +16,10 @@ export interface ClickJob {
   subs: Subs;
   ip: string | null;
   user_agent: string | null;
+  /** The campaign's cost parameter's value as sent (a checked decimal), absent or null without one. */
+  cost?: string | null;
+  /** Its currency as the campaign names it; null: the channel's, else the account currency. */
+  cost_currency?: string | null;
   requestId: string;
 }
 

@@ -1,3 +1,4 @@
+import { TRAIT_KEYS } from '../domain/entities.js';
 import { REVERSED } from '../domain/reversal.js';
 
 /** What reports ask a store: aggregates of clicks and conversions by dimension, over a range, filtered. */
@@ -27,6 +28,8 @@ export const CLICK_DIMENSIONS = [
   'sub8',
   'sub9',
   'sub10',
+  // What the click's IP and user agent say (entities.ts TRAIT_KEYS): raw-row dimensions, kept by no rollup.
+  ...TRAIT_KEYS,
 ] as const;
 export const DIMENSIONS = [...CLICK_DIMENSIONS, 'type', 'status'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];

@@ -17,7 +17,9 @@ export function buildClick(overrides: Partial<Click> = {}): Click {
     ip: '203.0.113.9',
     user_agent: 'test',
     cost_micros: 0,
+    own_cost_micros: 0,
     subs: {},
+    traits: {},
     ...overrides,
   };
 }

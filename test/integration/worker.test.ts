@@ -68,6 +68,8 @@ describe('worker: from queued postback to stored conversion', () => {
       offer_source_id: seeded.source.id,
       traffic_channel_id: seeded.channel.id,
       subs: { sub2: 'kw' },
+      // The test client sends no user agent: what scripts do, so the click is a bot's.
+      traits: { bot: 'true' },
     });
     expect(await store.getPostback(id)).to.deep.include({ outcome: 'recorded', conversion_id: items[0]?.id });
   });

@@ -1,5 +1,6 @@
 import type mongoose from 'mongoose';
 import type { Doc } from './models.js';
+import { TRAIT_KEYS, type TraitKey } from '../../domain/entities.js';
 import { DAY_MS, type OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
@@ -30,6 +31,7 @@ const FIELDS: Record<Named, string> = {
   sub8: 'subs.sub8',
   sub9: 'subs.sub9',
   sub10: 'subs.sub10',
+  ...(Object.fromEntries(TRAIT_KEYS.map((key) => [key, `traits.${key}`])) as Record<TraitKey, string>),
 };
 
 /** Sums over int64 come back as bigint (the connection's useBigInt64); counts are numbers unless they pass int32. */

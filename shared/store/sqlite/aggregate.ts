@@ -3,7 +3,7 @@ import type { ColumnCopy } from './columns.js';
 import { clicksKeptFrom } from './retention.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
-import type { SubKey } from '../../domain/entities.js';
+import { TRAIT_KEYS, type SubKey, type TraitKey } from '../../domain/entities.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
@@ -27,6 +27,7 @@ interface Source {
 }
 
 const SUBS = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`sub${i + 1}`, `sub${i + 1}`])) as Record<`sub${number}`, string>;
+const TRAITS = Object.fromEntries(TRAIT_KEYS.map((key) => [key, key])) as Record<TraitKey, string>;
 const PLACEMENT = {
   campaign: 'campaign_id',
   offer: 'offer_id',
@@ -42,7 +43,7 @@ const SOURCES = {
     unitMs: 1,
     timeMs: 'ts',
     measures: 'COUNT(*) AS n, 0 AS revenue, COALESCE(SUM(cost_micros), 0) AS cost, COUNT(*) AS distinct_clicks',
-    dims: { bucket: `ts / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS },
+    dims: { bucket: `ts / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS, ...TRAITS },
   },
   conversions: {
     table: 'conversions',
@@ -50,7 +51,7 @@ const SOURCES = {
     unitMs: 1,
     timeMs: 'created_at',
     measures: 'COUNT(*) AS n, COALESCE(SUM(payout_micros), 0) AS revenue, 0 AS cost, COUNT(DISTINCT clickid) AS distinct_clicks',
-    dims: { bucket: `created_at / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS, type: 'type', status: 'status' },
+    dims: { bucket: `created_at / ${BUCKET_MS}`, ...PLACEMENT, ...SUBS, ...TRAITS, type: 'type', status: 'status' },
   },
   clicksByBucket: {
     table: 'roll_click_q',

@@ -18,7 +18,9 @@ export function createSqliteClicks(db: Database, rollups: Rollups, { inList }: Q
     ip: null,
     user_agent: null,
     cost_micros: 0,
+    own_cost_micros: 0,
     subs: {},
+    traits: {},
   };
   const insertClick = db.prepare(insertSql('clicks', Object.keys(clickToRow(blank))).replace('INSERT', 'INSERT OR IGNORE'));
   const getClick = db.prepare<[string], ClickRow>('SELECT * FROM clicks WHERE clickid = ?');

@@ -1,7 +1,11 @@
-import { SUB_KEYS, type SubKey } from '../../domain/entities.js';
+import { SUB_KEYS, TRAIT_KEYS } from '../../domain/entities.js';
 import type { Dimension } from '../aggregates.js';
 
-/** rowid, time, campaign, offer, source, channel, money, sub1..sub10[, type, status]: a row as the column copy reads it. */
+/** The text columns a row may set, each kept only once a row sets it: the subs, then the click's traits. */
+export const TAG_KEYS = [...SUB_KEYS, ...TRAIT_KEYS] as const;
+type TagKey = (typeof TAG_KEYS)[number];
+
+/** rowid, time, campaign, offer, source, channel, money, the TAG_KEYS[, type, status]: a row as the column copy reads it. */
 export type SourceRow = unknown[];
 
 /** Strings of one column as small integers: 0 is null. */
@@ -67,7 +71,7 @@ export class Placements {
 /**
  * One table (clicks or conversions) as columns indexed by rowid: time, placement,
  * money (cost or payout micros, whole numbers in doubles: exact below 2^53), the subs
- * any row set (a column appears with its first value), and for conversions type and
+ * and traits any row set (a column appears with its first value), and for conversions type and
  * status. A rowid with no row has the time NaN, which no range holds (one load less
  * per row in a scan than a separate flag).
  */
@@ -77,8 +81,8 @@ export class Table {
   time = new Float64Array(0);
   placement = new Int32Array(0);
   money = new Float64Array(0);
-  readonly subs = new Map<SubKey, Int32Array>();
-  readonly subDictionaries = new Map<SubKey, Dictionary>();
+  readonly subs = new Map<TagKey, Int32Array>();
+  readonly subDictionaries = new Map<TagKey, Dictionary>();
   type: Int32Array | null;
   status: Int32Array | null;
   readonly typeDictionary = new Dictionary();
@@ -119,9 +123,9 @@ export class Table {
     this.time[rowid] = Number(row[1]);
     this.placement[rowid] = placements.number(String(row[2]), String(row[3]), String(row[4]), String(row[5]));
     this.money[rowid] = Number(row[6]);
-    for (let s = 0; s < SUB_KEYS.length; s++) {
+    for (let s = 0; s < TAG_KEYS.length; s++) {
       const value = row[7 + s] as string | null;
-      const sub = SUB_KEYS[s] as SubKey;
+      const sub = TAG_KEYS[s] as TagKey;
       let column = this.subs.get(sub);
       if (!column) {
         if (value === null) continue;
@@ -132,8 +136,8 @@ export class Table {
       column[rowid] = (this.subDictionaries.get(sub) as Dictionary).code(value);
     }
     if (this.type && this.status) {
-      this.type[rowid] = this.typeDictionary.code(row[17] as string | null);
-      this.status[rowid] = this.statusDictionary.code(row[18] as string | null);
+      this.type[rowid] = this.typeDictionary.code(row[7 + TAG_KEYS.length] as string | null);
+      this.status[rowid] = this.statusDictionary.code(row[8 + TAG_KEYS.length] as string | null);
     }
   }
 
@@ -145,7 +149,7 @@ export class Table {
   column(dim: Dimension): { codes: Int32Array; dictionary: Dictionary } | null {
     if (dim === 'type' && this.type) return { codes: this.type, dictionary: this.typeDictionary };
     if (dim === 'status' && this.status) return { codes: this.status, dictionary: this.statusDictionary };
-    const codes = this.subs.get(dim as SubKey);
-    return codes ? { codes, dictionary: this.subDictionaries.get(dim as SubKey) as Dictionary } : null;
+    const codes = this.subs.get(dim as TagKey);
+    return codes ? { codes, dictionary: this.subDictionaries.get(dim as TagKey) as Dictionary } : null;
   }
 }

@@ -1,9 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { SUB_KEYS } from '../../domain/entities.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import type { AggregateRow, Dimension, Filters, TimeRange } from '../aggregates.js';
 import { scan } from './column-scan.js';
-import { Placements, Table, type SourceRow } from './column-tables.js';
+import { Placements, Table, TAG_KEYS, type SourceRow } from './column-tables.js';
 
 /**
  * What the column copy cannot see by rowid: rows updated (conversions re-applied, click
@@ -31,7 +30,7 @@ export function trimChanges(db: Database, keep = KEEP_CHANGES): void {
   );
 }
 
-const SUB_LIST = SUB_KEYS.join(', ');
+const SUB_LIST = TAG_KEYS.join(', ');
 const SELECT = [
   `SELECT rowid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, ${SUB_LIST} FROM clicks`,
   `SELECT rowid, created_at, campaign_id, offer_id, offer_source_id, traffic_channel_id, payout_micros, ${SUB_LIST}, type, status FROM conversions`,

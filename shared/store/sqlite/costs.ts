@@ -7,7 +7,7 @@ import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
 import { subsOf, type SubColumns } from './rows.js';
 
-const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, ${SUB_KEYS.join(', ')}`;
+const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, own_cost_micros, ${SUB_KEYS.join(', ')}`;
 
 type CostClickRow = Omit<CostClick, 'subs'> & SubColumns;
 /** A click row as the cost planner takes it: its sub columns gathered into `subs` (field by field: 500,000 rows per update). */
@@ -19,6 +19,7 @@ const toCostClick = (row: CostClickRow): CostClick => ({
   offer_source_id: row.offer_source_id,
   traffic_channel_id: row.traffic_channel_id,
   cost_micros: row.cost_micros,
+  own_cost_micros: row.own_cost_micros,
   subs: subsOf(row),
 });
 

@@ -33,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec('CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, created_at, id)'),
   },
   { version: 7, name: 'what retention removed, up to when', up: (db) => db.exec(RETENTION_SCHEMA) },
+  { version: 8, name: "clicks' country, device, OS, browser and bot, and the cost a click URL carried", up: addMissingColumns },
 ];
 
 /** The schema version this code writes. */

@@ -1,5 +1,6 @@
 import {
   SUB_KEYS,
+  TRAIT_KEYS,
   type PostbackParams,
   type RawParams,
   type Click,
@@ -8,6 +9,7 @@ import {
   type PostbackLogEntry,
   type Reversal,
   type Subs,
+  type Traits,
 } from '../../domain/entities.js';
 import type { DuplicateStatus } from '../../domain/duplicate-modes.js';
 import type { Outcome, RejectReason } from '../../domain/outcomes.js';
@@ -15,8 +17,9 @@ import { REVERSED } from '../../domain/reversal.js';
 import type { Status } from '../../domain/statuses.js';
 
 export type SubColumns = Record<(typeof SUB_KEYS)[number], string | null>;
+export type TraitColumns = Record<(typeof TRAIT_KEYS)[number], string | null>;
 
-export interface ClickRow extends SubColumns {
+export interface ClickRow extends SubColumns, TraitColumns {
   clickid: string;
   ts: number;
   campaign_id: string;
@@ -27,9 +30,10 @@ export interface ClickRow extends SubColumns {
   ip: string | null;
   user_agent: string | null;
   cost_micros: number;
+  own_cost_micros: number;
 }
 
-export interface ConversionRow extends SubColumns {
+export interface ConversionRow extends SubColumns, TraitColumns {
   id: string;
   clickid: string;
   type: string | null;
@@ -86,9 +90,22 @@ export function subsOf(row: SubColumns): Subs {
   return subs;
 }
 
+export function traitColumns(traits: Traits | undefined): TraitColumns {
+  return Object.fromEntries(TRAIT_KEYS.map((k) => [k, traits?.[k] ?? null])) as TraitColumns;
+}
+
+export function traitsOf(row: TraitColumns): Traits {
+  const traits: Traits = {};
+  for (const key of TRAIT_KEYS) {
+    const value = row[key];
+    if (value !== null && value !== undefined) traits[key] = value;
+  }
+  return traits;
+}
+
 export function clickToRow(click: Click): ClickRow {
-  const { subs, ...rest } = click;
-  return { ...rest, ...subColumns(subs) };
+  const { subs, traits, ...rest } = click;
+  return { ...rest, own_cost_micros: click.own_cost_micros ?? 0, ...subColumns(subs), ...traitColumns(traits) };
 }
 
 export function rowToClick(row: ClickRow): Click {
@@ -103,7 +120,9 @@ export function rowToClick(row: ClickRow): Click {
     ip: row.ip,
     user_agent: row.user_agent,
     cost_micros: row.cost_micros,
+    own_cost_micros: row.own_cost_micros,
     subs: subsOf(row),
+    traits: traitsOf(row),
   };
 }
 
@@ -128,6 +147,7 @@ export function conversionToRow(c: ConversionRecord): ConversionRow {
     offer_source_id: c.click.offer_source_id,
     traffic_channel_id: c.click.traffic_channel_id,
     ...subColumns(c.click.subs),
+    ...traitColumns(c.click.traits),
     subs: JSON.stringify(c.subs),
     reversal: c.reversal ? JSON.stringify(c.reversal) : null,
     // Kept for stores from before it was read from the postback log; no longer read.
@@ -158,6 +178,7 @@ export function rowToConversion(row: ConversionRow, postbackIds: string[], test:
       offer_source_id: row.offer_source_id,
       traffic_channel_id: row.traffic_channel_id,
       subs: subsOf(row),
+      traits: traitsOf(row),
     },
     subs: JSON.parse(row.subs) as Subs,
     test,

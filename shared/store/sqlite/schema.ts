@@ -1,3 +1,5 @@
+import { TRAIT_KEYS } from '../../domain/entities.js';
+
 const subColumns = (prefix: string): string => Array.from({ length: 10 }, (_, i) => `${prefix}sub${i + 1} TEXT`).join(', ');
 
 const CONVERSION_COLUMNS = `
@@ -141,8 +143,12 @@ CREATE INDEX IF NOT EXISTS deliveries_conversion ON deliveries (conversion_id);
 `;
 
 /** Columns added since a table was first created: added to older files at open. */
+const TRAIT_COLUMNS = Object.fromEntries(TRAIT_KEYS.map((key) => [key, 'TEXT']));
+
 export const ADDED_COLUMNS: Record<string, Record<string, string>> = {
-  conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT', reversal: 'TEXT' },
+  clicks: { ...TRAIT_COLUMNS, own_cost_micros: 'INTEGER NOT NULL DEFAULT 0' },
+  conversions: { original_payout_micros: 'INTEGER', original_currency: 'TEXT', fx_rate: 'TEXT', reversal: 'TEXT', ...TRAIT_COLUMNS },
+  test_conversions: TRAIT_COLUMNS,
   postbacks: { test: 'INTEGER NOT NULL DEFAULT 0' },
   ledgers: { head: 'TEXT' },
 };
