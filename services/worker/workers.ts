@@ -67,7 +67,16 @@ export interface Workers {
 }
 
 /** Every worker of the system, wired the one way `main.ts` and the tests both use. */
-export function createWorkers({ connection, store, logger, metrics, config, fileRates, deriveTraits, autorun = true }: WorkersDeps): Workers {
+export function createWorkers({
+  connection,
+  store,
+  logger,
+  metrics,
+  config,
+  fileRates,
+  deriveTraits,
+  autorun = true,
+}: WorkersDeps): Workers {
   const prefix = config.redis.queuePrefix;
   const common = {
     metrics,

@@ -196,10 +196,14 @@ export const configSchema = Joi.object({
     'days raw rows are kept, where the three settings below are unset: clicks this long, postback log entries and deliveries this long but at least 15 days (0: forever)',
   ),
   CLICK_RETENTION_DAYS: retentionDays(7).description(
-      'days raw clicks are kept (0: forever; else at least 7, and longer than the networks take to post back: a postback for a removed click is unknown_clickid); reports the rollups serve stay exact over older days, the others are refused there',
-    ),
-  POSTBACK_LOG_RETENTION_DAYS: retentionDays(15).description('days postback log entries are kept (0: forever; else at least 15, past the 14 days a failed job can still be retried)'),
-  DELIVERY_RETENTION_DAYS: retentionDays(15).description('days settled deliveries (delivered, failed, not sent) are kept in the delivery log (0: forever; else at least 15)'),
+    'days raw clicks are kept (0: forever; else at least 7, and longer than the networks take to post back: a postback for a removed click is unknown_clickid); reports the rollups serve stay exact over older days, the others are refused there',
+  ),
+  POSTBACK_LOG_RETENTION_DAYS: retentionDays(15).description(
+    'days postback log entries are kept (0: forever; else at least 15, past the 14 days a failed job can still be retried)',
+  ),
+  DELIVERY_RETENTION_DAYS: retentionDays(15).description(
+    'days settled deliveries (delivered, failed, not sent) are kept in the delivery log (0: forever; else at least 15)',
+  ),
   GEOIP_DB: Joi.string().description(
     "path to an MMDB IP database (MaxMind GeoLite2/GeoIP2 City or Country, DB-IP Lite) for clicks' country, region and city; default: the bundled DB-IP country database",
   ),

@@ -123,7 +123,9 @@ function settle(
     if (list) list.push(share);
     else byClick.set(share.clickid, [share]);
   }
-  const costs = new Map(clicks.map((click) => [click.clickid, effectiveCost(byClick.get(click.clickid) ?? [], click.own_cost_micros ?? 0)]));
+  const costs = new Map(
+    clicks.map((click) => [click.clickid, effectiveCost(byClick.get(click.clickid) ?? [], click.own_cost_micros ?? 0)]),
+  );
   return moveClicks(clicks, costs, bucketMs);
 }
 

@@ -40,6 +40,15 @@ describe('reports from the column copy', () => {
         cost_micros: 1_000 + i,
         // sub2 and sub3 take a value per click: grouped with sub1 their key space passes a million (a hash, not a table).
         subs: i % 7 === 0 ? {} : { sub1: `zone-${String((i * 13) % 40)}`, sub2: `p-${String(i)}`, sub3: `d-${String((i * 11) % 239)}` },
+        // Traits as the worker derives them; every fifth click from an address the IP database does not know.
+        traits: {
+          ...(i % 5 === 0 ? {} : { country: ['US', 'DE', 'BR', 'IN'][i % 4] as string }),
+          device_type: i % 3 === 0 ? 'mobile' : 'desktop',
+          os: i % 3 === 0 ? 'Android' : 'Windows',
+          browser: 'Chrome',
+          browser_version: String(118 + (i % 3)),
+          bot: i % 11 === 0 ? 'true' : 'false',
+        },
       }),
     );
     await plain.insertClicks(clicks);
@@ -68,6 +77,10 @@ describe('reports from the column copy', () => {
     [['sub1'], 'UTC', { limit: 1000, filters: { status: 'approved' } }],
     [['sub1', 'sub2', 'sub3'], 'UTC', { limit: 9 }],
     [['sub3', 'sub2', 'sub1'], 'UTC', { limit: 1000 }],
+    [['country'], 'UTC', { limit: 1000 }],
+    [['date', 'country'], 'America/New_York', { limit: 1000, filters: { bot: 'false' } }],
+    [['device_type', 'os', 'browser_version'], 'UTC', { limit: 4, sort: '-revenue' }],
+    [['country', 'sub1'], 'UTC', { limit: 10, filters: { device_type: 'mobile' } }],
   ];
   for (const [groupBy, tz, extra] of cases) {
     it(`when grouped by ${groupBy.join(',')} in ${tz} (${JSON.stringify(extra)}), then rows and totals equal the tables' report`, async () => {
