@@ -86,6 +86,10 @@ export async function buildReport(store: ReportReads, input: ReportInput): Promi
     loadNames(store, groupBy),
   ]);
   const types = typeList.map((t) => t.name).sort();
+  const rules: CountingRules = {
+    notConversions: typeList.filter((t) => t.counts_in_conversions === false).map((t) => t.name),
+    notRevenue: typeList.filter((t) => t.counts_in_revenue === false).map((t) => t.name),
+  };
   const local = localTimeCache(tz);
   const dates = new Map<string, string>();
 
@@ -134,8 +138,8 @@ export async function buildReport(store: ReportReads, input: ReportInput): Promi
   const cut = first.first !== undefined && conversionGroups.length >= first.first;
   const allConversions = cut ? await conversionsOf([], { split: true }) : conversionGroups;
   for (const group of allConversions) addConversions(total, group);
-  const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types));
-  return { rows, totals: toRow(total, [], names, types), types };
+  const rows = topRows([...accs.values()], groupBy, input.sort, input.limit, (acc) => toRow(acc, groupBy, names, types, rules));
+  return { rows, totals: toRow(total, [], names, types, rules), types };
 }
 
 /** Adds a split conversion group to an accumulator: its count, revenue, and tallies by status and type. */
@@ -206,7 +210,19 @@ function dimensionValues(
   return values;
 }
 
-function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<string, string>>, types: string[]): ReportRow {
+/** The conversion types that count in no `conversions`, and those whose payouts count in no `revenue` (their own columns count them). */
+interface CountingRules {
+  notConversions: readonly string[];
+  notRevenue: readonly string[];
+}
+
+function toRow(
+  acc: Acc,
+  groupBy: ReportDimension[],
+  names: Map<string, Map<string, string>>,
+  types: string[],
+  rules: CountingRules,
+): ReportRow {
   const row: ReportRow = {};
   for (const d of groupBy) {
     row[d] = acc.dims[d] ?? null;
@@ -215,17 +231,21 @@ function toRow(acc: Acc, groupBy: ReportDimension[], names: Map<string, Map<stri
   }
   // Revenue is net of reversals; gross and reversed beside it. A reversed conversion is declined: it counts there.
   const reversed = acc.split?.byStatus.get(REVERSED) ?? NONE;
-  const net = acc.revenueMicros - reversed.revenueMicros;
+  // Types that do not count leave conversions and revenue (net: a type's revenue is net of its reversals); gross and reversed stay whole.
+  let conversions = acc.conversions;
+  for (const t of rules.notConversions) conversions -= acc.split?.byType.get(t)?.count ?? 0;
+  let net = acc.revenueMicros - reversed.revenueMicros;
+  for (const t of rules.notRevenue) net -= acc.split?.byType.get(t)?.revenueMicros ?? 0n;
   Object.assign(row, {
     clicks: acc.clicks,
-    conversions: acc.conversions,
+    conversions,
     revenue: moneyToNumber(net),
     gross_revenue: moneyToNumber(acc.revenueMicros),
     reversed_conversions: reversed.count,
     reversed_revenue: moneyToNumber(reversed.revenueMicros),
     net_revenue: moneyToNumber(net),
     cost: moneyToNumber(acc.costMicros),
-    ...derivedMetrics(acc.clicks, acc.conversions, net, acc.costMicros),
+    ...derivedMetrics(acc.clicks, conversions, net, acc.costMicros),
   });
   for (const status of STATUSES) {
     const { count: n, revenueMicros: micros } = acc.split?.byStatus.get(status) ?? NONE;

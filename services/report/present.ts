@@ -63,7 +63,12 @@ export const presentCampaign = (c: Campaign, publicUrl: string) => ({
   click_url: `${publicUrl}/click/${c.id}`,
 });
 
-export const presentConversionType = (t: ConversionType) => ({ ...t, created_at: iso(t.created_at) });
+export const presentConversionType = (t: ConversionType) => ({
+  ...t,
+  counts_in_conversions: t.counts_in_conversions ?? true,
+  counts_in_revenue: t.counts_in_revenue ?? true,
+  created_at: iso(t.created_at),
+});
 
 export const presentConversion = ({ payout_micros, original_payout_micros, click, reversal, ...c }: Conversion) => ({
   ...c,

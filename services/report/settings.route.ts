@@ -151,6 +151,8 @@ function conversionTypeRoutes(store: Store, journeyTypeLimit: number): ApiRoute[
           duplicate_mode: input.duplicate_mode ?? null,
           journey: input.journey ?? false,
           send_to_channel: input.send_to_channel ?? false,
+          counts_in_conversions: input.counts_in_conversions ?? true,
+          counts_in_revenue: input.counts_in_revenue ?? true,
           created_at: existing?.created_at ?? Date.now(),
         };
         if (type.journey && !existing?.journey) {

@@ -112,6 +112,8 @@ export const settingsSchemas = {
       .allow(null),
     journey: Joi.boolean(),
     send_to_channel: Joi.boolean(),
+    counts_in_conversions: Joi.boolean(),
+    counts_in_revenue: Joi.boolean(),
   }),
   // No control characters (U+0000–U+001F, U+007F): a type name shows in logs, CSV and URLs.
   conversionTypeName: Joi.string().min(1).max(64).pattern(NO_CONTROL_CHARACTERS),

@@ -156,6 +156,13 @@ export interface ConversionType {
   duplicate_mode: DuplicateMode | null;
   journey: boolean;
   send_to_channel: boolean;
+  /**
+   * Whether its conversions count in a report's `conversions` (and so CR, CPA, EPC),
+   * and whether their payouts count in `revenue` (and so profit, ROI, EPC). Its own
+   * columns count it whatever these say. Absent (types stored before): true.
+   */
+  counts_in_conversions?: boolean;
+  counts_in_revenue?: boolean;
   created_at: number;
 }
 
