@@ -51,7 +51,7 @@ export function createReportApp(deps: ReportDeps, tableRoutes: ApiRoute[] = apiR
   app.use('/api', (req, res, next) => (req.method === 'OPTIONS' ? credentials(req, res, next) : next()));
   const dashboardAuth = requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }, deps.sessions);
   // The docs take Basic auth too, so a browser can open them.
-  app.use('/api', docsRouter(dashboardAuth, routes));
+  app.use('/api', docsRouter(requireDashboardAuth({ apiKey: deps.apiKey, ...deps.dashboard }, deps.sessions, 'the API docs'), routes));
 
   const api = Router();
   api.use(

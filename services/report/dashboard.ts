@@ -28,7 +28,26 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * this origin (`Sec-Fetch-Site: same-origin`, which browsers set and pages cannot): the
  * dashboard's own scripts send no CSRF token.
  */
-export function requireDashboardAuth(credentials: DashboardCredentials, sessions?: Sessions): RequestHandler {
+export function requireDashboardAuth(
+  credentials: DashboardCredentials,
+  sessions?: Sessions,
+  /** What the 401 says needs credentials. */
+  page = 'the queue dashboard',
+): RequestHandler {
+  const password =
+    credentials.password === credentials.apiKey
+      ? 'the API key as the password (printed at start and kept in data/api-key unless API_KEY is set)'
+      : 'DASHBOARD_PASSWORD as the password';
+  const refuse = (res: Parameters<RequestHandler>[1]): void => {
+    res.setHeader('WWW-Authenticate', 'Basic realm="convtrack", charset="UTF-8"');
+    res.status(401).json({
+      error: {
+        code: 'AUTH.UNAUTHORIZED',
+        message: `${page} ${page.endsWith('s') ? 'need' : 'needs'} credentials: sign in to the console (/), or log in as user "${credentials.user}" with ${password}, or send "Authorization: Bearer <API key>"`,
+        details: [],
+      },
+    });
+  };
   return (req, res, next) => {
     const [scheme, value = ''] = (req.headers.authorization ?? '').split(' ');
     if (scheme === 'Bearer' && same(value, credentials.apiKey)) {
@@ -50,18 +69,6 @@ export function requireDashboardAuth(credentials: DashboardCredentials, sessions
     }
     refuse(res);
   };
-}
-
-function refuse(res: Parameters<RequestHandler>[1]): void {
-  res.setHeader('WWW-Authenticate', 'Basic realm="convtrack", charset="UTF-8"');
-  res.status(401).json({
-    error: {
-      code: 'AUTH.UNAUTHORIZED',
-      message:
-        'sign in to the console, or use Basic auth (user DASHBOARD_USER, default admin; password DASHBOARD_PASSWORD, default the API key), or send "Authorization: Bearer <API_KEY>"',
-      details: [],
-    },
-  });
 }
 
 /**

@@ -21,9 +21,11 @@ runService('report', async (config, logger) => {
   }
   const apiKey = resolveApiKey(config);
   if (apiKey.file) {
-    logger.info('API key generated for local use', { file: apiKey.file });
+    logger.info(apiKey.generated ? 'API key generated for local use' : 'API key read from its file', { file: apiKey.file });
+    const login = config.report.dashboardPassword ? 'DASHBOARD_PASSWORD' : 'this key';
     process.stdout.write(
-      `\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n\n`,
+      `\n  convtrack API key (kept in ${apiKey.file}): ${apiKey.key}\n  use it as: Authorization: Bearer ${apiKey.key}\n` +
+        `  the console signs in with it; the API docs and the queue dashboard take user "${config.report.dashboardUser}" with ${login} as the password\n\n`,
     );
   }
   const metrics = createMetrics('report');

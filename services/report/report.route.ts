@@ -34,7 +34,7 @@ export function reportRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
           limit: query.limit,
         });
         if (query.format === 'csv') {
-          sendCsv(res, report);
+          sendCsv(res, report, query.group_by);
           return RESPONDED;
         }
         return { group_by: query.group_by, tz: query.tz, types: report.types, rows: report.rows, totals: report.totals };
@@ -43,8 +43,12 @@ export function reportRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
   ];
 }
 
-/** The same rows as the JSON, flattened: type columns become `<type> conversions` and `<type> revenue`; the totals row last. */
-function sendCsv(res: Response, report: Report): void {
+/**
+ * The same rows as the JSON, flattened: type columns become `<type> conversions` and
+ * `<type> revenue`; the totals row last, `Total` in its first column (as spreadsheets
+ * label one). Without a grouping the totals row is the report.
+ */
+function sendCsv(res: Response, report: Report, groupBy: readonly string[]): void {
   const flat = (row: ReportRow): Record<string, unknown> => {
     const { types, ...rest } = row;
     const out: Record<string, unknown> = { ...rest };
@@ -54,9 +58,13 @@ function sendCsv(res: Response, report: Report): void {
     }
     return out;
   };
-  const rows = report.rows.map(flat);
-  const totals = { ...flat(report.totals), total: 'total' };
-  const columns = [...new Set([...(rows[0] ? Object.keys(rows[0]) : Object.keys(flat(report.totals))), 'total'])];
+  const rows = groupBy.length ? report.rows.map(flat) : [];
+  const [first] = groupBy;
+  const totals = { ...flat(report.totals), ...(first ? { [first]: 'Total' } : {}) };
+  const columns = [
+    ...groupBy.flatMap((d) => [d, ...(rows[0] && `${d}_name` in rows[0] ? [`${d}_name`] : [])]),
+    ...Object.keys(flat(report.totals)),
+  ];
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', 'attachment; filename="report.csv"');
   // escape_formulas: a sub value like "=HYPERLINK(…)" must not run in a spreadsheet.

@@ -14,6 +14,8 @@ const SHOTS = process.env.SCREENSHOTS_DIR ?? 'test-results/console';
  * service on SQLite and Redis: a media buyer's first session, from sign-in to a
  * reversed conversion and a replayed postback, checked against what the API holds.
  */
+const WINDOWS_CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
 describe('console in a real browser: the setup, postbacks, reports and logs of a first session', function () {
   this.timeout(60_000);
   const session = consoleInBrowser();
@@ -93,12 +95,21 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     expect(await leadJourney.isChecked()).to.equal(false);
     await page.getByRole('combobox', { name: 'Duplicate mode of Lead' }).selectOption('edit');
     await page.getByText('“Lead” saved.', { exact: true }).waitFor();
+    // An upsell is not a second customer: out of Conversions (CR, CPA), its payout still in Revenue.
+    await page.getByRole('checkbox', { name: 'Upsell counts in Conversions' }).uncheck();
+    await page.getByText('“Upsell” saved.', { exact: true }).waitFor();
 
     const { items } = await api('/conversion-types');
     const byName = Object.fromEntries(items.map((t: any) => [t.name, t]));
     expect(Object.keys(byName).sort()).to.deep.equal(['Lead', 'Purchase', 'Upsell']);
     expect(byName.Purchase).to.include({ duplicate_mode: 'ignore', journey: true });
-    expect(byName.Upsell).to.include({ duplicate_mode: 'create_new', journey: true });
+    expect(byName.Upsell).to.include({
+      duplicate_mode: 'create_new',
+      journey: true,
+      counts_in_conversions: false,
+      counts_in_revenue: true,
+    });
+    expect(byName.Purchase).to.include({ counts_in_conversions: true, counts_in_revenue: true });
     expect(byName.Lead).to.include({ duplicate_mode: 'edit', journey: false });
     await shot('conversion-types');
   });
@@ -140,15 +151,21 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     await page.getByLabel('Name').fill('Summer push');
     await page.getByLabel('Traffic channel').selectOption({ label: 'Push ads' });
     await page.getByLabel('Offer').selectOption({ label: 'Summer offer' });
+    await page.getByLabel('Cost parameter').fill('cost');
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByText('“Summer push” saved.').waitFor();
     const campaign = (await api('/campaigns')).items.find((c: any) => c.name === 'Summer push');
     ids.campaign = campaign.id;
+    expect(campaign).to.include({ cost_param: 'cost', cost_currency: null });
     await page.getByText(campaign.click_url).waitFor();
     await shot('campaigns');
 
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${campaign.click_url}?sub1=banner${i}`, { redirect: 'manual' });
+      // The channel fills its cost macro: 0.02 a click, in the account currency. Visitors from the US (two) and the UK.
+      const res = await fetch(`${campaign.click_url}?sub1=banner${i}&cost=0.02`, {
+        redirect: 'manual',
+        headers: { 'X-Forwarded-For': ['8.8.8.8', '81.2.69.142', '8.8.4.4'][i] as string, 'User-Agent': WINDOWS_CHROME },
+      });
       expect(res.status).to.equal(302);
       const clickid = new URL(res.headers.get('location') ?? '').searchParams.get('cid');
       ids.clicks.push(clickid ?? '');
@@ -176,12 +193,14 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     const cells = await row.locator('td').allInnerTexts();
     const at = (name: string) => cells[headers.findIndex((h) => h.replace(/[▲▼]/g, '').trim() === name)];
     expect(at('Clicks')).to.equal('3');
-    expect(at('Conversions')).to.equal('4');
+    // The main conversion and two Purchases; the Upsell counts in its own column and in Revenue only.
+    expect(at('Conversions')).to.equal('3');
     expect(at('Revenue')).to.equal('65.25');
+    expect(at('Cost')).to.equal('0.06');
     expect(at('Purchase conversions')).to.equal('2');
     expect(at('Upsell conversions')).to.equal('1');
     const report = await api(`/reports?group_by=campaign&from=2000-01-01&to=2100-01-01`);
-    expect(report.rows[0]).to.include({ clicks: 3, conversions: 4, revenue: 65.25 });
+    expect(report.rows[0]).to.include({ clicks: 3, conversions: 3, revenue: 65.25, cost: 0.06 });
     expect(report.rows[0].types.Purchase.conversions).to.equal(2);
     const totals = await table.locator('tfoot').innerText();
     expect(totals).to.include('Total').and.include('65.25');
@@ -240,9 +259,24 @@ describe('console in a real browser: the setup, postbacks, reports and logs of a
     const shownHeaders = (await drilled.locator('thead th').allInnerTexts()).map((h) => h.replace(/[▲▼]/g, '').trim());
     expect(csv[0]).to.equal(shownHeaders.join(','));
     expect(csv).to.have.length(1 + 3 + 1);
-    expect(csv.at(-1)?.startsWith('Total,3,4,65.25')).to.equal(true);
+    expect(csv.at(-1)?.startsWith('Total,3,3,65.25')).to.equal(true);
     const shownRows = await drilled.locator('tbody tr').allInnerTexts();
     expect(csv.slice(1, 4).map((l) => l.split(',')[0])).to.deep.equal(shownRows.map((r) => r.split('\t')[0]));
+  });
+
+  it('when the report is grouped by country, then each row is a country the bundled IP database gives the clicks, and the data’s source is credited', async () => {
+    await page.getByRole('button', { name: /Remove filter/ }).click();
+    await page.getByLabel('Group by').selectOption({ label: 'Country' });
+    await page.getByRole('button', { name: 'Show report' }).click();
+    const table = page.getByRole('table', { name: /Report by Country/ });
+    await table.getByRole('row').filter({ hasText: 'US' }).waitFor();
+    const rows = (await table.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').slice(0, 2));
+    expect(rows).to.have.deep.members([
+      ['GB', '1'],
+      ['US', '2'],
+    ]);
+    await page.getByText('DB-IP').first().waitFor();
+    await shot('reports-country');
   });
 
   it('when the conversion log is read, then it shows each conversion’s duplicate status and why it is what it is, and a reversal from it reaches the API', async () => {

@@ -114,8 +114,12 @@ describe('console sign-in: session cookie, CSRF, expiry, and a console that hold
       const put = request(report.app).put('/admin/queues/api/queues/postbacks/retry/failed').set('Cookie', cookie);
       await (site ? put.set('Sec-Fetch-Site', site) : put).expect(401);
     }
+    // Each door names itself and the login that opens it (the harness sets DASHBOARD_USER=ops and a DASHBOARD_PASSWORD).
     const refused = await request(report.app).get('/api/docs/').expect(401);
-    expect(refused.body.error.message).to.include('sign in to the console').and.include('default admin');
+    expect(refused.body.error.message).to.match(/^the API docs need credentials/);
+    expect(refused.body.error.message).to.include('sign in to the console').and.include('user "ops" with DASHBOARD_PASSWORD');
+    const dashboard = await request(report.app).get('/admin/queues/api/queues').expect(401);
+    expect(dashboard.body.error.message).to.match(/^the queue dashboard needs credentials/);
   });
 
   it('when Redis is away, then a signed-in request answers 503 to retry (not 500), the API key still works, and the session is back with Redis', async () => {

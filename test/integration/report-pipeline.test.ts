@@ -160,7 +160,15 @@ describe('reports over postbacks sent through the pipeline', () => {
         } else expect(cells[key], key).to.equal(value === null ? '' : `${value as string | number}`);
       }
     });
-    expect(lines[lines.length - 1]?.[(header as string[]).indexOf('total')]).to.equal('total');
+    // The totals row is labelled in the first column, and no column is empty on every other row.
+    expect(header).not.to.include('total');
+    expect(lines[lines.length - 1]?.[0]).to.equal('Total');
+    const totals = Object.fromEntries((header as string[]).map((h, j) => [h, lines[lines.length - 1]?.[j]]));
+    expect(totals).to.include({
+      clicks: String(json.totals.clicks),
+      conversions: String(json.totals.conversions),
+      revenue: String(json.totals.revenue),
+    });
   });
 
   it('when a sub value looks like a spreadsheet formula, then the CSV defuses it', async () => {

@@ -45,6 +45,12 @@ export async function conversionTypesPage(main, { account }) {
     `Counts as a step of the customer journey. At most ${limit} types may (JOURNEY_TYPE_LIMIT); ${journeyCount} do now.`,
   );
   const send = checkbox('Send to traffic channel', false, "Its conversions are sent to the click's traffic channel.");
+  const inConversions = checkbox(
+    'Counts in Conversions',
+    true,
+    'Counted in the Conversions column, so in CR, CPA and EPC. Off for an upsell or a lead you do not pay for; its own column still counts it.',
+  );
+  const inRevenue = checkbox('Counts in Revenue', true, 'Its payouts count in Revenue, so in profit, ROI and EPC.');
 
   const form = submitForm(
     { class: 'card', message: message },
@@ -53,6 +59,8 @@ export async function conversionTypesPage(main, { account }) {
         duplicate_mode: mode.value || null,
         journey: journey.box.checked,
         send_to_channel: send.box.checked,
+        counts_in_conversions: inConversions.box.checked,
+        counts_in_revenue: inRevenue.box.checked,
       });
       await conversionTypesPage(replace(main), { account });
       main.querySelector('.page-message')?.replaceWith(okMessage(`Conversion type “${created.name}” saved.`));
@@ -63,6 +71,8 @@ export async function conversionTypesPage(main, { account }) {
     field('Duplicate mode', mode, modeHint),
     journey.wrap,
     send.wrap,
+    inConversions.wrap,
+    inRevenue.wrap,
     h('button', { type: 'submit' }, 'Add conversion type'),
     message.el,
   );
@@ -71,7 +81,14 @@ export async function conversionTypesPage(main, { account }) {
   const save = async (type, change, control, revert) => {
     rowMessage.clear();
     try {
-      const body = { duplicate_mode: type.duplicate_mode, journey: type.journey, send_to_channel: type.send_to_channel, ...change };
+      const body = {
+        duplicate_mode: type.duplicate_mode,
+        journey: type.journey,
+        send_to_channel: type.send_to_channel,
+        counts_in_conversions: type.counts_in_conversions,
+        counts_in_revenue: type.counts_in_revenue,
+        ...change,
+      };
       Object.assign(type, await api('PUT', `/conversion-types/${encodeURIComponent(type.name)}`, body));
       rowMessage.ok(`“${type.name}” saved.`);
     } catch (err) {
@@ -109,6 +126,24 @@ export async function conversionTypesPage(main, { account }) {
       render: (t) => {
         const box = h('input', { type: 'checkbox', checked: t.send_to_channel, 'aria-label': `Send ${t.name} to the traffic channel` });
         box.addEventListener('change', () => void save(t, { send_to_channel: box.checked }, box, () => (box.checked = !box.checked)));
+        return box;
+      },
+    },
+    {
+      key: 'counts_in_conversions',
+      label: 'In Conversions',
+      render: (t) => {
+        const box = h('input', { type: 'checkbox', checked: t.counts_in_conversions, 'aria-label': `${t.name} counts in Conversions` });
+        box.addEventListener('change', () => void save(t, { counts_in_conversions: box.checked }, box, () => (box.checked = !box.checked)));
+        return box;
+      },
+    },
+    {
+      key: 'counts_in_revenue',
+      label: 'In Revenue',
+      render: (t) => {
+        const box = h('input', { type: 'checkbox', checked: t.counts_in_revenue, 'aria-label': `${t.name} counts in Revenue` });
+        box.addEventListener('change', () => void save(t, { counts_in_revenue: box.checked }, box, () => (box.checked = !box.checked)));
         return box;
       },
     },

@@ -395,6 +395,18 @@ export const campaignsPage = entityPage({
       required: true,
       options: () => [['', 'Choose…'], ...offers.map((o) => [o.id, o.name])],
     },
+    {
+      key: 'cost_param',
+      label: 'Cost parameter',
+      nullable: true,
+      hint: 'The click URL parameter your channel fills with each click’s price, e.g. cost for …?cost={bid}. Costs you enter later replace it. Empty: clicks cost nothing until you enter costs.',
+    },
+    {
+      key: 'cost_currency',
+      label: 'Currency of that cost',
+      nullable: true,
+      hint: 'Empty: the traffic channel’s currency, else the account currency.',
+    },
   ],
   columns: ({ offers, channels }) => [
     { key: 'name', label: 'Name' },
@@ -415,6 +427,11 @@ export const campaignsPage = entityPage({
           ' ',
           copyButton(`Copy click URL of ${c.name}`, () => c.click_url),
         ),
+    },
+    {
+      key: 'cost_param',
+      label: 'Cost from',
+      render: (c) => (c.cost_param ? h('code', {}, `${c.cost_param}=…${c.cost_currency ? ` (${c.cost_currency})` : ''}`) : 'cost updates'),
     },
   ],
 });

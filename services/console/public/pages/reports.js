@@ -13,6 +13,15 @@ const DIMENSIONS = [
   ['type', 'Conversion type'],
   ['status', 'Status'],
   ...Array.from({ length: 10 }, (_, i) => [`sub${i + 1}`, `Sub ${i + 1}`]),
+  ['country', 'Country'],
+  ['region', 'Region'],
+  ['city', 'City'],
+  ['device_type', 'Device type'],
+  ['os', 'OS'],
+  ['os_version', 'OS version'],
+  ['browser', 'Browser'],
+  ['browser_version', 'Browser version'],
+  ['bot', 'Bot'],
 ];
 const dimensionLabel = (d) => (DIMENSIONS.find(([k]) => k === d) || [d, d])[1];
 /** Where a row opens to by default: the next level a buyer usually looks at. */
@@ -25,6 +34,11 @@ const NEXT = {
   type: 'status',
   status: 'campaign',
   hour: 'campaign',
+  country: 'region',
+  region: 'city',
+  device_type: 'os',
+  os: 'os_version',
+  browser: 'browser_version',
 };
 
 const METRICS = [
@@ -356,7 +370,9 @@ export async function reportsPage(main, { params, account }) {
       { class: 'hint' },
       `Amounts in ${account.currency}. Test conversions are never in reports. `,
       link('#/costs', 'Enter costs'),
-      ' to see profit and ROI.',
+      ' to see profit and ROI. IP geolocation by ',
+      h('a', { href: 'https://db-ip.com', rel: 'noopener' }, 'DB-IP'),
+      ' (CC BY 4.0) unless GEOIP_DB names another database.',
     ),
   );
 }
