@@ -4,10 +4,13 @@
  * Seeds BENCH_CLICKS clicks (default 5,000,000) and BENCH_CONVERSIONS conversions
  * (default 1,000,000) over 30 days into a temporary SQLite file (straight SQL, in large
  * transactions, then the rollups counted from the raw tables), with three subs of
- * different cardinality (sub1: 500 zones, sub2: 20,000 placements, sub3: 3 devices).
+ * different cardinality (sub1: 500 zones, sub2: 20,000 placements, sub3: 3 devices),
+ * and the traits the worker derives: country (60, skewed as real traffic is), device
+ * type (3), OS (5), browser (6), bot (1 click in 20).
  * Then it times the report service's own buildReport, BENCH_RUNS runs each (default 3):
  * every grouping dimension alone, and the pairs media buyers run most (campaign,subN,
- * traffic_channel,subN, offer_source,subN, date,subN in New York and Kolkata), across
+ * traffic_channel,subN, offer_source,subN, date,subN in New York and Kolkata), the
+ * traits alone and country with campaign, date, sub1 and device type, across
  * all traffic and filtered to one campaign. One line per case, ending `median N ms`.
  * With the report service's column copy (the default) or without it (BENCH_COPY=off);
  * BENCH_CASES=<regexp> runs only the matching lines; BENCH_DB=<file> seeds that file
@@ -55,6 +58,10 @@ interface EngineRun {
 const DAYS = 30;
 const START = Date.parse('2026-10-01T00:00:00Z');
 const TYPES = [null, 'Registration', 'Deposit', 'Upsell', 'Rebill', 'Lead'];
+const COUNTRIES = (
+  'US GB DE FR IN BR ID MX PH TH VN TR IT ES PL NG EG PK BD JP KR CA AU RU UA ZA AR CO PE CL ' +
+  'MY SA AE NL BE SE NO DK FI AT CH CZ RO HU GR PT IE IL KE MA DZ TN GH CI SN CM UZ KZ AZ'
+).split(' ');
 
 async function main(): Promise<void> {
   const dir = KEEP ? null : mkdtempSync(join(tmpdir(), 'convtrack-report-bench-'));
@@ -104,6 +111,11 @@ async function main(): Promise<void> {
       [['date', 'type', 'status'], 'UTC'],
       [['date', 'type', 'status'], 'America/New_York'],
       [['campaign', 'type', 'status'], 'UTC'],
+      ...(['country', 'device_type', 'os', 'browser', 'bot'] as ReportDimension[]).map((d): [ReportDimension[], string] => [[d], 'UTC']),
+      [['campaign', 'country'], 'UTC'],
+      [['date', 'country'], 'America/New_York'],
+      [['country', 'sub1'], 'UTC'],
+      [['country', 'device_type'], 'UTC'],
       ...(['sub1', 'sub2', 'sub3'] as ReportDimension[]).flatMap((sub): Array<[ReportDimension[], string]> => [
         [['campaign', sub], 'UTC'],
         [['traffic_channel', sub], 'UTC'],
@@ -186,12 +198,13 @@ function seed(path: string): { ms: number; campaign: string } {
   db.pragma('synchronous = OFF');
   const span = DAYS * 86_400_000;
   const click = db.prepare(
-    'INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1, sub2, sub3) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)',
+    `INSERT INTO clicks (clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, sub1, sub2, sub3,
+       country, device_type, os, browser, bot) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const conversion = db.prepare(
     `INSERT INTO conversions (id, clickid, type, status, payout_micros, currency, duplicate_status, created_at, updated_at,
-       campaign_id, offer_id, offer_source_id, traffic_channel_id, sub1, sub2, sub3, subs, postback_ids)
-     VALUES (?, ?, ?, ?, ?, 'USD', 'unknown', ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '[]')`,
+       campaign_id, offer_id, offer_source_id, traffic_channel_id, sub1, sub2, sub3, country, device_type, os, browser, bot, subs, postback_ids)
+     VALUES (?, ?, ?, ?, ?, 'USD', 'unknown', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '[]')`,
   );
   // mulberry32: an earlier LCG taken modulo n cycled in its low bits, so conversions
   // fell on a few hundred sub2 values and two statuses and every figure flattered.
@@ -211,6 +224,12 @@ function seed(path: string): { ms: number; campaign: string } {
     `kw-${i % 500}`,
     `pl-${(i * 7919) % 20_000}`,
     ['mobile', 'desktop', 'tablet'][i % 3] as string,
+    // A country's share falls with its rank (the first few take most traffic), as in a real account.
+    COUNTRIES[Math.floor(COUNTRIES.length * ((((i * 2_654_435_761) >>> 0) % 10_000) / 10_000) ** 2)] as string,
+    ['mobile', 'desktop', 'tablet'][(i >> 2) % 3] as string,
+    ['Android', 'iOS', 'Windows', 'Mac OS', 'Linux'][(i >> 3) % 5] as string,
+    ['Chrome', 'Mobile Safari', 'Safari', 'Firefox', 'Edge', 'Samsung Browser'][(i >> 4) % 6] as string,
+    (i * 7) % 20 === 0 ? 'true' : 'false',
   ];
   const insertClicks = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) click.run(`c${i}`, START + Math.floor((i / CLICKS) * span), ...dims(i));

@@ -1,4 +1,4 @@
-import { SUB_KEYS, type Campaign, type Subs } from '../../shared/domain/entities.js';
+import { PLATFORM_CLICK_IDS, SUB_KEYS, type Campaign, type Subs } from '../../shared/domain/entities.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
 import { newId } from '../../shared/domain/ids.js';
 import { AppError } from '../../shared/errors/app-error.js';
@@ -41,6 +41,12 @@ function costOf(campaign: Campaign, query: ClickRequest['query']): Pick<ClickJob
   return text !== null && MONEY_PATTERN.test(text) ? { cost: text, cost_currency: campaign.cost_currency ?? null } : {};
 }
 
+function externalIdOf(query: ClickRequest['query']): string | null {
+  let id = single(query.external_id);
+  for (const key of PLATFORM_CLICK_IDS) id ??= single(query[key]);
+  return id;
+}
+
 /** The click use case, the same whichever HTTP path (the lean one or Express) took the request. */
 export function createClickAcceptor({
   campaigns,
@@ -66,8 +72,9 @@ export function createClickAcceptor({
       offer_id: target.offer.id,
       offer_source_id: target.offer.offer_source_id,
       traffic_channel_id: target.campaign.traffic_channel_id,
-      // Facebook appends fbclid to the landing URL by itself: it is the click's external id unless one is given.
-      external_id: single(query.external_id) ?? single(query.fbclid),
+      // The ad platforms append their click id to the landing URL by themselves (auto-tagging): it is the click's
+      // external id unless one is given.
+      external_id: externalIdOf(query),
       subs,
       ip,
       user_agent: single(userAgent),

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
 import { MONEY_PATTERN } from '../../shared/domain/money.js';
-import { INTEGRATIONS, SUB_KEYS } from '../../shared/domain/entities.js';
+import { INTEGRATIONS, PLATFORM_CLICK_IDS, SUB_KEYS } from '../../shared/domain/entities.js';
 import { STATUSES } from '../../shared/domain/statuses.js';
 import { currencyField } from '../../shared/validation/fields.js';
 import { platformFields } from './platform.schema.js';
@@ -78,7 +78,7 @@ const trafficChannel = {
   ...platformFields,
 };
 /** Parameters the click URL already means something by: a cost parameter cannot be one of them. */
-const CLICK_PARAMETERS = [...SUB_KEYS, 'external_id', 'fbclid'];
+const CLICK_PARAMETERS = [...SUB_KEYS, 'external_id', ...PLATFORM_CLICK_IDS];
 const campaign = {
   name: name.required(),
   traffic_channel_id: id.required(),

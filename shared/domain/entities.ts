@@ -13,6 +13,13 @@ export const SUB_KEYS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'sub6', 'sub7',
 export type SubKey = (typeof SUB_KEYS)[number];
 
 /**
+ * The ad platforms' own click ids, which they append to the landing URL by themselves
+ * (Facebook, Google Ads, Microsoft Ads, TikTok): a click without `external_id` takes the
+ * first of them it has as its external id.
+ */
+export const PLATFORM_CLICK_IDS = ['fbclid', 'gclid', 'msclkid', 'ttclid'] as const;
+
+/**
  * What the click's IP and user agent say of the visitor, derived once when the click is
  * stored (specification §7): ISO 3166 country code, region and city where the IP
  * database has them, device type (`desktop`, `mobile`, `tablet`, …), OS and browser
@@ -157,7 +164,7 @@ export interface ConversionType {
   journey: boolean;
   send_to_channel: boolean;
   /**
-   * Whether its conversions count in a report's `conversions` (and so CR, CPA, EPC),
+   * Whether its conversions count in a report's `conversions` (and so CR and CPA),
    * and whether their payouts count in `revenue` (and so profit, ROI, EPC). Its own
    * columns count it whatever these say. Absent (types stored before): true.
    */

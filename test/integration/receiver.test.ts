@@ -153,11 +153,24 @@ describe('receiver', () => {
       expect(job.data.subs).to.deep.equal({ sub1: 'kw 1' });
     });
 
-    it("when Facebook appends fbclid and no external_id is given, then fbclid is the click's external id", async () => {
+    it("when Facebook, Google, Microsoft or TikTok append their click id and no external_id is given, then it is the click's external id", async () => {
       const { campaign } = await seedCampaign(store);
       const res = await request(receiver.app).get(`/click/${campaign.id}?fbclid=IwAR-abc`).expect(302);
       const clickid = new URL(res.headers.location as string).searchParams.get('cid') as string;
       expect((await queuedClick(receiver, clickid)).external_id).to.equal('IwAR-abc');
+      // Google's, Microsoft's and TikTok's auto-tagging alike; an external_id given wins.
+      for (const [query, expected] of [
+        ['gclid=Cj0KCQ-g', 'Cj0KCQ-g'],
+        ['msclkid=3f2a', '3f2a'],
+        ['ttclid=E.C.P.x', 'E.C.P.x'],
+        ['gclid=Cj0&external_id=mine', 'mine'],
+      ]) {
+        const tagged = await request(receiver.app)
+          .get(`/click/${campaign.id}?${String(query)}`)
+          .expect(302);
+        const id = new URL(tagged.headers.location as string).searchParams.get('cid') as string;
+        expect((await queuedClick(receiver, id)).external_id, query).to.equal(expected);
+      }
     });
 
     it('when the campaign does not exist, then it is a 404 naming it on either path, and nothing is queued', async () => {

@@ -48,7 +48,7 @@ export async function conversionTypesPage(main, { account }) {
   const inConversions = checkbox(
     'Counts in Conversions',
     true,
-    'Counted in the Conversions column, so in CR, CPA and EPC. Off for an upsell or a lead you do not pay for; its own column still counts it.',
+    'Counted in the Conversions column, so in CR and CPA. Off for an upsell or a lead you do not pay for; its own column still counts it.',
   );
   const inRevenue = checkbox('Counts in Revenue', true, 'Its payouts count in Revenue, so in profit, ROI and EPC.');
 
