@@ -8,12 +8,13 @@ function divRound(n: bigint, d: bigint): bigint {
   return negative ? -q : q;
 }
 
+const micros = (value: bigint | null): number | null => (value === null ? null : moneyToNumber(value));
+
 /** The derived columns of a report row, exact to 6 decimals; null where the divisor is 0. */
 export function derivedMetrics(clicks: number, conversions: number, revenueMicros: bigint, costMicros: bigint) {
   const c = BigInt(clicks);
   const v = BigInt(conversions);
   const profit = revenueMicros - costMicros;
-  const micros = (value: bigint | null): number | null => (value === null ? null : moneyToNumber(value));
   return {
     profit: moneyToNumber(profit),
     roi: micros(costMicros === 0n ? null : divRound(profit * 100n * 1_000_000n, costMicros)),
