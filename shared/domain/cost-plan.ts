@@ -1,11 +1,20 @@
 import { effectiveCost, shareOf, type CostRecord, type CostRequest } from './costs.js';
-import { SUB_KEYS, type Click, type SubKey } from './entities.js';
+import { rolledValues, type Click, type RolledKey } from './entities.js';
 import { DAY_MS } from './time-zone.js';
 
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */
 export type CostClick = Pick<
   Click,
-  'clickid' | 'ts' | 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'cost_micros' | 'own_cost_micros' | 'subs'
+  | 'clickid'
+  | 'ts'
+  | 'campaign_id'
+  | 'offer_id'
+  | 'offer_source_id'
+  | 'traffic_channel_id'
+  | 'cost_micros'
+  | 'own_cost_micros'
+  | 'subs'
+  | 'traits'
 >;
 
 export interface Share {
@@ -39,10 +48,10 @@ export interface CostDelta {
   delta: number;
 }
 
-/** Moves one sub rollup row (UTC day, sub, its value, placement) by `delta` micros of cost. */
+/** Moves one sub (or rolled trait) rollup row (UTC day, key, its value, placement) by `delta` micros of cost. */
 export interface SubCostDelta {
   day: number;
-  sub: SubKey;
+  sub: RolledKey;
   value: string;
   campaign_id: string;
   offer_id: string;
@@ -155,9 +164,7 @@ export function moveClicks(
     entry.delta += cost - click.cost_micros;
     deltas.set(key, entry);
     const day = Math.floor(click.ts / DAY_MS);
-    for (const sub of SUB_KEYS) {
-      const value = click.subs[sub];
-      if (value === undefined) continue;
+    for (const [sub, value] of rolledValues(click)) {
       // Day, sub name and placement hold no NUL, so the value between them is unambiguous whatever it holds.
       const subKey = `${String(day)}\u0000${sub}\u0000${value}\u0000${placement}`;
       const subEntry = subDeltas.get(subKey) ?? {

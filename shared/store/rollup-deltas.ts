@@ -1,4 +1,4 @@
-import { SUB_KEYS, type ClickDimensions, type ConversionRecord, type SubKey, type Subs } from '../domain/entities.js';
+import { rolledValues, type ClickDimensions, type ConversionRecord, type RolledKey } from '../domain/entities.js';
 import { DAY_MS } from '../domain/time-zone.js';
 import { BUCKET_MS } from './store.js';
 
@@ -6,7 +6,7 @@ import { BUCKET_MS } from './store.js';
 export interface Countable extends Pick<ConversionRecord, 'created_at' | 'type' | 'payout_micros'> {
   /** A status as stored: the rollups count it as text. */
   status: string;
-  click: Pick<ClickDimensions, 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'subs'>;
+  click: Pick<ClickDimensions, 'campaign_id' | 'offer_id' | 'offer_source_id' | 'traffic_channel_id' | 'subs' | 'traits'>;
 }
 
 /** A conversion's version before and after a write (null: there was none, or it was removed). */
@@ -18,7 +18,8 @@ export interface ConversionChange {
 /**
  * One change to the conversion rollups: count and revenue to add to the 15-minute row
  * (bucket, type, status), to the day row (day, placement, type, status) and, for each
- * sub the click has, to that sub's day row (day, sub, value, placement, type, status).
+ * sub and rolled trait the click has, to its day row (day, key, value, placement, type,
+ * status).
  * The main conversion's type is ''.
  */
 export interface ConversionDelta {
@@ -30,20 +31,10 @@ export interface ConversionDelta {
   traffic_channel_id: string;
   type_key: string;
   status: string;
-  /** The click's subs, set ones only, in sub1..sub10 order. */
-  subs: Array<[SubKey, string]>;
+  /** The click's subs and rolled traits, set ones only, in ROLLED_KEYS order. */
+  subs: Array<[RolledKey, string]>;
   n: number;
   revenue: number;
-}
-
-/** The set subs of a click, in sub1..sub10 order (so equal subs make equal keys). */
-export function setSubs(subs: Subs): Array<[SubKey, string]> {
-  const set: Array<[SubKey, string]> = [];
-  for (const key of SUB_KEYS) {
-    const value = subs[key];
-    if (value !== undefined) set.push([key, value]);
-  }
-  return set;
 }
 
 /**
@@ -65,7 +56,7 @@ export function conversionDeltas(changes: readonly ConversionChange[]): Conversi
       traffic_channel_id,
       type_key: c.type ?? '',
       status: c.status,
-      subs: setSubs(c.click.subs),
+      subs: rolledValues(c.click),
     };
     const key = JSON.stringify(row);
     const delta = rows.get(key) ?? { ...row, n: 0, revenue: 0 };

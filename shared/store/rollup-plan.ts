@@ -1,4 +1,4 @@
-import { SUB_KEYS, type SubKey } from '../domain/entities.js';
+import { isRolledKey, type RolledKey } from '../domain/entities.js';
 import { DAY_MS, offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
 import { AppError } from '../errors/app-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';
@@ -34,14 +34,12 @@ export function rawClicksRemoved(keptFrom: number): AppError {
   return new AppError(ErrorCodes.RAW_DATA_REMOVED, message, { httpStatus: 422, details: [{ field: 'from', message }] });
 }
 
-const isSub = (d: string): d is SubKey => (SUB_KEYS as readonly string[]).includes(d);
-
 /** One read a store adapter makes for the planner: a grain, a range, and the grouping and filters to apply there. */
 export interface GrainQuery {
   grain: Grain;
   range: TimeRange;
-  /** For `subDay`: which sub's rollup. */
-  sub: SubKey | null;
+  /** For `subDay`: which sub's (or rolled trait's) rollup. */
+  sub: RolledKey | null;
   groupBy: readonly Dimension[];
   filters: Filters;
   /** For the `day` dimension: the zone's offsets over the range, to turn instants into local days. */
@@ -129,7 +127,7 @@ async function planRows(
       ...(splitOf ? { splitOf } : {}),
       ...(options.first !== undefined ? { first: options.first } : {}),
     });
-  const subs = used.filter(isSub);
+  const subs = used.filter(isRolledKey);
   const [sub] = subs;
   const dayDims: readonly string[] = ROLLUP_DIMENSIONS.day[of];
   if (sub && utcDays && subs.length === 1 && used.every((d) => d === sub || dayDims.includes(d))) return byDays((part) => bySub(sub, part));
@@ -147,7 +145,7 @@ async function planRows(
   }
 
   /** Whole days grouped or filtered by one sub: its rollup for set values, the day rollup less it for the unset one. */
-  async function bySub(sub: SubKey, part: TimeRange): Promise<AggregateRow[]> {
+  async function bySub(sub: RolledKey, part: TimeRange): Promise<AggregateRow[]> {
     const value = filters[sub];
     if (value !== undefined && value !== null) return read({ grain: 'subDay', range: part, sub, groupBy, filters });
     const others = Object.fromEntries(Object.entries(filters).filter(([d]) => d !== sub)) as Filters;

@@ -93,13 +93,25 @@ export function aggregateContract(store: () => Store): void {
       expect(filtered.map((g) => g.count)).to.deep.equal([2]);
     });
 
-    it('when clicks set some subs, conversions change and a cost update spreads, then sub groupings and filters equal the raw rows', async () => {
+    it('when clicks set some subs and traits, conversions change and a cost update spreads, then sub and trait groupings and filters equal the raw rows', async () => {
       const day = Date.UTC(2026, 10, 20);
       const clicks = [
-        buildClick({ campaign_id: 'a', traffic_channel_id: 't1', ts: day + 1000, subs: { sub1: 'z1', sub2: 'p1' } }),
-        buildClick({ campaign_id: 'a', traffic_channel_id: 't1', ts: day + 50_000_000, subs: { sub1: 'z2' } }),
-        buildClick({ campaign_id: 'a', traffic_channel_id: 't2', ts: day + 90_000_000, subs: { sub1: 'z1', sub3: 'd' } }),
-        buildClick({ campaign_id: 'b', traffic_channel_id: 't2', ts: day + 100_000_000, subs: { sub2: 'p1' } }),
+        buildClick({
+          campaign_id: 'a',
+          traffic_channel_id: 't1',
+          ts: day + 1000,
+          subs: { sub1: 'z1', sub2: 'p1' },
+          traits: { country: 'DE', device_type: 'mobile', os: 'Android', browser: 'Chrome', bot: 'false', city: 'Berlin' },
+        }),
+        buildClick({ campaign_id: 'a', traffic_channel_id: 't1', ts: day + 50_000_000, subs: { sub1: 'z2' }, traits: { bot: 'true' } }),
+        buildClick({
+          campaign_id: 'a',
+          traffic_channel_id: 't2',
+          ts: day + 90_000_000,
+          subs: { sub1: 'z1', sub3: 'd' },
+          traits: { country: 'DE', device_type: 'desktop', bot: 'false' },
+        }),
+        buildClick({ campaign_id: 'b', traffic_channel_id: 't2', ts: day + 100_000_000, subs: { sub2: 'p1' }, traits: { country: 'US' } }),
         buildClick({ campaign_id: 'b', traffic_channel_id: 't2', ts: day + 2 * 86_400_000 + 5 }),
       ];
       await store().insertClicks(clicks);
@@ -141,8 +153,28 @@ export function aggregateContract(store: () => Store): void {
         { from: day, to: day + 3 * 86_400_000 },
         { from: day + 1500, to: day + 2 * 86_400_000 + 7 },
       ];
-      const groupings: Dimension[][] = [['sub1'], ['sub2', 'campaign'], ['traffic_channel', 'sub1'], ['sub3'], []];
-      const filterings: Filters[] = [{}, { sub1: 'z1' }, { sub1: null }, { sub2: 'p1', campaign: 'b' }, { sub3: null, campaign: 'a' }];
+      const groupings: Dimension[][] = [
+        ['sub1'],
+        ['sub2', 'campaign'],
+        ['traffic_channel', 'sub1'],
+        ['sub3'],
+        [],
+        ['country'],
+        ['campaign', 'device_type'],
+        ['bot'],
+        ['os', 'browser'],
+        ['city'],
+      ];
+      const filterings: Filters[] = [
+        {},
+        { sub1: 'z1' },
+        { sub1: null },
+        { sub2: 'p1', campaign: 'b' },
+        { sub3: null, campaign: 'a' },
+        { country: 'DE' },
+        { country: null, campaign: 'a' },
+        { bot: 'false' },
+      ];
       const line = (r: AggregateRow) => JSON.stringify([r.key, r.count, String(r.revenueMicros), String(r.costMicros)]);
       const sorted = (rows: AggregateRow[]) => rows.map(line).sort();
       // The raw rows, grouped by 15-minute bucket too (no rollup serves that), then summed over buckets.

@@ -32,6 +32,9 @@ describe('retention: raw rows removed past their age, reports the rollups serve 
     'group_by=campaign,sub2',
     'group_by=date,type,status',
     'group_by=hour&tz=America/New_York',
+    'group_by=country',
+    'group_by=campaign,device_type',
+    'group_by=bot',
   ];
 
   beforeEach(async () => {
@@ -51,13 +54,15 @@ describe('retention: raw rows removed past their age, reports the rollups serve 
       offer_source_id: seeded.source.id,
       traffic_channel_id: seeded.channel.id,
     };
-    // Old clicks (40 and 35 days ago) and recent ones, with subs; conversions on some of each.
+    // Old clicks (40 and 35 days ago) and recent ones, with subs and traits; conversions on some of each.
+    const de = { country: 'DE', city: 'Berlin', device_type: 'mobile', bot: 'false' };
+    const us = { country: 'US', city: 'Boston', device_type: 'desktop', bot: 'false' };
     const clicks = [
-      { clickid: 'old-1', ts: daysAgo(40, 3), subs: { sub1: 'zone-a', sub2: 'p-1' } },
-      { clickid: 'old-2', ts: daysAgo(40, 20), subs: { sub1: 'zone-b', sub2: 'p-2' } },
-      { clickid: 'old-3', ts: daysAgo(35), subs: { sub1: 'zone-a' } },
-      { clickid: 'new-1', ts: daysAgo(5), subs: { sub1: 'zone-a', sub2: 'p-1' } },
-      { clickid: 'new-2', ts: daysAgo(1), subs: { sub2: 'p-3' } },
+      { clickid: 'old-1', ts: daysAgo(40, 3), subs: { sub1: 'zone-a', sub2: 'p-1' }, traits: de },
+      { clickid: 'old-2', ts: daysAgo(40, 20), subs: { sub1: 'zone-b', sub2: 'p-2' }, traits: us },
+      { clickid: 'old-3', ts: daysAgo(35), subs: { sub1: 'zone-a' }, traits: { bot: 'true' } },
+      { clickid: 'new-1', ts: daysAgo(5), subs: { sub1: 'zone-a', sub2: 'p-1' }, traits: de },
+      { clickid: 'new-2', ts: daysAgo(1), subs: { sub2: 'p-3' }, traits: us },
     ];
     for (const click of clicks) await store.insertClick(buildClick({ ...dims, ...click }));
     const postbacks = [
@@ -110,6 +115,8 @@ describe('retention: raw rows removed past their age, reports the rollups serve 
       `group_by=sub1,sub2&${whole}`,
       `group_by=sub1&tz=America/New_York&${whole}`,
       `group_by=date,sub2&tz=Asia/Kolkata&${whole}`,
+      // City has no rollup: its clicks were only in the raw rows.
+      `group_by=city&${whole}`,
     ]) {
       const res = await report(q);
       expect(res.status, q).to.equal(422);

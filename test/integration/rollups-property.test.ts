@@ -11,7 +11,15 @@ import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { storeFactories } from '../helpers/store-factories.js';
 
 const rules = loadConfig({}).rules;
-const GROUPINGS: Dimension[][] = [[], ['type', 'status'], ['bucket'], ['campaign', 'type'], ['traffic_channel', 'status']];
+const GROUPINGS: Dimension[][] = [
+  [],
+  ['type', 'status'],
+  ['bucket'],
+  ['campaign', 'type'],
+  ['traffic_channel', 'status'],
+  ['country', 'type'],
+  ['device_type', 'status'],
+];
 const TYPES = ['Lead', 'Sale', 'Rebill'] as const;
 
 /** Postbacks on two clicks: each names a type (or none), a status, a payout and maybe an event id. */
@@ -53,7 +61,10 @@ for (const factory of storeFactories()) {
                   send_to_channel: false,
                   created_at: 1,
                 });
-              const clicks = [clickFor(seeded), clickFor(seeded)];
+              const clicks = [
+                clickFor(seeded, { traits: { country: 'FR', device_type: 'mobile', bot: 'false' } }),
+                clickFor(seeded, { traits: { bot: 'true' } }),
+              ];
               await store.insertClicks(clicks);
               const deps = { store, rules, settings: createSettingsCache(store, {}) };
               for (const p of postbacks) {

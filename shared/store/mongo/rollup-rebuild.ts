@@ -1,4 +1,5 @@
 import type mongoose from 'mongoose';
+import { ROLLED_KEYS } from '../../domain/entities.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../aggregates.js';
 
@@ -19,11 +20,19 @@ export async function rebuildAside(db: mongoose.mongo.Db): Promise<void> {
   const clickPlacement = placement;
   const convPlacement = Object.fromEntries(Object.entries(placement).map(([k, v]) => [k, v.replace('$', '$click.')]));
   const floor = (field: string, unit: number) => ({ $floor: { $divide: [field, unit] } });
-  // One row per set sub: the subs object as [{k: 'sub1', v}, …], one document each.
-  const perSub = (subs: string): object[] => [
-    { $project: { doc: '$$ROOT', sub: { $objectToArray: { $ifNull: [subs, {}] } } } },
+  // One row per set sub or rolled trait: the subs and traits objects as [{k: 'sub1', v}, {k: 'country', v}, …], one
+  // document each, numbered by their place in ROLLED_KEYS (a trait with no rollup, such as city, has none and goes).
+  const perSub = (subs: string, traits: string): object[] => [
+    {
+      $project: {
+        doc: '$$ROOT',
+        sub: { $concatArrays: [{ $objectToArray: { $ifNull: [subs, {}] } }, { $objectToArray: { $ifNull: [traits, {}] } }] },
+      },
+    },
     { $unwind: '$sub' },
-    { $replaceRoot: { newRoot: { $mergeObjects: ['$doc', { sub_n: { $toInt: { $substrCP: ['$sub.k', 3, 2] } }, sub_v: '$sub.v' }] } } },
+    { $addFields: { sub_n: { $add: [{ $indexOfArray: [[...ROLLED_KEYS], '$sub.k'] }, 1] } } },
+    { $match: { sub_n: { $gt: 0 } } },
+    { $replaceRoot: { newRoot: { $mergeObjects: ['$doc', { sub_n: '$sub_n', sub_v: '$sub.v' }] } } },
   ];
   const runs: Array<[string, string, object, object, object[]]> = [
     ['clicks', 'roll_click_q', { bucket: floor('$ts', BUCKET_MS) }, { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } }, []],
@@ -39,7 +48,7 @@ export async function rebuildAside(db: mongoose.mongo.Db): Promise<void> {
       'roll_click_sd',
       { sub: '$sub_n', day: floor('$ts', DAY_MS), value: '$sub_v', ...clickPlacement },
       { n: { $sum: 1 }, cost: { $sum: { $toLong: '$cost_micros' } } },
-      perSub('$subs'),
+      perSub('$subs', '$traits'),
     ],
     [
       'conversions',
@@ -67,7 +76,7 @@ export async function rebuildAside(db: mongoose.mongo.Db): Promise<void> {
         status: '$status',
       },
       { n: { $sum: 1 }, revenue: { $sum: { $toLong: '$payout_micros' } } },
-      perSub('$click.subs'),
+      perSub('$click.subs', '$click.traits'),
     ],
   ];
   for (const [source, target, id, sums, unwind] of runs) {

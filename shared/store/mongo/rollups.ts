@@ -2,7 +2,7 @@ import type mongoose from 'mongoose';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
 import { DAY_MS, type OffsetSegment } from '../../domain/time-zone.js';
 import { localDayExpression } from './aggregate.js';
-import { SUB_KEYS, type Click, type SubKey } from '../../domain/entities.js';
+import { rolledNumber, rolledValues, type Click, type RolledKey } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import type { Grain } from '../rollup-plan.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
@@ -32,7 +32,6 @@ const placementOf = (p: Placement) => ({
 });
 
 /** `sub7` → 7, the `sub` field of the sub rollups' ids. */
-const subNumber = (key: string): number => Number(key.slice(3));
 // 2: the sub rollups. A store of an older version rebuilds them all when it starts.
 const VERSION = '2';
 
@@ -86,16 +85,13 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       const day = Math.floor(click.ts / DAY_MS);
       await inc(clickQ, sharded({ bucket: Math.floor(click.ts / BUCKET_MS) }), { n: 1, cost: click.cost_micros }, session);
       await inc(clickD, sharded({ day, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
-      for (const key of SUB_KEYS) {
-        const value = click.subs[key];
-        if (value === undefined) continue;
-        await inc(clickSD, sharded({ sub: subNumber(key), day, value, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
-      }
+      for (const [key, value] of rolledValues(click))
+        await inc(clickSD, sharded({ sub: rolledNumber(key), day, value, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
     },
     /** Moves sub rollup rows by a cost update's deltas. */
     async subCosts(deltas: readonly SubCostDelta[], session: Session): Promise<void> {
       for (const d of deltas)
-        await inc(clickSD, sharded({ sub: subNumber(d.sub), day: d.day, value: d.value, ...placementOf(d) }), { cost: d.delta }, session);
+        await inc(clickSD, sharded({ sub: rolledNumber(d.sub), day: d.day, value: d.value, ...placementOf(d) }), { cost: d.delta }, session);
     },
     /** Moves a click's cost by `delta` micros (a cost update). */
     async clickCost(click: Placement & Pick<Click, 'ts'>, delta: number, session: Session): Promise<void> {
@@ -109,7 +105,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
         const q = sharded({ bucket: d.bucket, type_key: d.type_key, status: d.status });
         const day = sharded({ day: d.day, ...placementOf(d), type_key: d.type_key, status: d.status });
         const subs = d.subs.map(([key, value]) =>
-          sharded({ sub: subNumber(key), day: d.day, value, ...placementOf(d), type_key: d.type_key, status: d.status }),
+          sharded({ sub: rolledNumber(key), day: d.day, value, ...placementOf(d), type_key: d.type_key, status: d.status }),
         );
         await inc(convQ, q, by, session);
         await inc(convD, day, by, session);
@@ -127,7 +123,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       groupBy: readonly Dimension[],
       range: TimeRange,
       filters: Filters,
-      sub: SubKey | null = null,
+      sub: RolledKey | null = null,
       offsets: readonly OffsetSegment[] = [],
     ): Promise<AggregateRow[]> {
       const collections = { bucket: [clickQ, convQ], day: [clickD, convD], subDay: [clickSD, convSD] } as const;
@@ -135,7 +131,7 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       const [time, unit] = grain === 'bucket' ? ['_id.bucket', BUCKET_MS] : ['_id.day', DAY_MS];
       // In a sub rollup the sub's value is `value`, and `sub` says which sub the row counts.
       const fields: Partial<Record<Dimension, string>> = sub ? { ...FIELDS, [sub]: 'value' } : FIELDS;
-      const match: Record<string, unknown> = sub ? { '_id.sub': subNumber(sub) } : {};
+      const match: Record<string, unknown> = sub ? { '_id.sub': rolledNumber(sub) } : {};
       if (range.from !== null || range.to !== null) {
         match[time] = {
           ...(range.from === null ? {} : { $gte: range.from / unit }),

@@ -3,7 +3,7 @@ import type { ColumnCopy } from './columns.js';
 import { clicksKeptFrom } from './retention.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
-import { TRAIT_KEYS, type SubKey, type TraitKey } from '../../domain/entities.js';
+import { rolledNumber, TRAIT_KEYS, type RolledKey, type TraitKey } from '../../domain/entities.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 
@@ -92,7 +92,7 @@ const SOURCES = {
  * placement in `placements`, joined only when the report groups by a placement (a
  * filter on one reads the ids that match first).
  */
-function subDaySource(of: 'clicks' | 'conversions', sub: SubKey, groupBy: readonly Dimension[]): Source {
+function subDaySource(of: 'clicks' | 'conversions', sub: RolledKey, groupBy: readonly Dimension[]): Source {
   const base = of === 'clicks' ? SOURCES.clicksByDay : SOURCES.conversionsByDay;
   const joined = groupBy.some((d) => d in PLACEMENT);
   const placement = Object.fromEntries(Object.entries(PLACEMENT).map(([dim, column]) => [dim, `p.${column}`]));
@@ -108,7 +108,7 @@ function subDaySource(of: 'clicks' | 'conversions', sub: SubKey, groupBy: readon
     filterSql: Object.fromEntries(
       Object.entries(PLACEMENT).map(([dim, column]) => [dim, `r.placement IN (SELECT id FROM placements WHERE ${column} = ?)`]),
     ),
-    where: `r.sub = ${String(Number(sub.slice(3)))}`,
+    where: `r.sub = ${String(rolledNumber(sub))}`,
   };
 }
 

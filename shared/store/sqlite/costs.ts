@@ -1,15 +1,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { planCost, type CostClick, type CostInputs, type CostPlan, type Share } from '../../domain/cost-plan.js';
 import type { CostRecord } from '../../domain/costs.js';
-import { SUB_KEYS } from '../../domain/entities.js';
+import { SUB_KEYS, TRAIT_KEYS } from '../../domain/entities.js';
 import { BUCKET_MS, type CostFilter, type CostJobInput, type CostRepository } from '../store.js';
 import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
-import { subsOf, type SubColumns } from './rows.js';
+import { subsOf, traitsOf, type SubColumns, type TraitColumns } from './rows.js';
 
-const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, own_cost_micros, ${SUB_KEYS.join(', ')}`;
+const CLICK_FIELDS = `clickid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, own_cost_micros, ${[...SUB_KEYS, ...TRAIT_KEYS].join(', ')}`;
 
-type CostClickRow = Omit<CostClick, 'subs'> & SubColumns;
+type CostClickRow = Omit<CostClick, 'subs' | 'traits'> & SubColumns & TraitColumns;
 /** A click row as the cost planner takes it: its sub columns gathered into `subs` (field by field: 500,000 rows per update). */
 const toCostClick = (row: CostClickRow): CostClick => ({
   clickid: row.clickid,
@@ -21,6 +21,7 @@ const toCostClick = (row: CostClickRow): CostClick => ({
   cost_micros: row.cost_micros,
   own_cost_micros: row.own_cost_micros,
   subs: subsOf(row),
+  traits: traitsOf(row),
 });
 
 /**

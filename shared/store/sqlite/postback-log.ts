@@ -15,7 +15,16 @@ import type { ConversionRepository, LedgerRepository, PostbackFilter, Projection
 import { createSqliteLedgers, type ProjectionWriter } from './ledgers.js';
 import type { Queries } from './queries.js';
 import type { Rollups } from './rollups.js';
-import { conversionToRow, postbackToRow, rowToConversion, rowToPostback, subsOf, type ConversionRow, type PostbackRow } from './rows.js';
+import {
+  conversionToRow,
+  postbackToRow,
+  rowToConversion,
+  rowToPostback,
+  subsOf,
+  traitsOf,
+  type ConversionRow,
+  type PostbackRow,
+} from './rows.js';
 
 /**
  * The ledgers and what their commits write: conversions (with the rollups moved by
@@ -36,7 +45,7 @@ export function createSqlitePostbackLog(
   const getTestConversion = db.prepare<[string], ConversionRow>('SELECT * FROM test_conversions WHERE id = ?');
   const deleteTestConversion = db.prepare('DELETE FROM test_conversions WHERE id = ?');
 
-  const countable = (row: ConversionRow): Countable => ({ ...row, click: { ...row, subs: subsOf(row) } });
+  const countable = (row: ConversionRow): Countable => ({ ...row, click: { ...row, subs: subsOf(row), traits: traitsOf(row) } });
   const storedReversal = (row: ConversionRow | undefined): Reversal | null =>
     row?.reversal ? (JSON.parse(row.reversal) as Reversal) : null;
   const writer: ProjectionWriter = {

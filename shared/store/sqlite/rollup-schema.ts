@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { SUB_KEYS } from '../../domain/entities.js';
+import { ROLLED_KEYS, rolledNumber } from '../../domain/entities.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
 
@@ -12,8 +12,9 @@ export const PLACEMENT_KEY = 'campaign_id, offer_id, offer_source_id, traffic_ch
  * Rollups, kept in the same transaction as every click and conversion write, so they
  * are exactly the raw tables summed: per 15-minute bucket (by type and status), per
  * UTC day (by placement, type and status), and per UTC day and sub (by the sub's value,
- * placement, type and status; `sub` is 1..10, one row set per sub a click has). The
- * main conversion's type is '' here.
+ * placement, type and status; `sub` is 1..10, one row set per sub a click has), the
+ * rolled traits (country, device type, OS, browser, bot) kept the same way as numbers
+ * 11 on (`rolledNumber`). The main conversion's type is '' here.
  *
  * Sub values are many and scattered (a zone or placement id per click), so updating
  * their rows in place dirtied a page per sub per postback and made each commit write
@@ -58,8 +59,6 @@ CREATE TABLE IF NOT EXISTS log_conv_sd (sub INTEGER NOT NULL, day INTEGER NOT NU
 
 // 3: the sub rollups. A store of an older version rebuilds them all when it opens.
 const VERSION = '3';
-/** `sub7` → 7, the sub column of the sub rollups. */
-export const subNumber = (key: string): number => Number(key.slice(3));
 
 const placementIds = new Map<string, bigint>();
 /** The placement's id: the first 8 bytes of a SHA-1 of its four ids (a collision needs ~2^32 placements). */
@@ -130,12 +129,12 @@ export function rebuild(db: Database): void {
       INSERT INTO roll_click_d SELECT ts / ${DAY_MS}, ${PLACEMENT_KEY}, COUNT(*), SUM(cost_micros) FROM clicks GROUP BY 1, 2, 3, 4, 5;
       INSERT INTO roll_conv_q SELECT created_at / ${BUCKET_MS}, COALESCE(type, ''), status, COUNT(*), SUM(payout_micros) FROM conversions GROUP BY 1, 2, 3;
       INSERT INTO roll_conv_d SELECT created_at / ${DAY_MS}, ${PLACEMENT_KEY}, COALESCE(type, ''), status, COUNT(*), SUM(payout_micros) FROM conversions GROUP BY 1, 2, 3, 4, 5, 6, 7;
-      ${SUB_KEYS.map(
+      ${ROLLED_KEYS.map(
         (sub) => `
-      INSERT INTO roll_click_sd SELECT ${subNumber(sub)}, ts / ${DAY_MS}, ${sub}, placement_id(${PLACEMENT_KEY}), COUNT(*), SUM(cost_micros)
+      INSERT INTO roll_click_sd SELECT ${rolledNumber(sub)}, ts / ${DAY_MS}, ${sub}, placement_id(${PLACEMENT_KEY}), COUNT(*), SUM(cost_micros)
         FROM clicks WHERE ${sub} IS NOT NULL GROUP BY 2, 3, 4;
       INSERT OR IGNORE INTO placements SELECT DISTINCT placement_id(${PLACEMENT_KEY}), ${PLACEMENT_KEY} FROM conversions WHERE ${sub} IS NOT NULL;
-      INSERT INTO roll_conv_sd SELECT ${subNumber(sub)}, created_at / ${DAY_MS}, ${sub}, placement_id(${PLACEMENT_KEY}), COALESCE(type, ''), status,
+      INSERT INTO roll_conv_sd SELECT ${rolledNumber(sub)}, created_at / ${DAY_MS}, ${sub}, placement_id(${PLACEMENT_KEY}), COALESCE(type, ''), status,
         COUNT(*), SUM(payout_micros) FROM conversions WHERE ${sub} IS NOT NULL GROUP BY 2, 3, 4, 5, 6;`,
       ).join('')}
       INSERT INTO meta (key, value) VALUES ('rollups', '${VERSION}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;

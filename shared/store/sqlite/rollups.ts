@@ -1,10 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
-import { SUB_KEYS } from '../../domain/entities.js';
+import { ROLLED_KEYS, rolledNumber } from '../../domain/entities.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
-import { foldSubs, PLACEMENT_KEY, placementId, subNumber } from './rollup-schema.js';
+import { foldSubs, PLACEMENT_KEY, placementId } from './rollup-schema.js';
 import type { ClickRow } from './rows.js';
 import { trimChanges } from './columns.js';
 
@@ -112,9 +112,9 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
       clickQ.run(Math.floor(row.ts / BUCKET_MS), row.cost_micros);
       clickD.run(day, ...placement, row.cost_micros);
       const rows: LogRow[] = [];
-      for (const key of SUB_KEYS) {
+      for (const key of ROLLED_KEYS) {
         const value = row[key];
-        if (value !== null) rows.push([subNumber(key), day, value, 0n, 1, row.cost_micros]);
+        if (value !== null && value !== undefined) rows.push([rolledNumber(key), day, value, 0n, 1, row.cost_micros]);
       }
       if (rows.length === 0) return;
       const id = placementOf(...placement);
@@ -144,7 +144,7 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
           id = placementOf(...placement);
           placements.set(text, id);
         }
-        for (const [key, value] of d.subs) rows.push([subNumber(key), d.day, value, id, d.type_key, d.status, d.n, d.revenue]);
+        for (const [key, value] of d.subs) rows.push([rolledNumber(key), d.day, value, id, d.type_key, d.status, d.n, d.revenue]);
       }
       logConversions(rows);
     },
@@ -155,7 +155,7 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
     subCosts(deltas) {
       logClicks(
         deltas.map((d) => [
-          subNumber(d.sub),
+          rolledNumber(d.sub),
           d.day,
           d.value,
           placementId(d.campaign_id, d.offer_id, d.offer_source_id, d.traffic_channel_id),
