@@ -120,13 +120,23 @@ async function seed(store: Store, clicks: number): Promise<string[]> {
     await store.conversionTypes.put(mode, { name: mode, duplicate_mode: mode, journey: false, send_to_channel: false, created_at: 1 });
   const ids: string[] = [];
   for (let i = 0; i < clicks; i++) {
-    // Three subs, as traffic sources pass them (zone, placement, device): the sub rollups move with each.
+    // Three subs, as traffic sources pass them (zone, placement, device), and the traits the click worker derives:
+    // the sub and trait rollups move with each.
     const click = clickFor(seeded, {
       ts: Date.now() - 60_000,
       subs: {
         sub1: `zone-${String(i % 500)}`,
         sub2: `pl-${String((i * 7919) % 20_000)}`,
         sub3: ['mobile', 'desktop', 'tablet'][i % 3] as string,
+      },
+      traits: {
+        country: ['US', 'DE', 'BR', 'IN', 'GB', 'FR'][i % 6] as string,
+        device_type: ['mobile', 'desktop', 'tablet'][i % 3] as string,
+        os: ['Android', 'iOS', 'Windows'][i % 3] as string,
+        os_version: String(10 + (i % 5)),
+        browser: ['Chrome', 'Mobile Safari', 'Firefox'][i % 3] as string,
+        browser_version: String(118 + (i % 4)),
+        bot: i % 20 === 0 ? 'true' : 'false',
       },
     });
     await store.insertClick(click);

@@ -30,11 +30,14 @@ export type TraitKey = (typeof TRAIT_KEYS)[number];
 export type Traits = Partial<Record<TraitKey, string>>;
 
 /**
- * The traits with a day rollup each, as every sub has: the few-valued ones buyers group
- * by most. Region, city and the versions are answered from the raw rows (the column
- * copy on SQLite), and over days whose raw clicks retention removed, not at all.
+ * The traits with a day rollup, as every sub has: the country, what buyers group by
+ * most. Each rolled key adds a rollup row to every click and conversion write (with
+ * device, OS, browser and bot too the worker spent more CPU per postback and drained
+ * slower: docs/decisions.md), so the others are
+ * answered from the raw rows (the column copy on SQLite), and over days whose raw
+ * clicks retention removed, not at all.
  */
-export const ROLLED_TRAITS = ['country', 'device_type', 'os', 'browser', 'bot'] as const;
+export const ROLLED_TRAITS = ['country'] as const;
 /** The click values the rollups keep per UTC day: sub1..sub10, then the rolled traits. */
 export const ROLLED_KEYS = [...SUB_KEYS, ...ROLLED_TRAITS] as const;
 export type RolledKey = (typeof ROLLED_KEYS)[number];

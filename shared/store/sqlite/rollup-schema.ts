@@ -13,8 +13,7 @@ export const PLACEMENT_KEY = 'campaign_id, offer_id, offer_source_id, traffic_ch
  * are exactly the raw tables summed: per 15-minute bucket (by type and status), per
  * UTC day (by placement, type and status), and per UTC day and sub (by the sub's value,
  * placement, type and status; `sub` is 1..10, one row set per sub a click has), the
- * rolled traits (country, device type, OS, browser, bot) kept the same way as numbers
- * 11 on (`rolledNumber`). The main conversion's type is '' here.
+ * rolled traits (the country) kept the same way as numbers 11 on (`rolledNumber`). The main conversion's type is '' here.
  *
  * Sub values are many and scattered (a zone or placement id per click), so updating
  * their rows in place dirtied a page per sub per postback and made each commit write
