@@ -8,7 +8,7 @@ import type { QueueNames } from '../../shared/queue/queue-names.js';
 import type { RedisClient } from '../../shared/queue/redis.js';
 import type { Cursor, Page, Store } from '../../shared/store/store.js';
 import { logStalledPostbacks, stalledOut } from './stalled-postbacks.js';
-import { errorFields } from '../../shared/logging/error-fields.js';
+import { intervalSweep } from './interval-sweep.js';
 
 export interface RecoveryDeps {
   store: Store;
@@ -53,8 +53,6 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
   const logger = deps.logger.child({ component: 'recovery' });
   const now = deps.now ?? Date.now;
   const cursors: Record<'queued' | 'retrying', Cursor | null> = { queued: null, retrying: null };
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
 
   const recoverDelivery = async (delivery: Delivery): Promise<boolean> => {
     const state = await deps.outbound.getJobState(delivery.id);
@@ -114,29 +112,15 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
     postbacks: await sweepStalledPostbacks(),
   });
 
-  const tick = async (): Promise<void> => {
-    // One sweep per interval among every worker process: whoever sets the key sweeps.
-    const mine = await deps.redis.set(`${deps.prefix}:recovery`, String(process.pid), 'PX', deps.intervalMs, 'NX');
-    if (mine === 'OK') await sweep();
-  };
-
-  return {
+  // One sweep per interval among every worker process: whoever sets the key sweeps.
+  const ticking = intervalSweep({
+    redis: deps.redis,
+    key: `${deps.prefix}:recovery`,
+    intervalMs: deps.intervalMs,
     sweep,
-    start: () => {
-      timer ??= setInterval(() => {
-        if (running) return;
-        running = tick()
-          .catch((err: unknown) => logger.warn('recovery sweep failed; trying again next interval', { err: errorFields(err) }))
-          .finally(() => {
-            running = null;
-          });
-      }, deps.intervalMs);
-      timer.unref();
-    },
-    close: async () => {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-  };
+    logger,
+    what: 'recovery sweep',
+  });
+
+  return { sweep, start: () => ticking.start(), close: () => ticking.close() };
 }

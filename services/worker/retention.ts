@@ -1,10 +1,10 @@
 import type { RetentionDays } from '../../shared/config/config.js';
 import { DAY_MS } from '../../shared/domain/time-zone.js';
-import { errorFields } from '../../shared/logging/error-fields.js';
 import type { Logger } from '../../shared/logging/logger.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import type { RedisClient } from '../../shared/queue/redis.js';
 import type { RetentionRepository } from '../../shared/store/store.js';
+import { intervalSweep } from './interval-sweep.js';
 
 export interface RetentionDeps {
   store: RetentionRepository;
@@ -41,8 +41,6 @@ export interface Retention {
 export function createRetention(deps: RetentionDeps): Retention {
   const logger = deps.logger.child({ component: 'retention' });
   const now = deps.now ?? Date.now;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
   const cutoff = (days: number): number => (Math.floor(now() / DAY_MS) - days) * DAY_MS;
 
   const sweep: Retention['sweep'] = async () => {
@@ -68,30 +66,21 @@ export function createRetention(deps: RetentionDeps): Retention {
     return removed;
   };
 
-  const tick = async (): Promise<void> => {
-    const mine = await deps.redis.set(`${deps.prefix}:retention`, String(process.pid), 'PX', deps.intervalMs, 'NX');
-    if (mine === 'OK') await sweep();
-  };
   const enabled = deps.days.clicksDays + deps.days.postbacksDays + deps.days.deliveriesDays > 0;
+  const ticking = intervalSweep({
+    redis: deps.redis,
+    key: `${deps.prefix}:retention`,
+    intervalMs: deps.intervalMs,
+    sweep,
+    logger,
+    what: 'retention sweep',
+  });
 
   return {
     sweep,
     start: () => {
-      if (!enabled) return;
-      timer ??= setInterval(() => {
-        if (running) return;
-        running = tick()
-          .catch((err: unknown) => logger.warn('retention sweep failed; trying again next interval', { err: errorFields(err) }))
-          .finally(() => {
-            running = null;
-          });
-      }, deps.intervalMs);
-      timer.unref();
+      if (enabled) ticking.start();
     },
-    close: async () => {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
+    close: () => ticking.close(),
   };
 }
