@@ -79,7 +79,7 @@ function deviceOf(userAgent: string): Traits {
   const osVersion = major(os.version);
   if (osVersion) traits.os_version = osVersion;
   if (browser.name) traits.browser = browser.name;
-  const browserVersion = browser.major ?? major(browser.version);
+  const browserVersion = major(browser.version);
   if (browserVersion) traits.browser_version = browserVersion;
   return traits;
 }

@@ -132,7 +132,7 @@ describe('click dimensions: country, device, OS, browser and bots from the click
       bot: 'false',
     });
     const csv = await api(`/reports?${range()}&group_by=country&format=csv&sort=country`).expect(200);
-    const lines = (csv.text as string).trim().split(/\r?\n/);
+    const lines = csv.text.trim().split(/\r?\n/);
     expect(lines[0]?.split(',')[0]).to.equal('country');
     expect(lines.slice(1).map((line) => line.split(',')[0])).to.include.members(['FR', 'US', 'JP']);
   });

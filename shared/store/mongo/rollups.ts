@@ -86,12 +86,22 @@ export function createMongoRollups(db: mongoose.mongo.Db) {
       await inc(clickQ, sharded({ bucket: Math.floor(click.ts / BUCKET_MS) }), { n: 1, cost: click.cost_micros }, session);
       await inc(clickD, sharded({ day, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
       for (const [key, value] of rolledValues(click))
-        await inc(clickSD, sharded({ sub: rolledNumber(key), day, value, ...placementOf(click) }), { n: 1, cost: click.cost_micros }, session);
+        await inc(
+          clickSD,
+          sharded({ sub: rolledNumber(key), day, value, ...placementOf(click) }),
+          { n: 1, cost: click.cost_micros },
+          session,
+        );
     },
     /** Moves sub rollup rows by a cost update's deltas. */
     async subCosts(deltas: readonly SubCostDelta[], session: Session): Promise<void> {
       for (const d of deltas)
-        await inc(clickSD, sharded({ sub: rolledNumber(d.sub), day: d.day, value: d.value, ...placementOf(d) }), { cost: d.delta }, session);
+        await inc(
+          clickSD,
+          sharded({ sub: rolledNumber(d.sub), day: d.day, value: d.value, ...placementOf(d) }),
+          { cost: d.delta },
+          session,
+        );
     },
     /** Moves a click's cost by `delta` micros (a cost update). */
     async clickCost(click: Placement & Pick<Click, 'ts'>, delta: number, session: Session): Promise<void> {

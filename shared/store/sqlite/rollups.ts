@@ -114,7 +114,7 @@ export function createRollups(db: Database, foldEvery = FOLD_EVERY): Rollups {
       const rows: LogRow[] = [];
       for (const key of ROLLED_KEYS) {
         const value = row[key];
-        if (value !== null && value !== undefined) rows.push([rolledNumber(key), day, value, 0n, 1, row.cost_micros]);
+        if (value !== null) rows.push([rolledNumber(key), day, value, 0n, 1, row.cost_micros]);
       }
       if (rows.length === 0) return;
       const id = placementOf(...placement);

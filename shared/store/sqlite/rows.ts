@@ -98,7 +98,7 @@ export function traitsOf(row: TraitColumns): Traits {
   const traits: Traits = {};
   for (const key of TRAIT_KEYS) {
     const value = row[key];
-    if (value !== null && value !== undefined) traits[key] = value;
+    if (value !== null) traits[key] = value;
   }
   return traits;
 }
