@@ -77,8 +77,8 @@ const trafficChannel = {
   reversal_url: httpUrl.allow(null),
   ...platformFields,
 };
-/** Parameters the click URL already means something by: a cost parameter cannot be one of them. */
-const CLICK_PARAMETERS = [...SUB_KEYS, 'external_id', ...PLATFORM_CLICK_IDS];
+/** Parameters the click URL already means something by, and names no parameter should have: a cost parameter is none of them. */
+const CLICK_PARAMETERS = [...SUB_KEYS, 'external_id', ...PLATFORM_CLICK_IDS, '__proto__', 'constructor', 'prototype'];
 const campaign = {
   name: name.required(),
   traffic_channel_id: id.required(),
@@ -89,7 +89,7 @@ const campaign = {
     .allow(null)
     .messages({
       'string.pattern.base': 'cost_param must be a URL parameter name: 1-64 of A-Z a-z 0-9 _ . -',
-      'any.invalid': `cost_param cannot be ${CLICK_PARAMETERS.join(', ')}: the click URL already uses them`,
+      'any.invalid': `cost_param cannot be ${CLICK_PARAMETERS.join(', ')}: the click URL already uses them, or they name no parameter`,
     }),
   cost_currency: currencyField.allow(null),
 };

@@ -137,6 +137,23 @@ describe('start-up guards: a Redis that forgets, a port already taken', () => {
     }
   });
 
+  it('when GEOIP_DB names a file that is not an IP database, then the worker exits naming the setting, before it takes a job', async () => {
+    const redis = await redisWith(['--appendonly', 'yes']);
+    const notMmdb = join(dir.path, 'GeoLite2-City.mmdb');
+    (await import('node:fs')).writeFileSync(notMmdb, 'not an MMDB file');
+    const queue = new Queue('clicks', { connection: { url: redis.url }, prefix: '{convtrack}' });
+    await queue.add('clicks', { clickid: 'waiting-click' }, { jobId: 'waiting-click' });
+    try {
+      const run = await runService('worker', envFor(redis, { GEOIP_DB: notMmdb }));
+      expect(run.code).to.equal(1);
+      expect(`${run.stdout}${run.stderr}`).to.contain(`GEOIP_DB: cannot open ${notMmdb} as an MMDB file`);
+      expect(run.stdout).not.to.contain('worker started');
+      expect(await (await queue.getJob('waiting-click'))?.getState()).to.equal('waiting');
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('when two workers start on one host with a WORKER_PORT range, then each takes a free port of it and both run', async () => {
     const redis = await redisWith(['--appendonly', 'yes']);
     const blocker: Server = createServer();
