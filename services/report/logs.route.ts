@@ -9,6 +9,7 @@ import { rangeOf } from './dates.js';
 import { conversionQuery, postbackQuery, type LogQuery } from './logs.schema.js';
 import type { ApiDeps } from './api-deps.js';
 import { RESPONDED, route, type ApiRoute } from './route-table.js';
+import { TRAIT_KEYS } from '../../shared/domain/entities.js';
 
 const MAX_CSV_ROWS = 100_000;
 
@@ -34,6 +35,8 @@ export function logRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
     query: Joi.ObjectSchema<LogQuery>,
     list: (filter: ReturnType<typeof filterOf>, page: PageQuery) => Promise<Page<T>>,
     present: (item: T) => object,
+    /** The CSV's row, where it is not `present`'s. */
+    presentCsv: (item: T) => object = present,
   ) =>
     route<LogQuery>({
       method: 'get',
@@ -45,7 +48,7 @@ export function logRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
       handler: async ({ res, query: q }) => {
         const pageOf = (page: PageQuery) => list(filterOf(q), page);
         if (q.format === 'csv') {
-          await streamCsv(res, name, pageOf, present);
+          await streamCsv(res, name, pageOf, presentCsv);
           return RESPONDED;
         }
         const page = await pageOf({ limit: q.limit, cursor: q.cursor ?? null });
@@ -53,7 +56,17 @@ export function logRoutes({ store }: Pick<ApiDeps, 'store'>): ApiRoute[] {
       },
     });
   return [
-    log('conversions', conversionQuery, (filter, page) => store.listConversions(filter, page), presentConversion),
+    log(
+      'conversions',
+      conversionQuery,
+      (filter, page) => store.listConversions(filter, page),
+      presentConversion,
+      (conversion) => {
+        // A spreadsheet filters by country or device: the click's traits as columns of their own, every row the same columns.
+        const { click_traits: traits, ...rest } = presentConversion(conversion);
+        return { ...rest, ...Object.fromEntries(TRAIT_KEYS.map((key) => [key, traits[key] ?? null])) };
+      },
+    ),
     log('postbacks', postbackQuery, (filter, page) => store.listPostbacks(filter, page), presentPostback),
     route({
       method: 'get',

@@ -131,6 +131,16 @@ describe('click dimensions: country, device, OS, browser and bots from the click
       browser_version: '17',
       bot: 'false',
     });
+    const log = (await api(`/conversions?format=csv`).expect(200)).text.trim().split(/\r?\n/);
+    const header = (log[0] ?? '').split(',');
+    expect(header).to.include.members(['country', 'region', 'city', 'device_type', 'os', 'browser', 'bot']);
+    const cells = log.slice(1).map((line) => line.split(','));
+    expect(
+      cells.map((c) => [c[header.indexOf('country')], c[header.indexOf('city')], c[header.indexOf('device_type')]]),
+    ).to.have.deep.members([
+      ['FR', 'Paris', 'mobile'],
+      ['US', 'Los Angeles', 'desktop'],
+    ]);
     const csv = await api(`/reports?${range()}&group_by=country&format=csv&sort=country`).expect(200);
     const lines = csv.text.trim().split(/\r?\n/);
     expect(lines[0]?.split(',')[0]).to.equal('country');
