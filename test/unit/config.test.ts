@@ -70,4 +70,20 @@ describe('configuration', () => {
     for (const bad of ['4000-3000', '0-10', '70000', 'x'])
       expect(() => loadConfig({ WORKER_PORT: bad }), bad).to.throw(ConfigError, /WORKER_PORT: must be a port/);
   });
+
+  it('when retention and the parked-postback bound are set by the names of the specification, then they apply, the finer settings winning', () => {
+    expect(loadConfig({}).retention).to.deep.equal({ clicksDays: 0, postbacksDays: 0, deliveriesDays: 0 });
+    expect(loadConfig({ RETENTION_DAYS: '10' }).retention).to.deep.equal({ clicksDays: 10, postbacksDays: 15, deliveriesDays: 15 });
+    expect(loadConfig({ RETENTION_DAYS: '90', POSTBACK_LOG_RETENTION_DAYS: '30' }).retention).to.deep.equal({
+      clicksDays: 90,
+      postbacksDays: 30,
+      deliveriesDays: 90,
+    });
+    expect(() => loadConfig({ RETENTION_DAYS: '3' })).to.throw(ConfigError, /RETENTION_DAYS.*0 \(keep forever\) or at least 7 days/);
+    expect(loadConfig({}).rules.unknownClickidMaxWaiting).to.equal(75_000);
+    expect(loadConfig({ MAX_PARKED_POSTBACKS: '500' }).rules.unknownClickidMaxWaiting).to.equal(500);
+    expect(loadConfig({ MAX_PARKED_POSTBACKS: '500', UNKNOWN_CLICKID_MAX_WAITING: '20' }).rules.unknownClickidMaxWaiting).to.equal(20);
+    expect(loadConfig({}).worker.geoipDb).to.equal(null);
+    expect(loadConfig({ GEOIP_DB: '/srv/GeoLite2-City.mmdb' }).worker.geoipDb).to.equal('/srv/GeoLite2-City.mmdb');
+  });
 });
