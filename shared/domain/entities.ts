@@ -33,9 +33,8 @@ export type Traits = Partial<Record<TraitKey, string>>;
  * The traits with a day rollup, as every sub has: the country, what buyers group by
  * most. Each rolled key adds a rollup row to every click and conversion write (with
  * device, OS, browser and bot too the worker spent more CPU per postback and drained
- * slower: docs/decisions.md), so the others are
- * answered from the raw rows (the column copy on SQLite), and over days whose raw
- * clicks retention removed, not at all.
+ * slower: docs/decisions.md), so the others are answered from the raw rows (the column
+ * copy on SQLite), and over days whose raw clicks retention removed, not at all.
  */
 export const ROLLED_TRAITS = ['country'] as const;
 /** The click values the rollups keep per UTC day: sub1..sub10, then the rolled traits. */
