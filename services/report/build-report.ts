@@ -1,12 +1,9 @@
-import { STATUSES } from '../../shared/domain/statuses.js';
-import { moneyToNumber } from '../../shared/domain/money.js';
 import { REVERSED } from '../../shared/domain/reversal.js';
 import {
   addTally,
   BUCKET_MS,
   CLICK_DIMENSIONS,
   type AggregateRow,
-  type Split,
   type Tally,
   type AggregateOptions,
   type Dimension,
@@ -14,9 +11,9 @@ import {
   type ReportReads,
   type TimeRange,
 } from '../../shared/store/store.js';
-import { derivedMetrics } from './metrics-math.js';
 import { topRows } from './report-order.js';
-import type { Report, ReportRow } from './report-row.js';
+import type { Report } from './report-row.js';
+import { NAMED, rowShape, toRow, type Acc, type CountingRules } from './report-rows.js';
 import type { ReportDimension } from './report.schema.js';
 import { DAY_MS, localParts } from '../../shared/domain/time-zone.js';
 
@@ -29,23 +26,6 @@ export interface ReportInput {
   limit: number;
 }
 
-interface Acc {
-  dims: Record<string, string | null>;
-  clicks: number;
-  costMicros: bigint;
-  conversions: number;
-  revenueMicros: bigint;
-  /**
-   * Conversions per status and per type: null until the group has one (most groups of a
-   * sub across all traffic have none); the store's split of its first conversion group
-   * as it is, copied before a second one is added (`ownSplit`).
-   */
-  split: Split | null;
-  ownSplit: boolean;
-}
-
-const NONE: Tally = { count: 0, revenueMicros: 0n };
-const NAMED = { campaign: 'campaigns', offer: 'offers', offer_source: 'offerSources', traffic_channel: 'trafficChannels' } as const;
 const isClickDimension = (d: string): boolean => (CLICK_DIMENSIONS as readonly string[]).includes(d) || d === 'date' || d === 'hour';
 
 /**
@@ -209,125 +189,6 @@ function dimensionValues(
     else values[d] = row.key[d] ?? null;
   }
   return values;
-}
-
-/** The conversion types that count in no `conversions`, and those whose payouts count in no `revenue` (their own columns count them). */
-interface CountingRules {
-  notConversions: readonly string[];
-  notRevenue: readonly string[];
-}
-
-STATUSES satisfies readonly ['approved', 'pending', 'declined', 'other'];
-const NAME_COLUMNS: Partial<Record<string, string>> = Object.fromEntries(Object.keys(NAMED).map((d) => [d, `${d}_name`]));
-
-/**
- * A report's rows as empty templates, every column in its place (the CSV's order): each
- * row is a copy filled in, so a 10,000-row page makes 10,000 objects of one shape
- * instead of growing each one column by column (measured: most of a page's build time).
- */
-interface RowShape {
-  row: ReportRow;
-  types: Record<string, { conversions: number; revenue: number } | null>;
-}
-
-function rowShape(groupBy: readonly ReportDimension[], names: ReadonlyMap<string, unknown>, types: readonly string[]): RowShape {
-  const row: ReportRow = {};
-  for (const d of groupBy) {
-    row[d] = null;
-    const column = NAME_COLUMNS[d];
-    if (names.has(d) && column) row[column] = null;
-  }
-  for (const metric of [
-    'clicks',
-    'conversions',
-    'revenue',
-    'gross_revenue',
-    'reversed_conversions',
-    'reversed_revenue',
-    'net_revenue',
-    'cost',
-    'profit',
-    'roi',
-    'cr',
-    'epc',
-    'cpc',
-    'cpa',
-  ])
-    row[metric] = null;
-  for (const status of STATUSES) {
-    row[`${status}_conversions`] = null;
-    row[`${status}_revenue`] = null;
-  }
-  row.types = {};
-  return { row, types: Object.fromEntries(types.map((t) => [t, null])) };
-}
-
-/**
- * One report row, in a fixed column order (the CSV's): the group's values (with names
- * beside ids), the counts and money, the ratios, each status, each type. Plain loops and
- * assignments: it runs once per row shown, 10,000 times for a full page.
- */
-function toRow(
-  acc: Acc,
-  groupBy: ReportDimension[],
-  names: Map<string, Map<string, string>>,
-  types: string[],
-  rules: CountingRules,
-  shape: RowShape = rowShape(groupBy, names, types),
-): ReportRow {
-  const row: ReportRow = { ...shape.row };
-  for (const d of groupBy) {
-    const value = acc.dims[d] ?? null;
-    row[d] = value;
-    const named = names.get(d);
-    const column = NAME_COLUMNS[d];
-    if (named && column) row[column] = named.get(String(value)) ?? null;
-  }
-  const split = acc.split;
-  // Revenue is net of reversals; gross and reversed beside it. A reversed conversion is declined: it counts there.
-  const reversed = split?.byStatus.get(REVERSED) ?? NONE;
-  // Types that do not count leave conversions and revenue (net: a type's revenue is net of its reversals); gross and reversed stay whole.
-  let conversions = acc.conversions;
-  let net = acc.revenueMicros - reversed.revenueMicros;
-  if (split) {
-    for (const t of rules.notConversions) conversions -= split.byType.get(t)?.count ?? 0;
-    for (const t of rules.notRevenue) net -= split.byType.get(t)?.revenueMicros ?? 0n;
-  }
-  const ratios = derivedMetrics(acc.clicks, conversions, net, acc.costMicros);
-  row.clicks = acc.clicks;
-  row.conversions = conversions;
-  row.revenue = moneyToNumber(net);
-  row.gross_revenue = moneyToNumber(acc.revenueMicros);
-  row.reversed_conversions = reversed.count;
-  row.reversed_revenue = moneyToNumber(reversed.revenueMicros);
-  row.net_revenue = row.revenue;
-  row.cost = moneyToNumber(acc.costMicros);
-  row.profit = ratios.profit;
-  row.roi = ratios.roi;
-  row.cr = ratios.cr;
-  row.epc = ratios.epc;
-  row.cpc = ratios.cpc;
-  row.cpa = ratios.cpa;
-  // The four statuses by name, each a plain property store (the type check below fails if STATUSES ever changes).
-  const approved = split?.byStatus.get('approved') ?? NONE;
-  const pending = split?.byStatus.get('pending') ?? NONE;
-  const declined = split?.byStatus.get('declined') ?? NONE;
-  const other = split?.byStatus.get('other') ?? NONE;
-  row.approved_conversions = approved.count;
-  row.approved_revenue = moneyToNumber(approved.revenueMicros);
-  row.pending_conversions = pending.count;
-  row.pending_revenue = moneyToNumber(pending.revenueMicros);
-  row.declined_conversions = declined.count + reversed.count;
-  row.declined_revenue = moneyToNumber(declined.revenueMicros);
-  row.other_conversions = other.count;
-  row.other_revenue = moneyToNumber(other.revenueMicros);
-  const byType = { ...shape.types } as Record<string, { conversions: number; revenue: number }>;
-  for (const t of types) {
-    const tally = split?.byType.get(t) ?? NONE;
-    byType[t] = { conversions: tally.count, revenue: moneyToNumber(tally.revenueMicros) };
-  }
-  row.types = byType;
-  return row;
 }
 
 async function loadNames(store: ReportReads, groupBy: ReportDimension[]): Promise<Map<string, Map<string, string>>> {
