@@ -1,5 +1,6 @@
 import { effectiveCost, shareOf, type CostRecord, type CostRequest } from './costs.js';
-import { rolledValues, type Click, type RolledKey } from './entities.js';
+import { type Click } from './entities.js';
+import { rolledValues, type RolledKey } from './rolled-keys.js';
 import { DAY_MS } from './time-zone.js';
 
 /** What a cost job needs of a click: when, where it belongs, and what it costs now. */

@@ -1,4 +1,5 @@
-import { rolledValues, type ClickDimensions, type ConversionRecord, type RolledKey } from '../domain/entities.js';
+import { type ClickDimensions, type ConversionRecord } from '../domain/entities.js';
+import { rolledValues, type RolledKey } from '../domain/rolled-keys.js';
 import { DAY_MS } from '../domain/time-zone.js';
 import { BUCKET_MS } from './store.js';
 

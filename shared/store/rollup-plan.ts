@@ -1,4 +1,4 @@
-import { isRolledKey, type RolledKey } from '../domain/entities.js';
+import { isRolledKey, type RolledKey } from '../domain/rolled-keys.js';
 import { DAY_MS, offsetSegments, type OffsetSegment } from '../domain/time-zone.js';
 import { AppError } from '../errors/app-error.js';
 import { ErrorCodes } from '../errors/error-codes.js';

@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { ROLLED_KEYS } from '../../domain/entities.js';
+import { ROLLED_KEYS } from '../../domain/rolled-keys.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../aggregates.js';
 

@@ -3,7 +3,8 @@ import type { ColumnCopy } from './columns.js';
 import { clicksKeptFrom } from './retention.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { planAggregate, type Grain, type GrainQuery, type PlanOptions } from '../rollup-plan.js';
-import { rolledNumber, TRAIT_KEYS, type RolledKey, type TraitKey } from '../../domain/entities.js';
+import { TRAIT_KEYS, type TraitKey } from '../../domain/entities.js';
+import { rolledNumber, type RolledKey } from '../../domain/rolled-keys.js';
 import type { OffsetSegment } from '../../domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type TimeRange } from '../store.js';
 

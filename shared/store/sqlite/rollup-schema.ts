@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { ROLLED_KEYS, rolledNumber } from '../../domain/entities.js';
+import { ROLLED_KEYS, rolledNumber } from '../../domain/rolled-keys.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
 

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SubCostDelta } from '../../domain/cost-plan.js';
-import { ROLLED_KEYS, rolledNumber } from '../../domain/entities.js';
+import { ROLLED_KEYS, rolledNumber } from '../../domain/rolled-keys.js';
 import type { ConversionDelta } from '../rollup-deltas.js';
 import { DAY_MS } from '../../domain/time-zone.js';
 import { BUCKET_MS } from '../store.js';
