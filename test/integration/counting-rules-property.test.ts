@@ -1,31 +1,14 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { buildReport } from '../../services/report/build-report.js';
-import { processPostback } from '../../services/worker/process-postback.js';
-import { createSettingsCache } from '../../shared/application/settings-cache.js';
-import { loadConfig } from '../../shared/config/config.js';
 import { DUPLICATE_MODES } from '../../shared/domain/duplicate-modes.js';
-import { newId } from '../../shared/domain/ids.js';
 import { moneyToNumber } from '../../shared/domain/money.js';
 import { REVERSED } from '../../shared/domain/reversal.js';
-import { buildPostbackJob } from '../helpers/builders.js';
+import { applyPostbacks, postbacksArb, putTypes } from '../helpers/postback-arbitrary.js';
 import { clickFor, seedCampaign } from '../helpers/seed.js';
 import { storeFactories } from '../helpers/store-factories.js';
 
-const rules = loadConfig({}).rules;
 const TYPES = ['Lead', 'Upsell', 'Rebill'] as const;
-
-const postbacksArb = fc.array(
-  fc.record({
-    click: fc.constantFrom(0, 1, 2),
-    type: fc.constantFrom(null, ...TYPES),
-    status: fc.constantFrom('approved', 'pending', 'declined', 'other'),
-    payout: fc.integer({ min: 0, max: 99_999_999 }).map((micros) => (micros / 1e6).toFixed(6)),
-    eventId: fc.constantFrom(null, 'E1', 'E2'),
-    reversal: fc.constantFrom(null, null, null, 'chargeback'),
-  }),
-  { minLength: 1, maxLength: 16 },
-);
 
 /**
  * Whatever postbacks the duplicate modes turn into conversions, a report's
@@ -42,35 +25,18 @@ for (const factory of storeFactories()) {
           fc.tuple(...TYPES.map(() => fc.constantFrom(...DUPLICATE_MODES))),
           fc.constantFrom(...DUPLICATE_MODES),
           fc.tuple(...TYPES.map(() => fc.record({ conversions: fc.boolean(), revenue: fc.boolean() }))),
-          postbacksArb,
+          postbacksArb(TYPES, 3, { reversals: true }),
           async (typeModes, sourceMode, counting, postbacks) => {
             const { store, dispose } = await factory.make();
             try {
               const seeded = await seedCampaign(store, { source: { duplicate_mode: sourceMode } });
-              for (const [i, name] of TYPES.entries())
-                await store.conversionTypes.put(name, {
-                  name,
-                  duplicate_mode: typeModes[i] ?? null,
-                  journey: false,
-                  send_to_channel: false,
-                  counts_in_conversions: counting[i]?.conversions ?? true,
-                  counts_in_revenue: counting[i]?.revenue ?? true,
-                  created_at: 1,
-                });
+              await putTypes(store, TYPES, typeModes, (i) => ({
+                counts_in_conversions: counting[i]?.conversions ?? true,
+                counts_in_revenue: counting[i]?.revenue ?? true,
+              }));
               const clicks = [0, 1, 2].map(() => clickFor(seeded, { ts: Date.now() - 60_000, cost_micros: 1_500_000 }));
               await store.insertClicks(clicks);
-              const deps = { store, rules, settings: createSettingsCache(store, {}) };
-              for (const p of postbacks) {
-                const job = buildPostbackJob({
-                  clickid: clicks[p.click]?.clickid ?? '',
-                  type: p.type,
-                  status: p.status,
-                  payout: p.payout,
-                  event_id: p.eventId,
-                  ...(p.reversal ? { reversal: p.reversal } : {}),
-                });
-                await processPostback(deps, newId(), job);
-              }
+              await applyPostbacks(store, clicks, postbacks);
               const range = { from: 0, to: Date.now() + 3_600_000 };
               // The oracle: the raw rows by type and status, summed by hand over the types that count.
               const raw = await store.aggregateConversions(['type', 'status'], range, {}, { distinctClicks: true });
