@@ -97,6 +97,16 @@ export async function conversionTypesPage(main, { account }) {
       control.focus();
     }
   };
+  /** A column of one switch per type, saved as soon as it is flipped (put back if the save is refused). */
+  const switchColumn = (key, label, name) => ({
+    key,
+    label,
+    render: (t) => {
+      const box = h('input', { type: 'checkbox', checked: t[key], 'aria-label': name(t) });
+      box.addEventListener('change', () => void save(t, { [key]: box.checked }, box, () => (box.checked = !box.checked)));
+      return box;
+    },
+  });
   const columns = [
     { key: 'name', label: 'Name', render: (t) => h('code', {}, t.name) },
     {
@@ -111,42 +121,10 @@ export async function conversionTypesPage(main, { account }) {
         return s;
       },
     },
-    {
-      key: 'journey',
-      label: 'Customer Journey',
-      render: (t) => {
-        const box = h('input', { type: 'checkbox', checked: t.journey, 'aria-label': `Customer Journey for ${t.name}` });
-        box.addEventListener('change', () => void save(t, { journey: box.checked }, box, () => (box.checked = !box.checked)));
-        return box;
-      },
-    },
-    {
-      key: 'send_to_channel',
-      label: 'Send to channel',
-      render: (t) => {
-        const box = h('input', { type: 'checkbox', checked: t.send_to_channel, 'aria-label': `Send ${t.name} to the traffic channel` });
-        box.addEventListener('change', () => void save(t, { send_to_channel: box.checked }, box, () => (box.checked = !box.checked)));
-        return box;
-      },
-    },
-    {
-      key: 'counts_in_conversions',
-      label: 'In Conversions',
-      render: (t) => {
-        const box = h('input', { type: 'checkbox', checked: t.counts_in_conversions, 'aria-label': `${t.name} counts in Conversions` });
-        box.addEventListener('change', () => void save(t, { counts_in_conversions: box.checked }, box, () => (box.checked = !box.checked)));
-        return box;
-      },
-    },
-    {
-      key: 'counts_in_revenue',
-      label: 'In Revenue',
-      render: (t) => {
-        const box = h('input', { type: 'checkbox', checked: t.counts_in_revenue, 'aria-label': `${t.name} counts in Revenue` });
-        box.addEventListener('change', () => void save(t, { counts_in_revenue: box.checked }, box, () => (box.checked = !box.checked)));
-        return box;
-      },
-    },
+    switchColumn('journey', 'Customer Journey', (t) => `Customer Journey for ${t.name}`),
+    switchColumn('send_to_channel', 'Send to channel', (t) => `Send ${t.name} to the traffic channel`),
+    switchColumn('counts_in_conversions', 'In Conversions', (t) => `${t.name} counts in Conversions`),
+    switchColumn('counts_in_revenue', 'In Revenue', (t) => `${t.name} counts in Revenue`),
     {
       key: 'actions',
       label: 'Actions',
