@@ -1,6 +1,9 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Database } from 'better-sqlite3';
-import { SUB_KEYS } from '../../shared/domain/entities.js';
+import { SUB_KEYS, TRAIT_KEYS } from '../../shared/domain/entities.js';
+
+/** The text columns a row may set, as the column copy reads them: the subs, then the click's traits. */
+const TAGS = [...SUB_KEYS, ...TRAIT_KEYS];
 import { REVERSED } from '../../shared/domain/reversal.js';
 import { DAY_MS, type OffsetSegment } from '../../shared/domain/time-zone.js';
 import { BUCKET_MS, type AggregateRow, type Dimension, type Filters, type Split, type TimeRange } from '../../shared/store/aggregates.js';
@@ -14,7 +17,7 @@ import type { ColumnCopy } from '../../shared/store/sqlite/columns.js';
  * measurement decided (docs/decisions.md).
  */
 export function createDuckdbCopy(db: Database): ColumnCopy {
-  const SUBS = SUB_KEYS.join(', ');
+  const SUBS = TAGS.join(', ');
   const SELECT = [
     `SELECT rowid, ts, campaign_id, offer_id, offer_source_id, traffic_channel_id, cost_micros, ${SUBS} FROM clicks`,
     `SELECT rowid, created_at, campaign_id, offer_id, offer_source_id, traffic_channel_id, payout_micros, ${SUBS}, type, status FROM conversions`,
@@ -36,7 +39,7 @@ export function createDuckdbCopy(db: Database): ColumnCopy {
     appender.appendBigInt(BigInt(row[1] as number));
     for (let c = 2; c < 6; c++) appender.appendVarchar(row[c] as string);
     appender.appendBigInt(BigInt(row[6] as number));
-    const last = t === 0 ? 16 : 18;
+    const last = 6 + TAGS.length + (t === 0 ? 0 : 2);
     for (let c = 7; c <= last; c++) {
       const value = row[c];
       if (value === null || value === undefined) appender.appendNull();
@@ -53,7 +56,7 @@ export function createDuckdbCopy(db: Database): ColumnCopy {
   const load = async (): Promise<void> => {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const common = `rid BIGINT, t BIGINT, campaign VARCHAR, offer VARCHAR, offer_source VARCHAR, traffic_channel VARCHAR, money BIGINT, ${SUB_KEYS.map((s) => `${s} VARCHAR`).join(', ')}`;
+    const common = `rid BIGINT, t BIGINT, campaign VARCHAR, offer VARCHAR, offer_source VARCHAR, traffic_channel VARCHAR, money BIGINT, ${TAGS.map((s) => `${s} VARCHAR`).join(', ')}`;
     await connection.run(`CREATE TABLE clicks (${common})`);
     await connection.run(`CREATE TABLE conversions (${common}, type VARCHAR, status VARCHAR)`);
     duck = { instance, connection };
